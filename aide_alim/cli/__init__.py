@@ -1,0 +1,30 @@
+"""The ``aide-alim`` command line: a thin shell over the library.
+
+Each command lives in its own module of this package, opens its input, calls one library
+function and renders the result. Library errors (:class:`aide_alim.errors.AideAlimError`) become
+a one-line ``Error: …`` message and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import click
+
+from aide_alim import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="aide-alim")
+def main() -> None:
+    """aide-alim: share out the week's food-aid lots fairly and plan their collection.
+
+    A typical week: ``aide-alim validate scenarios/dijon`` to check the files, then
+    ``aide-alim run scenarios/dijon --out plans/`` to allocate, route and write the documents.
+    """
+
+
+def _register() -> None:
+    # Each command module adds itself to ``main``; importing them here keeps ``main`` complete.
+    from aide_alim.cli import commands  # noqa: F401
+
+
+_register()
