@@ -1,4 +1,4 @@
-"""aide_alim: fair allocation and logistics of food-aid lots between the associations of a metropolis.
+"""aide_alim: fair allocation and logistics of food-aid lots between the associations of a city.
 
 The library never prints; the ``aide-alim`` command line renders what it returns.
 """

@@ -28,9 +28,12 @@ class Temperature(StrEnum):
 
     @property
     def label_fr(self) -> str:
-        return {"ambient": "sec (ambiant)", "chilled": "frais (0–4 °C)", "frozen": "surgelé (−18 °C)"}[
-            self.value
-        ]
+        labels = {
+            "ambient": "sec (ambiant)",
+            "chilled": "frais (0–4 °C)",
+            "frozen": "surgelé (−18 °C)",
+        }
+        return labels[self.value]
 
     @property
     def needs_cold(self) -> bool:
@@ -331,7 +334,7 @@ class Logistics(_Params):
     road_graph: str | None = None
 
     def __post_init__(self) -> None:
-        _check(self.model in ("hub", "direct"), f"Expected model hub or direct, got {self.model!r}.")
+        _check(self.model in ("hub", "direct"), f"Expected model hub or direct, got {self.model!r}")
         _check(self.speed_kmh > 0, f"Expected speed_kmh > 0, got {self.speed_kmh}.")
         _check(self.circuity >= 1, f"Expected circuity >= 1, got {self.circuity}.")
         _check(self.service_min >= 0, "Expected service_min >= 0.")
