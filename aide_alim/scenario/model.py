@@ -323,6 +323,8 @@ class Logistics(_Params):
     - ``circuity``: road distance ÷ straight-line distance; 1.3 is the usual figure for French
       urban areas (an estimate: no source for Dijon was found).
     - ``service_min``: fixed time at each stop [min]; ``service_min_per_100kg``: handling time.
+    - ``reach_km``: a lot only goes to associations within this straight-line distance of its
+      site [km] (keeps a national or regional run from sending Lille's lots to Marseille).
     - ``road_graph``: optional GraphML road network (osmnx format), relative to the scenario.
     """
 
@@ -331,6 +333,7 @@ class Logistics(_Params):
     circuity: float = 1.3
     service_min: float = 10.0
     service_min_per_100kg: float = 3.0
+    reach_km: float = 80.0
     road_graph: str | None = None
 
     def __post_init__(self) -> None:
@@ -339,6 +342,7 @@ class Logistics(_Params):
         _check(self.circuity >= 1, f"Expected circuity >= 1, got {self.circuity}.")
         _check(self.service_min >= 0, "Expected service_min >= 0.")
         _check(self.service_min_per_100kg >= 0, "Expected service_min_per_100kg >= 0.")
+        _check(self.reach_km > 0, f"Expected reach_km > 0, got {self.reach_km}.")
 
 
 @dataclass(frozen=True, slots=True)
