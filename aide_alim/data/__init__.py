@@ -1,0 +1,59 @@
+"""Real public data shipped with aide_alim (Dijon Métropole), see ``SOURCES.md`` in this folder.
+
+Each function returns a fresh tidy :class:`pandas.DataFrame` read from the packaged CSV file:
+
+- :func:`communes`: the 23 communes (INSEE code, name, town-hall and centre coordinates,
+  population 2023);
+- :func:`qpv`: the priority neighbourhoods (quartiers prioritaires) of the metropolis;
+- :func:`poverty`: Filosofi 2021 poverty rate and median standard of living (Dijon, Chenôve);
+- :func:`food_aid_sites`: food-aid sites listed in 2015 (may have moved or closed since);
+- :func:`reference_values`: sourced constants (CO₂ per km, cost per km, kg per beneficiary…);
+  :func:`reference_value` returns one of them as a float.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+
+_TEXT_COLUMNS = {"insee_code": str, "postal_code": str, "qpv_code_2015": str}
+
+
+def _read(name: str) -> pd.DataFrame:
+    with resources.files(__name__).joinpath(name).open("rb") as handle:
+        return pd.read_csv(handle, dtype=_TEXT_COLUMNS, encoding="utf-8")
+
+
+def communes() -> pd.DataFrame:
+    """The 23 communes of Dijon Métropole, one row each (population municipale 2023)."""
+    return _read("communes.csv")
+
+
+def qpv() -> pd.DataFrame:
+    """Priority neighbourhoods of the metropolis (2015–2023 and 2024 lists)."""
+    return _read("qpv.csv")
+
+
+def poverty() -> pd.DataFrame:
+    """Filosofi 2021 poverty rate [%] and median standard of living [€/year] (2 communes)."""
+    return _read("poverty.csv")
+
+
+def food_aid_sites() -> pd.DataFrame:
+    """Food-aid sites of the metropolis in 2015 lists (verify before operational use)."""
+    return _read("food_aid_sites.csv")
+
+
+def reference_values() -> pd.DataFrame:
+    """Sourced constants: ``key, value, unit, source, note``."""
+    return _read("reference_values.csv")
+
+
+def reference_value(key: str) -> float:
+    """One constant of :func:`reference_values` by key, e.g. ``"kg_per_meal_equivalent"``."""
+    table = reference_values()
+    match = table.loc[table["key"] == key, "value"]
+    if match.empty:
+        raise KeyError(f"no reference value {key!r} in aide_alim/data/reference_values.csv")
+    return float(match.iloc[0])
