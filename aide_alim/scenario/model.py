@@ -81,7 +81,12 @@ class TimeWindow:
         start, sep, end = cleaned.partition("-")
         if not sep:
             raise ValueError(f'expected a window like "09:00-12:00", got "{text}"')
-        return cls(_minutes(start, text), _minutes(end, text))
+        start_min, end_min = _minutes(start, text), _minutes(end, text)
+        if start_min >= end_min:
+            raise ValueError(
+                f'expected a window like "09:00-12:00" (start before end), got "{text}"'
+            )
+        return cls(start_min, end_min)
 
     @property
     def minutes(self) -> int:
