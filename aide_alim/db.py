@@ -94,7 +94,9 @@ class Database:
                 with conn.begin():
                     yield conn
         except OperationalError as exc:
-            raise DatabaseError(f"Could not write to the history database {self.url}: {exc.orig}")
+            raise DatabaseError(
+                f"Could not write to the history database {self.url}: {exc.orig}"
+            ) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -103,7 +105,9 @@ class Database:
             with self.engine.connect() as conn, conn.begin():
                 yield conn
         except OperationalError as exc:
-            raise DatabaseError(f"Could not read the history database {self.url}: {exc.orig}")
+            raise DatabaseError(
+                f"Could not read the history database {self.url}: {exc.orig}"
+            ) from exc
 
     def close(self) -> None:
         self.engine.dispose()
