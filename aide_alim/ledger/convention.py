@@ -1,0 +1,582 @@
+"""The convention as data: parties, axes, actions, commitments [€], budgets [€] and indicators.
+
+A convention is read from a TOML file (the 2020 Dijon one ships with the package, see
+``data/convention_dijon_2020.toml``; another year or another territory is written in the same
+format). Loading validates the structure once, collects every problem with its line in the file,
+and returns an immutable :class:`Convention`. Whether the figures add up (commitments per funder,
+shares vs the sheet's budget) is a check (:mod:`aide_alim.ledger.checks`), not a load error, so
+that a convention whose table does not add up can still be loaded and reported on.
+
+Money is held as :class:`decimal.Decimal` euros, never floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+import pandas as pd
+
+from aide_alim.errors import AideAlimError, Problem
+
+IndicatorKind = Literal["nombre", "qualitatif"]
+INDICATOR_KINDS: tuple[str, ...] = ("nombre", "qualitatif")
+ParityScope = Literal["action", "total"]
+FORMAT_VERSION = 1
+DEFAULT_CONVENTION = "convention_dijon_2020.toml"
+
+
+class LedgerError(AideAlimError):
+    """A ledger input (convention file, entry, CSV) is wrong: carries every located problem."""
+
+    def __init__(self, problems: Iterable[Problem], *, what: str = "the ledger input") -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        lines = [f"{count} error{'s' if count != 1 else ''} in {what}:"]
+        lines += [f"  {format_problem(p)}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def format_problem(problem: Problem) -> str:
+    """``file, line N, key: message`` for TOML files, the usual row/column form otherwise."""
+    if problem.file.endswith(".toml"):
+        where = [problem.file]
+        if problem.row is not None:
+            where.append(f"line {problem.row}")
+        if problem.column:
+            where.append(problem.column)
+        return f"{', '.join(where)}: {problem.message}"
+    return str(problem)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A signatory party; its ``id`` is the funder key of amounts and expenses."""
+
+    id: str
+    name: str
+    represented_by: str = ""
+    signatory: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """An indicator of an action sheet (``kind`` "nombre": a number in ``unit``; "qualitatif":
+    a text assessment)."""
+
+    id: str
+    action: str
+    label: str
+    kind: IndicatorKind
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action: its commitment per funder [€] (commitment table) and its sheet's budget [€]."""
+
+    id: str
+    axis: str
+    title: str
+    sheet_title: str
+    budget_eur: Decimal
+    amounts_eur: Mapping[str, Decimal]
+    indicators: tuple[Indicator, ...]
+
+    def committed_eur(self, funder: str) -> Decimal:
+        """What ``funder`` committed to this action [€] (0 if it is not in the table)."""
+        return self.amounts_eur.get(funder, Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class ParityRule:
+    """Art. 2.3.2: ``funder`` spends at least what ``at_least`` gives, per action or in total."""
+
+    funder: str
+    at_least: str
+    scope: ParityScope = "action"
+
+
+@dataclass(frozen=True, slots=True)
+class Convention:
+    """A yearly convention: who funds what, and how each action is judged."""
+
+    name: str
+    territory: str
+    year: int
+    report_deadline: dt.date
+    parties: tuple[Party, ...]
+    funding_eur: Mapping[str, Decimal]
+    parity: ParityRule
+    axes: tuple[Axis, ...]
+    actions: tuple[Action, ...]
+    source: str = ""
+    deliberation: dt.date | None = None
+    legal_basis: str = ""
+
+    @property
+    def funders(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.parties)
+
+    def party(self, party_id: str) -> Party:
+        for party in self.parties:
+            if party.id == party_id:
+                return party
+        raise KeyError(party_id)
+
+    def action(self, action_id: str) -> Action:
+        for action in self.actions:
+            if action.id == action_id:
+                return action
+        raise KeyError(action_id)
+
+    def axis(self, axis_id: str) -> Axis:
+        for axis in self.axes:
+            if axis.id == axis_id:
+                return axis
+        raise KeyError(axis_id)
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return tuple(ind for action in self.actions for ind in action.indicators)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    def commitment_table(self) -> pd.DataFrame:
+        """Tidy table: one row per action and funder (axis, action, title, funder, amount_eur)
+        with the action sheet's budget_eur repeated on each row."""
+        rows = [
+            {
+                "axis": action.axis,
+                "action": action.id,
+                "title": action.title,
+                "funder": funder,
+                "committed_eur": float(action.committed_eur(funder)),
+                "budget_eur": float(action.budget_eur),
+            }
+            for action in self.actions
+            for funder in self.funders
+        ]
+        return pd.DataFrame(
+            rows, columns=["axis", "action", "title", "funder", "committed_eur", "budget_eur"]
+        )
+
+    def indicators_table(self) -> pd.DataFrame:
+        """One row per indicator: action, indicator, label, kind, unit."""
+        rows = [
+            {
+                "action": ind.action,
+                "indicator": ind.id,
+                "label": ind.label,
+                "kind": ind.kind,
+                "unit": ind.unit,
+            }
+            for ind in self.indicators
+        ]
+        return pd.DataFrame(rows, columns=["action", "indicator", "label", "kind", "unit"])
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def default_convention_path() -> Path:
+    """Path of the 2020 Dijon convention shipped with the package."""
+    return Path(str(resources.files("aide_alim.ledger") / "data" / DEFAULT_CONVENTION))
+
+
+def load_convention(path: str | Path | None = None) -> Convention:
+    """Read and validate a convention file (default: the 2020 Dijon convention).
+
+    Raises :class:`LedgerError` listing every problem with its line in the file.
+    """
+    file = Path(path) if path is not None else default_convention_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LedgerError(
+            [Problem(str(file), None, None, f"cannot read the file ({exc.strerror})")],
+            what=str(file.name),
+        ) from None
+    return parse_convention(text, file_name=str(file))
+
+
+def parse_convention(text: str, *, file_name: str = "convention.toml") -> Convention:
+    """Validate the TOML text of a convention (see :func:`load_convention`)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise LedgerError(
+            [Problem(file_name, line, None, f"not valid TOML ({exc})")], what=file_name
+        ) from None
+    return _Reader(data, text, file_name).convention()
+
+
+class _Reader:
+    """Walks the TOML data, collecting problems located by line and key path."""
+
+    def __init__(self, data: dict[str, Any], text: str, file_name: str) -> None:
+        self.data = data
+        self.lines = text.splitlines()
+        self.file = file_name
+        self.problems: list[Problem] = []
+        # Line where each [[actions]] / [[actions.indicators]] block starts, in order.
+        self.action_lines = self._header_lines("actions")
+        self.indicator_lines = self._header_lines("actions.indicators")
+        self.party_lines = self._header_lines("parties")
+        self.axis_lines = self._header_lines("axes")
+
+    # -- locating
+    def _header_lines(self, name: str) -> list[int]:
+        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
+        return [i + 1 for i, line in enumerate(self.lines) if pattern.match(line)]
+
+    def _section_line(self, name: str) -> int | None:
+        pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
+        for i, line in enumerate(self.lines):
+            if pattern.match(line):
+                return i + 1
+        return None
+
+    def _key_line(self, start: int | None, key: str) -> int | None:
+        """First line at or after ``start`` (within its block) that sets ``key``."""
+        if start is None:
+            return None
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=|[{{,]\s*{re.escape(key)}\s*=")
+        for i in range(start - 1, len(self.lines)):
+            if i >= start and re.match(r"^\s*\[", self.lines[i]):
+                break
+            if pattern.search(self.lines[i]):
+                return i + 1
+        return start
+
+    def add(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(self.file, line, key, message))
+
+    # -- typed getters
+    def text(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: str,
+        line: int | None,
+        *,
+        required: bool = True,
+    ) -> str:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.add(line, f"{path}{key}", "missing; expected a text")
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.add(
+                self._key_line(line, key),
+                f"{path}{key}",
+                f"expected a non-empty text, found {value!r}",
+            )
+            return ""
+        return value.strip()
+
+    def money(self, value: Any, key: str, line: int | None) -> Decimal | None:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            self.add(line, key, f"expected an amount in euros, found {value!r}")
+            return None
+        try:
+            amount = Decimal(str(value).replace(" ", "").replace(",", "."))
+        except InvalidOperation:
+            self.add(line, key, f"expected an amount in euros, found {value!r}")
+            return None
+        if not amount.is_finite() or amount < 0:
+            self.add(line, key, f"expected an amount ≥ 0 €, found {value!r}")
+            return None
+        return amount
+
+    # -- the document
+    def convention(self) -> Convention:
+        data = self.data
+        fmt = data.get("format", FORMAT_VERSION)
+        if fmt != FORMAT_VERSION:
+            self.add(
+                self._key_line(1, "format"),
+                "format",
+                f"expected format = {FORMAT_VERSION}, found {fmt!r}",
+            )
+        head_line = self._section_line("convention")
+        head = data.get("convention")
+        if not isinstance(head, dict):
+            self.add(None, "[convention]", "missing section [convention]")
+            head = {}
+        name = self.text(head, "name", "convention.", head_line)
+        territory = self.text(head, "territory", "convention.", head_line, required=False)
+        legal_basis = self.text(head, "legal_basis", "convention.", head_line, required=False)
+        year = head.get("year")
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+            self.add(
+                self._key_line(head_line, "year"),
+                "convention.year",
+                f"expected a year such as 2020, found {year!r}",
+            )
+            year = 0
+        deadline = head.get("report_deadline")
+        if deadline is None and year:
+            deadline = dt.date(year + 1, 3, 31)  # art. 2.4 of the 2020 model convention
+        if not isinstance(deadline, dt.date) or isinstance(deadline, dt.datetime):
+            self.add(
+                self._key_line(head_line, "report_deadline"),
+                "convention.report_deadline",
+                f"expected a date such as 2021-03-31, found {deadline!r}",
+            )
+            deadline = dt.date(max(year, 1900) + 1, 3, 31)
+        deliberation = head.get("deliberation")
+        if deliberation is not None and not isinstance(deliberation, dt.date):
+            self.add(
+                self._key_line(head_line, "deliberation"),
+                "convention.deliberation",
+                f"expected a date, found {deliberation!r}",
+            )
+            deliberation = None
+
+        parties = self._parties()
+        funders = {p.id for p in parties}
+        funding = self._funding(funders)
+        parity = self._parity(funders)
+        axes = self._axes()
+        actions = self._actions({a.id for a in axes}, funders)
+        if self.problems:
+            raise LedgerError(self.problems, what=Path(self.file).name)
+        return Convention(
+            name=name,
+            territory=territory,
+            year=year,
+            report_deadline=deadline,
+            parties=parties,
+            funding_eur=MappingProxyType(funding),
+            parity=parity,
+            axes=axes,
+            actions=actions,
+            source=self.file,
+            deliberation=deliberation,
+            legal_basis=legal_basis,
+        )
+
+    def _list(self, key: str) -> list[Any]:
+        value = self.data.get(key)
+        if value is None:
+            self.add(None, f"[[{key}]]", f"missing; expected one or more [[{key}]] tables")
+            return []
+        if not isinstance(value, list):
+            self.add(self._section_line(key), key, f"expected [[{key}]] tables")
+            return []
+        return value
+
+    def _parties(self) -> tuple[Party, ...]:
+        parties: list[Party] = []
+        seen: set[str] = set()
+        for i, item in enumerate(self._list("parties")):
+            line = self.party_lines[i] if i < len(self.party_lines) else None
+            path = f"parties[{i + 1}]."
+            if not isinstance(item, dict):
+                self.add(line, path, "expected a table")
+                continue
+            pid = self.text(item, "id", path, line)
+            if pid and pid in seen:
+                self.add(self._key_line(line, "id"), f"{path}id", f"duplicate party id {pid!r}")
+            seen.add(pid)
+            parties.append(
+                Party(
+                    id=pid,
+                    name=self.text(item, "name", path, line),
+                    represented_by=self.text(item, "represented_by", path, line, required=False),
+                    signatory=self.text(item, "signatory", path, line, required=False),
+                )
+            )
+        return tuple(parties)
+
+    def _funding(self, funders: set[str]) -> dict[str, Decimal]:
+        line = self._section_line("funding")
+        table = self.data.get("funding")
+        if not isinstance(table, dict):
+            self.add(line, "[funding]", "missing section [funding] (total per party, in €)")
+            return {}
+        funding: dict[str, Decimal] = {}
+        for key, value in table.items():
+            key_line = self._key_line(line, key)
+            if key not in funders:
+                self.add(
+                    key_line,
+                    f"funding.{key}",
+                    f"unknown party {key!r}; expected one of {sorted(funders)}",
+                )
+                continue
+            amount = self.money(value, f"funding.{key}", key_line)
+            if amount is not None:
+                funding[key] = amount
+        for funder in sorted(funders - set(table)):
+            self.add(line, f"funding.{funder}", "missing total for this party")
+        return funding
+
+    def _parity(self, funders: set[str]) -> ParityRule:
+        line = self._section_line("parity")
+        table = self.data.get("parity")
+        if table is None:
+            ids = sorted(funders)
+            return ParityRule(funder=ids[-1] if ids else "", at_least=ids[0] if ids else "")
+        if not isinstance(table, dict):
+            self.add(line, "[parity]", "expected a table")
+            return ParityRule("", "")
+        funder = self.text(table, "funder", "parity.", line)
+        at_least = self.text(table, "at_least", "parity.", line)
+        for key, value in (("funder", funder), ("at_least", at_least)):
+            if value and value not in funders:
+                self.add(
+                    self._key_line(line, key),
+                    f"parity.{key}",
+                    f"unknown party {value!r}; expected one of {sorted(funders)}",
+                )
+        scope = table.get("scope", "action")
+        if scope not in ("action", "total"):
+            self.add(
+                self._key_line(line, "scope"),
+                "parity.scope",
+                f"expected 'action' or 'total', found {scope!r}",
+            )
+            scope = "action"
+        return ParityRule(funder=funder, at_least=at_least, scope=scope)
+
+    def _axes(self) -> tuple[Axis, ...]:
+        axes: list[Axis] = []
+        seen: set[str] = set()
+        for i, item in enumerate(self._list("axes")):
+            line = self.axis_lines[i] if i < len(self.axis_lines) else None
+            path = f"axes[{i + 1}]."
+            if not isinstance(item, dict):
+                self.add(line, path, "expected a table")
+                continue
+            aid = self.text(item, "id", path, line)
+            if aid and aid in seen:
+                self.add(self._key_line(line, "id"), f"{path}id", f"duplicate axis id {aid!r}")
+            seen.add(aid)
+            axes.append(Axis(id=aid, title=self.text(item, "title", path, line)))
+        return tuple(axes)
+
+    def _actions(self, axis_ids: set[str], funders: set[str]) -> tuple[Action, ...]:
+        actions: list[Action] = []
+        seen_actions: set[str] = set()
+        seen_indicators: set[str] = set()
+        indicator_index = 0
+        for i, item in enumerate(self._list("actions")):
+            line = self.action_lines[i] if i < len(self.action_lines) else None
+            if not isinstance(item, dict):
+                self.add(line, f"actions[{i + 1}]", "expected a table")
+                continue
+            aid = self.text(item, "id", f"actions[{i + 1}].", line)
+            path = f"actions[{i + 1}] ({aid})." if aid else f"actions[{i + 1}]."
+            if aid and aid in seen_actions:
+                self.add(self._key_line(line, "id"), f"{path}id", f"duplicate action id {aid!r}")
+            seen_actions.add(aid)
+            axis = self.text(item, "axis", path, line)
+            if axis and axis not in axis_ids:
+                self.add(
+                    self._key_line(line, "axis"),
+                    f"{path}axis",
+                    f"unknown axis {axis!r}; expected one of {sorted(axis_ids)}",
+                )
+            title = self.text(item, "title", path, line)
+            sheet_title = self.text(item, "sheet_title", path, line, required=False) or title
+            budget: Decimal | None = Decimal(0)
+            if "budget" not in item:
+                self.add(line, f"{path}budget", "missing; expected the action sheet's budget in €")
+            else:
+                budget = self.money(item["budget"], f"{path}budget", self._key_line(line, "budget"))
+            amounts: dict[str, Decimal] = {}
+            raw_amounts = item.get("amounts")
+            amounts_line = self._key_line(line, "amounts")
+            if not isinstance(raw_amounts, dict):
+                self.add(
+                    amounts_line,
+                    f"{path}amounts",
+                    "missing; expected amounts = { <party> = <€>, … }",
+                )
+                raw_amounts = {}
+            for funder, value in raw_amounts.items():
+                if funder not in funders:
+                    self.add(
+                        amounts_line,
+                        f"{path}amounts.{funder}",
+                        f"unknown party {funder!r}; expected one of {sorted(funders)}",
+                    )
+                    continue
+                amount = self.money(value, f"{path}amounts.{funder}", amounts_line)
+                if amount is not None:
+                    amounts[funder] = amount
+            indicators: list[Indicator] = []
+            raw_indicators = item.get("indicators", [])
+            if not isinstance(raw_indicators, list):
+                self.add(line, f"{path}indicators", "expected [[actions.indicators]] tables")
+                raw_indicators = []
+            for j, raw in enumerate(raw_indicators):
+                ind_line = (
+                    self.indicator_lines[indicator_index]
+                    if indicator_index < len(self.indicator_lines)
+                    else line
+                )
+                indicator_index += 1
+                ipath = f"{path}indicators[{j + 1}]."
+                if not isinstance(raw, dict):
+                    self.add(ind_line, ipath, "expected a table")
+                    continue
+                iid = self.text(raw, "id", ipath, ind_line)
+                if iid and iid in seen_indicators:
+                    self.add(
+                        self._key_line(ind_line, "id"),
+                        f"{ipath}id",
+                        f"duplicate indicator id {iid!r}",
+                    )
+                seen_indicators.add(iid)
+                kind = raw.get("kind", "nombre")
+                if kind not in INDICATOR_KINDS:
+                    self.add(
+                        self._key_line(ind_line, "kind"),
+                        f"{ipath}kind",
+                        f"expected one of {list(INDICATOR_KINDS)}, found {kind!r}",
+                    )
+                    kind = "nombre"
+                indicators.append(
+                    Indicator(
+                        id=iid,
+                        action=aid,
+                        label=self.text(raw, "label", ipath, ind_line),
+                        kind=kind,
+                        unit=self.text(raw, "unit", ipath, ind_line, required=False),
+                    )
+                )
+            actions.append(
+                Action(
+                    id=aid,
+                    axis=axis,
+                    title=title,
+                    sheet_title=sheet_title,
+                    budget_eur=budget if budget is not None else Decimal(0),
+                    amounts_eur=MappingProxyType(amounts),
+                    indicators=tuple(indicators),
+                )
+            )
+        return tuple(actions)
