@@ -16,6 +16,8 @@ from aide_alim.scenario.model import (
     TimeWindow,
     Vehicle,
 )
+from aide_alim.scenario.summary import summarize
+from aide_alim.scenario.validate import ValidationReport, check_scenario, load_scenario
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -31,5 +33,9 @@ __all__ = [
     "SiteKind",
     "Temperature",
     "TimeWindow",
+    "ValidationReport",
     "Vehicle",
+    "check_scenario",
+    "load_scenario",
+    "summarize",
 ]

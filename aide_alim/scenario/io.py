@@ -1,0 +1,362 @@
+"""Reading a scenario's raw tables, as text, from a folder or from one ``.xlsx`` workbook.
+
+This layer only reads: every cell comes back as a stripped string with the row number the
+spreadsheet shows, so that :mod:`aide_alim.scenario.validate` controls all parsing and can locate
+every problem. It never raises on bad input; unreadable files become located :class:`Problem`\\ s.
+
+Two forms carry the same tables:
+
+- a **folder**: ``scenario.toml`` plus ``associations.csv``, ``sites.csv``, ``lots.csv``,
+  ``vehicles.csv`` and optionally ``categories.csv``. French spreadsheet exports are the norm:
+  the separator (``;``, ``,`` or tab) is detected from the header line; files may be UTF-8 (with
+  or without BOM), UTF-16 with BOM or Windows-1252. File names match case-insensitively.
+- a **workbook** (``.xlsx``): one sheet per table named after the file stem (``associations``,
+  ``sites``, ``lots``, ``vehicles``, ``categories``) and a ``scenario`` sheet of ``key, value``
+  rows with dotted keys for the sections (``week``, ``hub``, ``policy.rule``,
+  ``logistics.speed_kmh``, …); an optional first row ``key, value`` is a header.
+
+In both forms the first non-empty row of a table is its header; empty rows are skipped (but keep
+their number), so row numbers always match what the spreadsheet shows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import tomllib
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aide_alim.errors import Problem
+
+SETTINGS_FILE = "scenario.toml"
+SETTINGS_SHEET = "scenario"
+REQUIRED_TABLES: tuple[str, ...] = ("associations", "sites", "lots", "vehicles")
+OPTIONAL_TABLES: tuple[str, ...] = ("categories",)
+TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
+
+# Characters that never appear in a spreadsheet export but do in binary files.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One non-empty data row: its spreadsheet row number and its cells as stripped text."""
+
+    row: int
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """A table as read: ``file`` is how problems name it (``lots.csv`` or ``w.xlsx[lots]``)."""
+
+    file: str
+    header_row: int
+    header: tuple[str, ...]
+    rows: tuple[RawRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RawSetting:
+    """One setting of ``scenario.toml`` (or the ``scenario`` sheet) under its dotted key.
+
+    ``value`` is what TOML typed (str, int, float, bool, list, …) or the cell's text in a workbook.
+    """
+
+    key: str
+    value: Any
+    row: int | None = None
+
+
+@dataclass(slots=True)
+class RawScenario:
+    """Everything read from a scenario, before validation.
+
+    ``tables`` holds the tables that could be read (a missing optional table is simply absent);
+    ``problems`` the files that could not be read.
+    """
+
+    source: str
+    default_name: str
+    settings_file: str
+    settings: list[RawSetting] = field(default_factory=list)
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_raw(path: str | Path) -> RawScenario:
+    """Read a scenario folder or ``.xlsx`` workbook without interpreting any cell."""
+    path = Path(path)
+    if path.is_dir():
+        return read_folder(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        return read_workbook(path)
+    raw = RawScenario(str(path), path.stem, SETTINGS_FILE)
+    if path.is_file() and path.name.lower() == SETTINGS_FILE:
+        return read_folder(path.parent)
+    found = "a file of another type" if path.exists() else "nothing at that path"
+    raw.problems.append(
+        Problem(
+            str(path),
+            None,
+            None,
+            f'expected a scenario folder or an .xlsx workbook, got {found} ("{path}")',
+        )
+    )
+    return raw
+
+
+# -- folder -----------------------------------------------------------------------------------
+
+
+def read_folder(folder: Path) -> RawScenario:
+    """Read ``scenario.toml`` and the CSV tables of a scenario folder."""
+    raw = RawScenario(str(folder), folder.resolve().name, SETTINGS_FILE)
+    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    settings_path = files.get(SETTINGS_FILE)
+    if settings_path is None:
+        raw.problems.append(_missing_file(SETTINGS_FILE, folder))
+    else:
+        raw.settings_file = settings_path.name
+        raw.settings, problems = read_settings_toml(settings_path)
+        raw.problems += problems
+    for table in TABLES:
+        csv_path = files.get(f"{table}.csv")
+        if csv_path is None:
+            if table in REQUIRED_TABLES:
+                raw.problems.append(_missing_file(f"{table}.csv", folder))
+            continue
+        result = read_csv(csv_path)
+        if isinstance(result, Problem):
+            raw.problems.append(result)
+        else:
+            raw.tables[table] = result
+    return raw
+
+
+def _missing_file(name: str, folder: Path) -> Problem:
+    return Problem(name, None, None, f'expected a file {name} in "{folder}", got none')
+
+
+def read_settings_toml(path: Path) -> tuple[list[RawSetting], list[Problem]]:
+    """The settings of ``scenario.toml`` flattened to dotted keys (``policy.rule``)."""
+    name = path.name
+    data = _read_bytes(path, name)
+    if isinstance(data, Problem):
+        return [], [data]
+    text = decode_text(data, name)
+    if isinstance(text, Problem):
+        return [], [text]
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        return [], [
+            Problem(
+                name,
+                int(line.group(1)) if line else None,
+                None,
+                f"expected valid TOML (key = value, [section]), got a syntax error: {exc}",
+            )
+        ]
+    settings: list[RawSetting] = []
+    problems: list[Problem] = []
+    for key, value in document.items():
+        if isinstance(value, dict):
+            for sub_key, sub_value in value.items():
+                if isinstance(sub_value, dict):
+                    problems.append(
+                        Problem(
+                            name,
+                            None,
+                            f"{key}.{sub_key}",
+                            f"expected a value, got a table [{key}.{sub_key}]",
+                        )
+                    )
+                else:
+                    settings.append(RawSetting(f"{key}.{sub_key}", sub_value))
+        else:
+            settings.append(RawSetting(key, value))
+    return settings, problems
+
+
+def read_csv(path: Path, file: str | None = None) -> RawTable | Problem:
+    """Read one CSV table (separator and encoding detected); a :class:`Problem` if unreadable."""
+    file = file or path.name
+    data = _read_bytes(path, file)
+    if isinstance(data, Problem):
+        return data
+    text = decode_text(data, file)
+    if isinstance(text, Problem):
+        return text
+    return parse_csv_text(text, file)
+
+
+def _read_bytes(path: Path, file: str) -> bytes | Problem:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return Problem(file, None, None, f"expected a readable file, got {exc.strerror or exc}")
+
+
+def decode_text(data: bytes, file: str) -> str | Problem:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 text."""
+    text: str | None = None
+    if data.startswith(codecs.BOM_UTF8):
+        text = _try_decode(data[len(codecs.BOM_UTF8) :], "utf-8")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _try_decode(data, "utf-16")
+    else:
+        text = _try_decode(data, "utf-8")
+        if text is None:
+            text = _try_decode(data, "cp1252")
+    if text is None or _CONTROL.search(text):
+        return Problem(
+            file,
+            None,
+            None,
+            "expected a text file (UTF-8 or Windows-1252), got binary or undecodable data",
+        )
+    return text
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def detect_separator(text: str) -> str:
+    """The separator of the header line: ``;``, tab or ``,`` (the most frequent outside quotes)."""
+    for line in text.splitlines():
+        if line.strip():
+            outside = re.sub(r'"[^"]*"', "", line)
+            counts = {sep: outside.count(sep) for sep in (",", ";", "\t")}
+            best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+            return best if counts[best] else ","
+    return ","
+
+
+def parse_csv_text(text: str, file: str) -> RawTable | Problem:
+    """Split CSV text into a header and numbered rows (row 1 = first line of the file)."""
+    separator = detect_separator(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as exc:
+        return Problem(file, None, None, f"expected a CSV table, got unreadable text: {exc}")
+    return _table(file, ([cell.strip() for cell in record] for record in records))
+
+
+def _table(file: str, records: Iterable[Sequence[str]]) -> RawTable | Problem:
+    header: tuple[str, ...] | None = None
+    header_row = 0
+    rows: list[RawRow] = []
+    for number, cells in enumerate(records, start=1):
+        if not any(cells):
+            continue
+        if header is None:
+            header, header_row = tuple(cells), number
+        else:
+            rows.append(RawRow(number, tuple(cells)))
+    if header is None:
+        return Problem(file, None, None, "expected a header row and data rows, got an empty table")
+    # Trailing empty header cells (``id;name;;``) are common in exports: drop them.
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1
+    return RawTable(file, header_row, header[:width], tuple(rows))
+
+
+# -- workbook ---------------------------------------------------------------------------------
+
+
+def read_workbook(path: Path) -> RawScenario:
+    """Read the sheets of an ``.xlsx`` scenario workbook."""
+    import openpyxl  # imported here: reading a folder does not need it
+
+    book_name = path.name
+    raw = RawScenario(str(path), path.stem, f"{book_name}[{SETTINGS_SHEET}]")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many types on corrupt files; all mean "unreadable"
+        raw.problems.append(
+            Problem(
+                book_name,
+                None,
+                None,
+                f"expected an .xlsx workbook, got a file that cannot be opened "
+                f"({type(exc).__name__}: {exc})",
+            )
+        )
+        return raw
+    try:
+        sheets = {name.strip().lower(): book[name] for name in book.sheetnames}
+        settings_sheet = sheets.get(SETTINGS_SHEET)
+        if settings_sheet is None:
+            raw.problems.append(_missing_sheet(book_name, SETTINGS_SHEET))
+        else:
+            raw.settings = _settings_from_rows(_sheet_records(settings_sheet))
+        for table in TABLES:
+            sheet = sheets.get(table)
+            if sheet is None:
+                if table in REQUIRED_TABLES:
+                    raw.problems.append(_missing_sheet(book_name, table))
+                continue
+            result = _table(f"{book_name}[{table}]", _sheet_records(sheet))
+            if isinstance(result, Problem):
+                raw.problems.append(result)
+            else:
+                raw.tables[table] = result
+    finally:
+        book.close()
+    return raw
+
+
+def _missing_sheet(book_name: str, sheet: str) -> Problem:
+    return Problem(book_name, None, None, f'expected a sheet named "{sheet}", got none')
+
+
+def _sheet_records(sheet: Any) -> list[list[str]]:
+    return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _settings_from_rows(records: list[list[str]]) -> list[RawSetting]:
+    settings: list[RawSetting] = []
+    for number, cells in enumerate(records, start=1):
+        key = cells[0] if cells else ""
+        value = cells[1] if len(cells) > 1 else ""
+        if not key and not value:
+            continue
+        if not settings and key.lower() == "key" and value.lower() == "value":
+            continue
+        settings.append(RawSetting(key, value, number))
+    return settings
+
+
+def cell_text(value: Any) -> str:
+    """A workbook cell as the text a CSV export would hold (dates ISO, whole floats as ints)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return str(value).strip()

@@ -1,0 +1,1212 @@
+"""Turning raw scenario tables into the typed :class:`~aide_alim.scenario.model.Scenario`.
+
+Validation collects **every** problem before giving up: each is a :class:`Problem` with the file,
+the row as the spreadsheet numbers it, the column and a message ``expected …, got "…"``, e.g.
+``lots.csv, row 14, column kg: expected a number >= 0, got "-12"``. Suspicious but possible data
+(a capacity of 50 t in an épicerie, a lot 400 km away) gives warnings, which never block loading.
+
+The column specifications (:data:`COLUMNS`) drive both the validation and the data dictionary
+of the README: one :class:`ColumnSpec` per column with its parser, whether it is required and its
+default. Each cell parser is a small function returning the value or a :class:`Bad` naming what
+was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from geopy.distance import great_circle
+
+from aide_alim.errors import Problem, ScenarioError
+from aide_alim.scenario.categories import (
+    DEFAULT_CATEGORIES,
+    normalise_category,
+    normalise_temperature,
+    slug,
+)
+from aide_alim.scenario.io import RawScenario, RawSetting, RawTable, read_raw
+from aide_alim.scenario.model import (
+    Association,
+    Category,
+    Day,
+    Logistics,
+    Lot,
+    Policy,
+    RoutingParams,
+    Scenario,
+    Site,
+    SiteKind,
+    Temperature,
+    TimeWindow,
+    Vehicle,
+    parse_iso_week,
+)
+from aide_alim.scenario.summary import summarize
+
+# Thresholds of the warnings for suspicious data.
+MAX_ASSOCIATION_STORAGE_KG = 20_000.0
+"""Free storage above this in one temperature class of an association is suspicious [kg]."""
+MAX_VEHICLE_CAPACITY_KG = 50_000.0
+"""A vehicle capacity above this (a 44 t lorry carries ~25 t) is suspicious [kg]."""
+MAX_BENEFICIARIES = 5_000
+"""Persons served per week above this by one association is suspicious."""
+
+
+class Bad(NamedTuple):
+    """What a parser expected, when the cell did not hold it."""
+
+    expected: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What some parsers need to know: the category table of this scenario."""
+
+    categories: Mapping[str, Category]
+
+
+Parser = Callable[[str, Context], Any]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+"""Default of a column whose cells must not be empty."""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column of a scenario table.
+
+    - ``required``: the column must be in the header (otherwise it may be left out entirely).
+    - ``default``: the value of an empty cell (or of a left-out column); :data:`REQUIRED` if a
+      cell must be filled; ``None`` for a default derived from other data (``default_doc``).
+    """
+
+    name: str
+    parse: Parser
+    required: bool
+    default: Any
+    type_doc: str
+    doc: str
+    default_doc: str = ""
+
+    @property
+    def default_text(self) -> str:
+        """The default as the data dictionary shows it (empty if a value is mandatory)."""
+        if self.default_doc:
+            return self.default_doc
+        if self.default is REQUIRED:
+            return ""
+        if isinstance(self.default, frozenset):
+            if self.default and all(isinstance(d, Day) for d in self.default):
+                return " ".join(d.code for d in sorted(self.default))
+            return "(none)"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        if self.default == "":
+            return "(empty)"
+        return str(self.default)
+
+
+# -- cell parsers: text → value or Bad ----------------------------------------------------------
+
+_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+def parse_number(text: str) -> float | Bad:
+    """A finite number; accepts decimal commas, spaces as thousands separators and ``€``."""
+    cleaned = _NUMBER_SPACES.sub("", text).removesuffix("€").removeprefix("€")
+    if "," in cleaned and "." in cleaned:
+        # The last of the two is the decimal separator: 1.234,5 or 1,234.5.
+        thousands = "." if cleaned.rfind(",") > cleaned.rfind(".") else ","
+        cleaned = cleaned.replace(thousands, "")
+    cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", cleaned):
+        return Bad("a number")
+    value = float(cleaned)
+    return value if math.isfinite(value) else Bad("a number")
+
+
+def _number(minimum: float | None = None, *, strict: bool = False) -> Parser:
+    bound = "" if minimum is None else f" {'>' if strict else '>='} {_fmt(minimum)}"
+
+    def parse(text: str, ctx: Context) -> float | Bad:
+        value = parse_number(text)
+        if isinstance(value, Bad):
+            return Bad(f"a number{bound}")
+        if minimum is not None and (value <= minimum if strict else value < minimum):
+            return Bad(f"a number{bound}")
+        return value
+
+    return parse
+
+
+def _range(low: float, high: float, what: str) -> Parser:
+    def parse(text: str, ctx: Context) -> float | Bad:
+        value = parse_number(text)
+        if isinstance(value, Bad) or not low <= value <= high:
+            return Bad(f"a {what} between {_fmt(low)} and {_fmt(high)} (WGS84 degrees)")
+        return value
+
+    return parse
+
+
+def parse_count(text: str, ctx: Context) -> int | Bad:
+    """A whole number >= 0 (``120.0`` from a spreadsheet is accepted)."""
+    value = parse_number(text)
+    if isinstance(value, Bad) or value < 0 or not float(value).is_integer():
+        return Bad("a whole number >= 0")
+    return int(value)
+
+
+def parse_text(text: str, ctx: Context) -> str:
+    return text
+
+
+def parse_id(text: str, ctx: Context) -> str | Bad:
+    return text if "\n" not in text else Bad("an id on one line")
+
+
+_TRUE = {"true", "vrai", "oui", "yes", "1", "o", "y", "x", "t"}
+_FALSE = {"false", "faux", "non", "no", "0", "n", "f"}
+
+
+def parse_bool(text: str, ctx: Context | None = None) -> bool | Bad:
+    """``true/false``, ``oui/non``, ``vrai/faux``, ``yes/no``, ``1/0`` (any case)."""
+    key = slug(text)
+    if key in _TRUE or text.strip() in ("1.0",):
+        return True
+    if key in _FALSE or text.strip() in ("0.0",):
+        return False
+    return Bad("true or false (oui/non, vrai/faux, 1/0)")
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
+
+
+def parse_date(text: str, ctx: Context | None = None) -> dt.date | Bad:
+    """An ISO date (``2020-10-05``) or a French one (``05/10/2020``, ``5/10/20``)."""
+    cleaned = text.strip()
+    # Spreadsheets and pandas add a midnight time: "2020-10-05 00:00:00", "2020-10-05T00:00".
+    cleaned = re.sub(r"[ T]0?0:00(:00(\.0+)?)?$", "", cleaned)
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    return Bad('a date like "2020-10-05" or "05/10/2020"')
+
+
+_DAY_NAMES: dict[str, Day] = {}
+for _day in Day:
+    for _name in (
+        _day.code,
+        _day.label_fr,
+        _day.label_fr[:3],
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[_day],
+    ):
+        _DAY_NAMES[_name] = _day
+_DAY_NAMES.update({"tues": Day.TUE, "thur": Day.THU, "thurs": Day.THU})
+_ALL_DAYS = {"all", "tous", "tous_les_jours", "7_7"}
+_DAYS_EXPECTED = 'days like "mon wed fri" (or "lun mer ven", "mon-fri")'
+
+
+def parse_days(text: str, ctx: Context | None = None) -> frozenset[Day] | Bad:
+    """Days like ``mon wed fri``, ``lundi, mercredi``, ``lun-ven`` or ``all``."""
+    if slug(text) in _ALL_DAYS:
+        return frozenset(Day)
+    days: set[Day] = set()
+    cleaned = re.sub(r"\s*[-–]\s*", "-", text.strip().lower())
+    for token in re.split(r"[\s,;/+]+|\bet\b", cleaned):
+        if not token:
+            continue
+        first, sep, last = token.partition("-")
+        start, end = _DAY_NAMES.get(slug(first)), _DAY_NAMES.get(slug(last or first))
+        if start is None or end is None or (sep and not last):
+            return Bad(_DAYS_EXPECTED)
+        if end < start:
+            return Bad(_DAYS_EXPECTED)
+        days.update(Day(d) for d in range(start, end + 1))
+    return frozenset(days) if days else Bad(_DAYS_EXPECTED)
+
+
+def parse_window(text: str, ctx: Context | None = None) -> TimeWindow | Bad:
+    """A daily window ``09:00-12:00`` (also ``9h-12h``), start before end."""
+    try:
+        return TimeWindow.parse(text)
+    except ValueError:
+        return Bad('a time window like "09:00-12:00" with its start before its end')
+
+
+def parse_insee(text: str, ctx: Context) -> str | Bad:
+    """An INSEE commune code: 5 characters (``21231``, ``2A004``); a lost leading 0 is restored."""
+    code = text.strip().upper()
+    if re.fullmatch(r"\d{4}", code):
+        code = "0" + code
+    if re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
+        return code
+    return Bad('an INSEE commune code like "21231"')
+
+
+def parse_site_kind(text: str, ctx: Context) -> SiteKind | Bad:
+    key = slug(text)
+    if key in ("hub", "plateforme", "entrepot", "depot"):
+        return SiteKind.HUB
+    if key in ("supplier", "fournisseur", "donateur", "donor"):
+        return SiteKind.SUPPLIER
+    return Bad("hub or supplier")
+
+
+def parse_temperature(text: str, ctx: Context) -> Temperature | Bad:
+    value = normalise_temperature(text)
+    return (
+        value if value is not None else Bad("ambient, chilled or frozen (or sec, frais, surgelé)")
+    )
+
+
+def parse_category(text: str, ctx: Context) -> str | Bad:
+    value = normalise_category(text, frozenset(ctx.categories))
+    return value if value is not None else Bad(_category_expected(text, ctx))
+
+
+def parse_category_list(text: str, ctx: Context) -> frozenset[str] | Bad:
+    """Categories separated by commas or semicolons, or by spaces when there are none."""
+    parts = re.split(r"[,;|]", text) if re.search(r"[,;|]", text) else text.split()
+    ids = set()
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        value = normalise_category(part, frozenset(ctx.categories))
+        if value is None:
+            return Bad(f'{_category_expected(part, ctx)} (unknown: "{part}")')
+        ids.add(value)
+    return frozenset(ids)
+
+
+def parse_category_id(text: str, ctx: Context) -> str | Bad:
+    """The id of a row of ``categories.csv``: a known category or a new slug."""
+    known = normalise_category(text)
+    key = known or slug(text)
+    return key if key else Bad("a category id like fruits_legumes")
+
+
+def _category_expected(text: str, ctx: Context) -> str:
+    hint = _did_you_mean(slug(text), ctx.categories)
+    return f"a category among {', '.join(ctx.categories)}{hint}"
+
+
+def _did_you_mean(text: str, choices: Any) -> str:
+    close = difflib.get_close_matches(text, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+# -- the column tables --------------------------------------------------------------------------
+
+
+def _default(cls: type, name: str) -> Any:
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return f.default
+    raise KeyError(name)  # pragma: no cover - a typo in this module
+
+
+def _col(
+    name: str,
+    parse: Parser,
+    type_doc: str,
+    doc: str,
+    *,
+    required: bool = True,
+    default: Any = REQUIRED,
+    default_doc: str = "",
+) -> ColumnSpec:
+    return ColumnSpec(name, parse, required, default, type_doc, doc, default_doc)
+
+
+_LAT = _range(-90, 90, "latitude")
+_LON = _range(-180, 180, "longitude")
+_KG = _number(0)
+_EUR = _number(0)
+_DAYS_DOC = "days (mon tue wed thu fri sat sun, or lun mar mer …; ranges mon-fri)"
+
+COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
+    "associations": (
+        _col("id", parse_id, "text", "unique id of the association"),
+        _col("name", parse_text, "text", "display name"),
+        _col(
+            "kind",
+            parse_text,
+            "text",
+            "épicerie sociale, distribution de colis, restauration, CCAS, …",
+        ),
+        _col(
+            "commune", parse_insee, "INSEE code", "INSEE code of its commune (e.g. 21231 = Dijon)"
+        ),
+        _col(
+            "address",
+            parse_text,
+            "text",
+            "postal address (informative)",
+            required=False,
+            default="",
+        ),
+        _col("lat", _LAT, "degrees", "WGS84 latitude of the place deliveries go to"),
+        _col("lon", _LON, "degrees", "WGS84 longitude"),
+        _col(
+            "beneficiaries", parse_count, "persons", "persons served per week (basis of the need)"
+        ),
+        _col("dry_kg", _KG, "kg", "free ambient (dry) storage this week; 0 = none", default=0.0),
+        _col("chilled_kg", _KG, "kg", "free chilled storage (0–4 °C) this week", default=0.0),
+        _col("frozen_kg", _KG, "kg", "free frozen storage (−18 °C) this week", default=0.0),
+        _col("open_days", parse_days, _DAYS_DOC, "days it can receive deliveries"),
+        _col(
+            "receive_window", parse_window, "HH:MM-HH:MM", "hours it can receive, e.g. 09:00-12:00"
+        ),
+        _col(
+            "collects",
+            parse_bool,
+            "true/false (oui/non)",
+            "true if it fetches its share at the hub itself",
+            required=False,
+            default=_default(Association, "collects"),
+        ),
+        _col(
+            "budget_eur",
+            _EUR,
+            "€",
+            "most it can spend this week on lots that are sold",
+            required=False,
+            default=_default(Association, "budget_eur"),
+        ),
+        _col(
+            "refuses",
+            parse_category_list,
+            "categories",
+            "categories it does not take",
+            required=False,
+            default=frozenset(),
+        ),
+        _col(
+            "other_supply_kg",
+            _KG,
+            "kg",
+            "food it gets elsewhere this week (counts toward its fill)",
+            required=False,
+            default=_default(Association, "other_supply_kg"),
+        ),
+    ),
+    "sites": (
+        _col("id", parse_id, "text", "unique id of the site"),
+        _col("name", parse_text, "text", "display name"),
+        _col("kind", parse_site_kind, "hub/supplier", "hub (the shared platform) or supplier"),
+        _col("lat", _LAT, "degrees", "WGS84 latitude"),
+        _col("lon", _LON, "degrees", "WGS84 longitude"),
+        _col(
+            "open_days",
+            parse_days,
+            _DAYS_DOC,
+            "days lots can be picked up",
+            required=False,
+            default=_default(Site, "open_days"),
+        ),
+        _col(
+            "window",
+            parse_window,
+            "HH:MM-HH:MM",
+            "opening hours",
+            required=False,
+            default=_default(Site, "window"),
+        ),
+        _col(
+            "address",
+            parse_text,
+            "text",
+            "postal address (informative)",
+            required=False,
+            default="",
+        ),
+    ),
+    "lots": (
+        _col("id", parse_id, "text", "unique id of the lot"),
+        _col("site", parse_id, "site id", "site (sites.csv) where it is picked up"),
+        _col("product", parse_text, "text", "product label"),
+        _col(
+            "category",
+            parse_category,
+            "category",
+            "one of the category table (French names accepted)",
+        ),
+        _col(
+            "temperature",
+            parse_temperature,
+            "ambient/chilled/frozen",
+            "temperature class",
+            required=False,
+            default=None,
+            default_doc="the category's class",
+        ),
+        _col("kg", _KG, "kg", "quantity offered"),
+        _col("unit_kg", _number(0, strict=True), "kg", "smallest split (a carton, a crate), <= kg"),
+        _col(
+            "price_eur_kg",
+            _EUR,
+            "€/kg",
+            "price paid; 0 = donation",
+            default=0.0,
+            default_doc="0 (donation)",
+        ),
+        _col(
+            "value_eur_kg",
+            _EUR,
+            "€/kg",
+            "market value",
+            required=False,
+            default=None,
+            default_doc="the category's value",
+        ),
+        _col(
+            "available",
+            parse_date,
+            "date",
+            "first day it can be picked up",
+            default=None,
+            default_doc="Monday of the week",
+        ),
+        _col(
+            "use_by",
+            parse_date,
+            "date",
+            "DLC: nothing is delivered after it (hard limit)",
+            required=False,
+            default=None,
+            default_doc="(none)",
+        ),
+        _col(
+            "best_before",
+            parse_date,
+            "date",
+            "DDM: best before (soft limit)",
+            required=False,
+            default=None,
+            default_doc="(none)",
+        ),
+    ),
+    "vehicles": (
+        _col("id", parse_id, "text", "unique id of the vehicle"),
+        _col(
+            "depot",
+            parse_id,
+            "site id",
+            "site (sites.csv) where it starts and ends, usually the hub",
+        ),
+        _col("capacity_kg", _number(0, strict=True), "kg", "payload"),
+        _col("refrigerated", parse_bool, "true/false (oui/non)", "true if it keeps the cold chain"),
+        _col(
+            "cost_eur_km",
+            _EUR,
+            "€/km",
+            "running cost per km",
+            required=False,
+            default=_default(Vehicle, "cost_eur_km"),
+        ),
+        _col(
+            "cost_eur_h",
+            _EUR,
+            "€/h",
+            "driver cost per hour",
+            required=False,
+            default=_default(Vehicle, "cost_eur_h"),
+        ),
+        _col(
+            "co2_g_km",
+            _number(0),
+            "g CO₂/km",
+            "emissions per km",
+            required=False,
+            default=_default(Vehicle, "co2_g_km"),
+        ),
+        _col(
+            "shift",
+            parse_window,
+            "HH:MM-HH:MM",
+            "working hours",
+            required=False,
+            default=_default(Vehicle, "shift"),
+        ),
+        _col(
+            "days",
+            parse_days,
+            _DAYS_DOC,
+            "days it is available",
+            required=False,
+            default=_default(Vehicle, "days"),
+        ),
+        _col("name", parse_text, "text", "display name", required=False, default=""),
+    ),
+    "categories": (
+        _col(
+            "id",
+            parse_category_id,
+            "text",
+            "category id (a default one to override it, or a new one)",
+        ),
+        _col(
+            "label",
+            parse_text,
+            "text",
+            "French label",
+            required=False,
+            default=None,
+            default_doc="the default label, else the id",
+        ),
+        _col(
+            "temperature", parse_temperature, "ambient/chilled/frozen", "default temperature class"
+        ),
+        _col("value_eur_kg", _EUR, "€/kg", "market value"),
+        _col(
+            "source",
+            parse_text,
+            "text",
+            'where the value comes from, or "estimate: …"',
+            required=False,
+            default=None,
+            default_doc="given in the scenario's categories.csv",
+        ),
+    ),
+}
+"""Every column of every scenario table, in the order the data dictionary shows them."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """One top-level key of ``scenario.toml`` (the sections come from the params dataclasses)."""
+
+    name: str
+    required: bool
+    doc: str
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("name", False, "name of the scenario (default: the folder or workbook name)"),
+    SettingSpec("week", True, 'ISO week, e.g. "2020-W41"'),
+    SettingSpec("hub", False, "id of the hub site (default: the only site of kind hub)"),
+)
+SECTIONS: dict[str, type[Policy] | type[Logistics] | type[RoutingParams]] = {
+    "policy": Policy,
+    "logistics": Logistics,
+    "routing": RoutingParams,
+}
+
+
+# -- reading rows ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    row: int
+    values: dict[str, Any]
+    ok: bool
+
+
+class _Collector:
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+    def error(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(file, row, column, message))
+
+    def warn(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        self.problems.append(Problem(file, row, column, message, "warning"))
+
+
+IGNORED_COLUMNS: frozenset[str] = frozenset(
+    {"notes", "note", "comment", "comments", "commentaire", "commentaires", "remarques", "source"}
+)
+"""Free-text columns any table may carry for people; the tool ignores them."""
+
+
+def _header_key(text: str) -> str:
+    return slug(text)
+
+
+def _read_table(
+    table: RawTable, specs: tuple[ColumnSpec, ...], ctx: Context, out: _Collector
+) -> tuple[list[_Row], set[str]]:
+    """Parse every cell; returns the rows and the names of the columns present."""
+    by_name = {spec.name: spec for spec in specs}
+    positions: dict[str, int] = {}
+    for index, heading in enumerate(table.header):
+        key = _header_key(heading)
+        if not heading:
+            if any(index < len(r.cells) and r.cells[index] for r in table.rows):
+                out.error(
+                    table.file,
+                    table.header_row,
+                    f"#{index + 1}",
+                    "expected a column name above the data, got an empty header cell",
+                )
+            continue
+        if key in IGNORED_COLUMNS and key not in by_name:
+            continue
+        if key not in by_name:
+            hint = _did_you_mean(key, by_name)
+            out.error(
+                table.file,
+                table.header_row,
+                heading,
+                f'expected a known column{hint}, got "{heading}"',
+            )
+        elif key in positions:
+            out.error(
+                table.file,
+                table.header_row,
+                heading,
+                f'expected each column once, got "{key}" twice',
+            )
+        else:
+            positions[key] = index
+    missing = [s.name for s in specs if s.required and s.name not in positions]
+    for name in missing:
+        out.error(
+            table.file,
+            table.header_row,
+            name,
+            f'expected a required column "{name}", got none in the header',
+        )
+    width = len(table.header)
+    rows = []
+    for raw in table.rows:
+        values: dict[str, Any] = {}
+        ok = not missing
+        extra = [c for c in raw.cells[width:] if c]
+        if extra:
+            out.error(
+                table.file,
+                raw.row,
+                None,
+                f"expected at most {width} cells (one per column), got {width + len(extra)}"
+                f' (a separator inside a value? e.g. "{extra[0]}")',
+            )
+            ok = False
+        for spec in specs:
+            if spec.name not in positions:
+                if spec.name not in missing:
+                    values[spec.name] = spec.default
+                continue
+            index = positions[spec.name]
+            text = raw.cells[index] if index < len(raw.cells) else ""
+            if not text:
+                if spec.default is REQUIRED:
+                    out.error(table.file, raw.row, spec.name, f'expected {_expected(spec)}, got ""')
+                    ok = False
+                else:
+                    values[spec.name] = spec.default
+                continue
+            value = spec.parse(text, ctx)
+            if isinstance(value, Bad):
+                out.error(
+                    table.file, raw.row, spec.name, f'expected {value.expected}, got "{text}"'
+                )
+                ok = False
+            else:
+                values[spec.name] = value
+        rows.append(_Row(raw.row, values, ok))
+    return rows, set(positions)
+
+
+def _expected(spec: ColumnSpec) -> str:
+    """What an empty required cell should hold, in the parser's words."""
+    probe = spec.parse("\x00", Context(DEFAULT_CATEGORIES))  # a value no parser accepts
+    if isinstance(probe, Bad):
+        return probe.expected.split(" (did you mean")[0].split(" (unknown")[0]
+    return f"a value ({spec.type_doc})"
+
+
+def _check_unique(rows: list[_Row], file: str, out: _Collector) -> None:
+    first: dict[str, int] = {}
+    for r in rows:
+        key = r.values.get("id")
+        if not key:
+            continue
+        if key in first:
+            out.error(
+                file,
+                r.row,
+                "id",
+                f'expected a unique id, got "{key}" again (first on row {first[key]})',
+            )
+            r.ok = False
+        else:
+            first[key] = r.row
+
+
+def _check_reference(
+    r: _Row, column: str, known: Mapping[str, Any], what: str, file: str, out: _Collector
+) -> None:
+    value = r.values.get(column)
+    if value is not None and value not in known:
+        hint = _did_you_mean(value, known)
+        out.error(file, r.row, column, f'expected {what}{hint}, got "{value}"')
+        r.ok = False
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def _setting_value(raw: RawSetting, default: Any, file: str, out: _Collector) -> tuple[bool, Any]:
+    """Convert a TOML value (or a workbook cell's text) to the type of the field's default."""
+    value = raw.value
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return True, value
+        parsed = parse_bool(str(value)) if isinstance(value, str) else Bad("")
+        if not isinstance(parsed, Bad):
+            return True, parsed
+        expected = "true or false"
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return True, value
+        number = parse_number(value) if isinstance(value, str) else value
+        if isinstance(number, float) and number.is_integer():
+            return True, int(number)
+        expected = "a whole number"
+    elif isinstance(default, float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if math.isfinite(value):
+                return True, float(value)
+        elif isinstance(value, str) and not isinstance(parse_number(value), Bad):
+            return True, parse_number(value)
+        expected = "a number"
+    else:  # text (and optional text such as road_graph)
+        if isinstance(value, str):
+            return True, value.strip() or (None if default is None else value)
+        expected = "a text"
+    out.error(file, raw.row, raw.key, f'expected {expected}, got "{value}"')
+    return False, None
+
+
+def _post_init_message(exc: Exception, value: Any) -> str:
+    message = str(exc).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    if ", got" not in message:
+        message += f', got "{value}"'
+    return message
+
+
+def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
+    """Top-level settings and the three parameter sections, every problem located."""
+    file = raw.settings_file
+    top = {s.name for s in SETTINGS}
+    result: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    section_rows: dict[tuple[str, str], RawSetting] = {}
+    seen: dict[str, RawSetting] = {}
+    for setting in raw.settings:
+        key = setting.key.strip()
+        if key in seen:
+            out.error(file, setting.row, key, f'expected each key once, got "{key}" twice')
+            continue
+        seen[key] = setting
+        section, dot, name = key.partition(".")
+        if not dot:
+            if key not in top:
+                hint = _did_you_mean(key, sorted(top | set(SECTIONS)))
+                out.error(file, setting.row, key, f'expected a known key{hint}, got "{key}"')
+            elif not isinstance(setting.value, str) or not setting.value.strip():
+                out.error(file, setting.row, key, f'expected a text, got "{setting.value}"')
+            else:
+                result[key] = setting.value.strip()
+            continue
+        if section not in SECTIONS:
+            hint = _did_you_mean(section, SECTIONS)
+            out.error(
+                file,
+                setting.row,
+                key,
+                f'expected a section policy, logistics or routing{hint}, got "{section}"',
+            )
+            continue
+        cls = SECTIONS[section]
+        if name not in cls.field_names():
+            hint = _did_you_mean(name, cls.field_names())
+            out.error(file, setting.row, key, f'expected a key of [{section}]{hint}, got "{name}"')
+            continue
+        ok, value = _setting_value(setting, _default(cls, name), file, out)
+        if not ok:
+            continue
+        try:
+            cls(**{name: value})  # each field alone, so that a range error names its key
+        except (ValueError, TypeError) as exc:
+            out.error(file, setting.row, key, _post_init_message(exc, setting.value))
+            continue
+        sections[section][name] = value
+        section_rows[(section, name)] = setting
+    for spec in SETTINGS:
+        if spec.required and spec.name not in result and spec.name not in seen:
+            out.error(file, None, spec.name, f'expected a key "{spec.name}" ({spec.doc}), got none')
+    for section, cls in SECTIONS.items():
+        try:
+            result[section] = cls(**sections[section])
+        except (ValueError, TypeError) as exc:  # a rule that spans several keys
+            out.error(file, None, section, _post_init_message(exc, sections[section]))
+    if "week" in result:
+        try:
+            result["week_start"] = parse_iso_week(result["week"])
+        except ValueError:
+            out.error(
+                file,
+                seen["week"].row,
+                "week",
+                f'expected an ISO week like "2020-W41", got "{result["week"]}"',
+            )
+            del result["week"]
+    return result
+
+
+# -- the scenario ------------------------------------------------------------------------------
+
+
+def _categories(raw: RawScenario, out: _Collector) -> dict[str, Category]:
+    categories = dict(DEFAULT_CATEGORIES)
+    table = raw.tables.get("categories")
+    if table is None:
+        return categories
+    rows, _ = _read_table(table, COLUMNS["categories"], Context(categories), out)
+    _check_unique(rows, table.file, out)
+    for r in rows:
+        if not r.ok:
+            continue
+        v = r.values
+        base = DEFAULT_CATEGORIES.get(v["id"])
+        categories[v["id"]] = Category(
+            id=v["id"],
+            label=v["label"] or (base.label if base else v["id"]),
+            temperature=v["temperature"],
+            value_eur_kg=v["value_eur_kg"],
+            value_source=v["source"] or f"given in the scenario's {table.file}",
+        )
+    return categories
+
+
+def _table_rows(
+    raw: RawScenario, name: str, ctx: Context, out: _Collector
+) -> tuple[list[_Row], str]:
+    table = raw.tables.get(name)
+    if table is None:
+        return [], f"{name}.csv"
+    rows, _ = _read_table(table, COLUMNS[name], ctx, out)
+    _check_unique(rows, table.file, out)
+    return rows, table.file
+
+
+def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(great_circle(a, b).km)
+
+
+def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
+    """Validate raw tables: the scenario (``None`` if any error) and every problem found."""
+    problems: list[Problem] = list(raw.problems)
+    out = _Collector(problems)
+    settings_unreadable = any(p.file == raw.settings_file for p in raw.problems)
+    settings = {} if settings_unreadable else _read_settings(raw, out)
+    categories = _categories(raw, out)
+    ctx = Context(categories)
+
+    sites_rows, sites_file = _table_rows(raw, "sites", ctx, out)
+    assoc_rows, assoc_file = _table_rows(raw, "associations", ctx, out)
+    lot_rows, lots_file = _table_rows(raw, "lots", ctx, out)
+    vehicle_rows, vehicles_file = _table_rows(raw, "vehicles", ctx, out)
+
+    site_ids = {r.values["id"]: r for r in sites_rows if r.values.get("id")}
+    week_start: dt.date | None = settings.get("week_start")
+    logistics: Logistics = settings.get("logistics", Logistics())
+
+    hub = _check_hub(raw, settings, sites_rows, site_ids, sites_file, out)
+    hub_place = None
+    if hub is not None and site_ids[hub].ok:
+        hub_place = (site_ids[hub].values["lat"], site_ids[hub].values["lon"])
+
+    sites = []
+    for r in sites_rows:
+        if r.ok:
+            _check_reach(r, hub_place, logistics.reach_km, "site", sites_file, out)
+            sites.append(Site(**r.values))
+
+    associations = []
+    for r in assoc_rows:
+        _check_association(r, assoc_file, out)
+        if r.ok:
+            _check_reach(r, hub_place, logistics.reach_km, "association", assoc_file, out)
+            associations.append(Association(**r.values))
+
+    lots = []
+    for r in lot_rows:
+        _check_reference(r, "site", site_ids, "a site id of sites.csv", lots_file, out)
+        _check_lot(r, categories, week_start, lots_file, out)
+        if r.ok and week_start is not None:
+            lots.append(Lot(**r.values))
+
+    vehicles = []
+    for r in vehicle_rows:
+        _check_reference(r, "depot", site_ids, "a site id of sites.csv", vehicles_file, out)
+        capacity = r.values.get("capacity_kg")
+        if capacity is not None and capacity > MAX_VEHICLE_CAPACITY_KG:
+            out.warn(
+                vehicles_file,
+                r.row,
+                "capacity_kg",
+                f"expected a capacity of at most {_fmt(MAX_VEHICLE_CAPACITY_KG)} kg, got "
+                f'"{_fmt(capacity)}"',
+            )
+        if r.ok:
+            vehicles.append(Vehicle(**r.values))
+
+    if "associations" in raw.tables and not assoc_rows:
+        out.error(assoc_file, None, None, "expected at least one association this week, got none")
+    if "lots" in raw.tables and not lot_rows:
+        out.error(lots_file, None, None, "expected at least one lot this week, got none")
+    cold = [lot for lot in lots if lot.temperature.needs_cold]
+    if cold and vehicles and not any(v.refrigerated for v in vehicles):
+        out.warn(
+            vehicles_file,
+            None,
+            "refrigerated",
+            f"expected a refrigerated vehicle for the {len(cold)} chilled or frozen lots, got none",
+        )
+
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    assert hub is not None and "week" in settings  # every missing piece was an error above
+    scenario = Scenario(
+        name=settings.get("name", raw.default_name),
+        week=settings["week"],
+        hub=hub,
+        associations=tuple(associations),
+        sites=tuple(sites),
+        lots=tuple(lots),
+        vehicles=tuple(vehicles),
+        categories=categories,
+        policy=settings["policy"],
+        logistics=settings["logistics"],
+        routing=settings["routing"],
+        source=raw.source,
+    )
+    return scenario, problems
+
+
+def _check_hub(
+    raw: RawScenario,
+    settings: dict[str, Any],
+    sites_rows: list[_Row],
+    site_ids: dict[str, _Row],
+    sites_file: str,
+    out: _Collector,
+) -> str | None:
+    hub = settings.get("hub")
+    file = raw.settings_file
+    row = next((s.row for s in raw.settings if s.key.strip() == "hub"), None)
+    hubs = [r.values["id"] for r in sites_rows if r.values.get("kind") is SiteKind.HUB]
+    if hub is None:
+        if "sites" not in raw.tables:
+            return None
+        if len(hubs) == 1:
+            return str(hubs[0])
+        found = f"{len(hubs)} ({', '.join(hubs)})" if hubs else "none"
+        out.error(
+            file,
+            None,
+            "hub",
+            f"expected a key hub naming the hub site, or exactly one site of kind hub, got {found}",
+        )
+        return None
+    if "sites" not in raw.tables:
+        return None
+    if hub not in site_ids:
+        hint = _did_you_mean(hub, site_ids)
+        out.error(file, row, "hub", f'expected a site id of {sites_file}{hint}, got "{hub}"')
+        return None
+    kind = site_ids[hub].values.get("kind")
+    if kind is not SiteKind.HUB and kind is not None:
+        out.error(
+            file, row, "hub", f'expected a site of kind hub, got "{hub}" of kind {kind.value}'
+        )
+        return None
+    return str(hub)
+
+
+def _check_reach(
+    r: _Row,
+    hub: tuple[float, float] | None,
+    reach_km: float,
+    what: str,
+    file: str,
+    out: _Collector,
+) -> None:
+    if hub is None:
+        return
+    km = _distance_km(hub, (r.values["lat"], r.values["lon"]))
+    if km > reach_km:
+        out.warn(
+            file,
+            r.row,
+            "lat",
+            f"expected a {what} within {_fmt(reach_km)} km of the hub (logistics.reach_km), "
+            f'got "{r.values["lat"]}, {r.values["lon"]}" at {km:.0f} km',
+        )
+
+
+def _check_association(r: _Row, file: str, out: _Collector) -> None:
+    v = r.values
+    people = v.get("beneficiaries")
+    if people is not None and people > MAX_BENEFICIARIES:
+        out.warn(
+            file,
+            r.row,
+            "beneficiaries",
+            f"expected at most {MAX_BENEFICIARIES:,} persons a week in one association, "
+            f'got "{people}"',
+        )
+    for column in ("dry_kg", "chilled_kg", "frozen_kg"):
+        kg = v.get(column)
+        if kg is not None and kg > MAX_ASSOCIATION_STORAGE_KG:
+            out.warn(
+                file,
+                r.row,
+                column,
+                f"expected at most {_fmt(MAX_ASSOCIATION_STORAGE_KG)} kg of free storage in an "
+                f'association, got "{_fmt(kg)}"',
+            )
+
+
+def _check_lot(
+    r: _Row,
+    categories: Mapping[str, Category],
+    week_start: dt.date | None,
+    file: str,
+    out: _Collector,
+) -> None:
+    v = r.values
+    category = categories.get(v.get("category", ""))
+    if category is not None:
+        if "temperature" in v and v["temperature"] is None:
+            v["temperature"] = category.temperature
+        if "value_eur_kg" in v and v["value_eur_kg"] is None:
+            v["value_eur_kg"] = category.value_eur_kg
+        temperature = v.get("temperature")
+        if temperature is not None and temperature.needs_cold != category.temperature.needs_cold:
+            out.warn(
+                file,
+                r.row,
+                "temperature",
+                f'expected "{category.temperature.value}" for the category {category.id}, '
+                f'got "{temperature.value}"',
+            )
+    if "available" in v and v["available"] is None and week_start is not None:
+        v["available"] = week_start
+    kg, unit = v.get("kg"), v.get("unit_kg")
+    if kg is not None and unit is not None and unit > kg and kg > 0:
+        out.error(file, r.row, "unit_kg", f'expected a unit <= kg ({_fmt(kg)}), got "{_fmt(unit)}"')
+        r.ok = False
+    price, value = v.get("price_eur_kg"), v.get("value_eur_kg")
+    if price is not None and value is not None and price > value:
+        out.warn(
+            file,
+            r.row,
+            "price_eur_kg",
+            f'expected a price at most the market value ({_fmt(value)} €/kg), got "{_fmt(price)}"',
+        )
+    available, use_by = v.get("available"), v.get("use_by")
+    if available is not None and use_by is not None and use_by < available:
+        out.error(
+            file,
+            r.row,
+            "use_by",
+            f"expected a DLC on or after available ({available.isoformat()}), got "
+            f'"{use_by.isoformat()}"',
+        )
+        r.ok = False
+    elif week_start is not None and use_by is not None and use_by < week_start:
+        out.warn(
+            file,
+            r.row,
+            "use_by",
+            f"expected a DLC on or after the week's Monday ({week_start.isoformat()}): nothing "
+            f'can be delivered, got "{use_by.isoformat()}"',
+        )
+    if week_start is not None and available is not None:
+        sunday = week_start + dt.timedelta(days=6)
+        if available > sunday:
+            out.warn(
+                file,
+                r.row,
+                "available",
+                f"expected a lot available by the week's Sunday ({sunday.isoformat()}), got "
+                f'"{available.isoformat()}"',
+            )
+
+
+# -- public entry points -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """The outcome of checking a scenario.
+
+    - ``ok``: true when there is no error (warnings do not count).
+    - ``errors``, ``warnings``: every located problem, in file order.
+    - ``summary``: :func:`~aide_alim.scenario.summary.summarize` of the scenario (empty if not ok).
+    - ``scenario``: the loaded scenario, ``None`` if not ok.
+    """
+
+    ok: bool
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    summary: dict[str, Any]
+    scenario: Scenario | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"ok", "errors", "warnings", "summary"}`` as plain JSON-able types."""
+        return {
+            "ok": self.ok,
+            "errors": [p.to_dict() for p in self.errors],
+            "warnings": [p.to_dict() for p in self.warnings],
+            "summary": self.summary,
+        }
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario folder or ``.xlsx`` workbook.
+
+    Raises :class:`~aide_alim.errors.ScenarioError` listing every error (and warning) found.
+
+    >>> scenario = load_scenario("scenarios/tiny")  # doctest: +SKIP
+    """
+    scenario, problems = build_scenario(read_raw(path))
+    if scenario is None:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def check_scenario(path: str | Path) -> ValidationReport:
+    """Check a scenario folder or workbook; never raises for bad input."""
+    scenario, problems = build_scenario(read_raw(path))
+    errors = tuple(p for p in problems if p.severity == "error")
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    summary = summarize(scenario) if scenario is not None else {}
+    return ValidationReport(scenario is not None, errors, warnings, summary, scenario)
