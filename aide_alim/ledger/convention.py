@@ -223,9 +223,10 @@ def parse_convention(text: str, *, file_name: str = "convention.toml") -> Conven
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else None
         raise LedgerError(
-            [Problem(file_name, line, None, f"not valid TOML ({exc})")], what=file_name
+            [Problem(file_name, line, None, f"not valid TOML ({exc})")], what=Path(file_name).name
         ) from None
     return _Reader(data, text, file_name).convention()
 

@@ -1,0 +1,660 @@
+"""Entries of the ledger: expenditures and indicator values, stored in the history database.
+
+- An **expenditure** charges an amount [€] to one action and one funder (party id of the
+  convention, e.g. ``etat`` or ``metropole``), with a date, a label and a document reference
+  (invoice, mandate, deliberation number).
+- An **indicator value** answers an indicator of an action sheet for a period (``2020``,
+  ``2020-T4``, ``2020-10``, ``2020-W41``): a number (``value``, in ``unit``) or a text assessment
+  (``text``), optionally for one ``measure`` of the indicator (e.g. "kg rendus accessibles") and
+  one ``subject`` (e.g. an association). Setting a value again for the same key replaces it.
+
+Every write validates all its rows first (collecting every located problem), then runs in one
+transaction of :meth:`aide_alim.db.Database.transaction`. Axes 1 and 2 are entered by hand or from
+a CSV (:func:`import_csv`); actions 3.1 and 3.2 are filled from the history's indicators
+(:mod:`aide_alim.ledger.axis3`).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from aide_alim.db import Database
+from aide_alim.errors import Problem
+from aide_alim.ledger import schema
+from aide_alim.ledger.convention import Convention, LedgerError
+
+EXPENSE_COLUMNS = ["id", "action", "funder", "date", "label", "amount_eur", "document", "source"]
+VALUE_COLUMNS = [
+    "id",
+    "action",
+    "indicator",
+    "measure",
+    "subject",
+    "period",
+    "value",
+    "text",
+    "unit",
+    "source",
+]
+PERIOD_PATTERN = re.compile(r"^(\d{4})(-(T[1-4]|S[12]|W\d{2}|\d{2}))?$")
+PERIOD_HELP = "a period such as 2020, 2020-T4, 2020-S2, 2020-10 or 2020-W41"
+
+# CSV headers users may write (French or English), mapped to the canonical column.
+_EXPENSE_ALIASES = {
+    "action": "action",
+    "funder": "funder",
+    "financeur": "funder",
+    "date": "date",
+    "label": "label",
+    "libelle": "label",
+    "libellé": "label",
+    "objet": "label",
+    "amount_eur": "amount_eur",
+    "amount": "amount_eur",
+    "montant": "amount_eur",
+    "montant_eur": "amount_eur",
+    "document": "document",
+    "piece": "document",
+    "pièce": "document",
+    "justificatif": "document",
+    "reference": "document",
+    "référence": "document",
+}
+_VALUE_ALIASES = {
+    "action": "action",
+    "indicator": "indicator",
+    "indicateur": "indicator",
+    "measure": "measure",
+    "mesure": "measure",
+    "subject": "subject",
+    "structure": "subject",
+    "period": "period",
+    "periode": "period",
+    "période": "period",
+    "value": "value",
+    "valeur": "value",
+    "text": "text",
+    "texte": "text",
+    "commentaire": "text",
+    "unit": "unit",
+    "unite": "unit",
+    "unité": "unit",
+    "source": "source",
+}
+_EXPENSE_REQUIRED = ("action", "funder", "date", "label", "amount_eur")
+_VALUE_REQUIRED = ("action", "indicator", "period")
+
+
+@dataclass(frozen=True, slots=True)
+class Expense:
+    """One expenditure charged to an action and a funder (``amount_eur`` [€], exact)."""
+
+    action: str
+    funder: str
+    date: dt.date
+    label: str
+    amount_eur: Decimal
+    document: str = ""
+    source: str = "saisie"
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorValue:
+    """One value of an indicator for a period: a number ``value`` [``unit``] and/or a ``text``."""
+
+    action: str
+    indicator: str
+    period: str
+    value: float | None = None
+    text: str = ""
+    measure: str = ""
+    subject: str = ""
+    unit: str = ""
+    source: str = "saisie"
+
+
+# ------------------------------------------------------------------------------- validation
+
+
+def expense_problems(
+    convention: Convention, expense: Expense, *, file: str = "saisie", row: int | None = None
+) -> list[Problem]:
+    """What is wrong with one expenditure for this convention (empty when it is fine)."""
+    problems: list[Problem] = []
+    actions = [a.id for a in convention.actions]
+    if expense.action not in actions:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "action",
+                f"expected an action of the {convention.year} convention "
+                f"({', '.join(actions)}), found {expense.action!r}",
+            )
+        )
+    if expense.funder not in convention.funders:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "funder",
+                f"expected one of {', '.join(convention.funders)}, found {expense.funder!r}",
+            )
+        )
+    if not expense.label.strip():
+        problems.append(Problem(file, row, "label", "expected a label, found nothing"))
+    if not expense.amount_eur.is_finite() or expense.amount_eur <= 0:
+        problems.append(
+            Problem(
+                file, row, "amount_eur", f"expected an amount > 0 €, found {expense.amount_eur}"
+            )
+        )
+    elif expense.amount_eur != expense.amount_eur.quantize(Decimal("0.01")):
+        problems.append(
+            Problem(
+                file,
+                row,
+                "amount_eur",
+                f"expected at most 2 decimals (cents), found {expense.amount_eur}",
+            )
+        )
+    if not convention.year - 1 <= expense.date.year <= convention.year + 1:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "date",
+                f"expected a date near the {convention.year} convention "
+                f"({convention.year - 1}–{convention.year + 1}), "
+                f"found {expense.date.isoformat()}",
+            )
+        )
+    return problems
+
+
+def value_problems(
+    convention: Convention, value: IndicatorValue, *, file: str = "saisie", row: int | None = None
+) -> list[Problem]:
+    """What is wrong with one indicator value for this convention (empty when it is fine)."""
+    problems: list[Problem] = []
+    try:
+        indicator = convention.indicator(value.indicator)
+    except KeyError:
+        ids = ", ".join(i.id for i in convention.indicators)
+        return [
+            Problem(
+                file,
+                row,
+                "indicator",
+                f"expected an indicator of the {convention.year} convention ({ids}), "
+                f"found {value.indicator!r}",
+            )
+        ]
+    if value.action != indicator.action:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "action",
+                f"indicator {indicator.id} belongs to action {indicator.action}, "
+                f"found {value.action!r}",
+            )
+        )
+    match = PERIOD_PATTERN.match(value.period)
+    if match is None:
+        problems.append(
+            Problem(file, row, "period", f"expected {PERIOD_HELP}, found {value.period!r}")
+        )
+    elif int(match.group(1)) != convention.year:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "period",
+                f"expected a period of {convention.year}, found {value.period!r}",
+            )
+        )
+    if value.value is not None and not math.isfinite(value.value):
+        problems.append(Problem(file, row, "value", f"expected a number, found {value.value}"))
+    if indicator.kind == "nombre" and value.value is None and not value.text.strip():
+        problems.append(
+            Problem(
+                file,
+                row,
+                "value",
+                f"indicator {indicator.id} is a number ({indicator.unit or 'sans unité'}); "
+                "expected a value, found nothing",
+            )
+        )
+    if indicator.kind == "qualitatif" and not value.text.strip() and value.value is None:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "text",
+                f"indicator {indicator.id} is a text assessment; expected a text, found nothing",
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------------------- database writes
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def add_expenses(
+    db: Database, convention: Convention, expenses: Sequence[Expense], *, file: str = "saisie"
+) -> list[int]:
+    """Record expenditures in one transaction (all or none); returns their ids.
+
+    Raises :class:`LedgerError` listing every problem (``row`` = position + 1 in ``expenses``
+    unless the expenses come from a file).
+    """
+    problems = [
+        p
+        for i, e in enumerate(expenses)
+        for p in expense_problems(
+            convention, e, file=file, row=i + 1 if len(expenses) > 1 else None
+        )
+    ]
+    if problems:
+        raise LedgerError(problems, what="the expenditures")
+    return _insert_expenses(db, convention, expenses)
+
+
+def _insert_expenses(
+    db: Database, convention: Convention, expenses: Sequence[Expense]
+) -> list[int]:
+    now = _now()
+    ids: list[int] = []
+    with db.transaction() as conn:
+        for e in expenses:
+            result = conn.execute(
+                schema.expense.insert().values(
+                    convention_year=convention.year,
+                    action=e.action,
+                    funder=e.funder,
+                    date=e.date,
+                    label=e.label.strip(),
+                    amount_cents=int((e.amount_eur * 100).to_integral_value()),
+                    document=e.document.strip(),
+                    source=e.source,
+                    recorded_at=now,
+                )
+            )
+            assert result.inserted_primary_key is not None
+            ids.append(int(result.inserted_primary_key[0]))
+    return ids
+
+
+def set_indicator_values(
+    db: Database, convention: Convention, values: Sequence[IndicatorValue], *, file: str = "saisie"
+) -> int:
+    """Record indicator values in one transaction, each replacing any earlier value with the
+    same (indicator, measure, subject, period); returns how many were written."""
+    problems = [
+        p
+        for i, v in enumerate(values)
+        for p in value_problems(convention, v, file=file, row=i + 1 if len(values) > 1 else None)
+    ]
+    if problems:
+        raise LedgerError(problems, what="the indicator values")
+    return _upsert_values(db, convention, values)
+
+
+def _upsert_values(db: Database, convention: Convention, values: Sequence[IndicatorValue]) -> int:
+    now = _now()
+    table = schema.indicator_value
+    with db.transaction() as conn:
+        for v in values:
+            conn.execute(
+                table.delete().where(
+                    table.c.convention_year == convention.year,
+                    table.c.indicator == v.indicator,
+                    table.c.measure == v.measure,
+                    table.c.subject == v.subject,
+                    table.c.period == v.period,
+                )
+            )
+            conn.execute(
+                table.insert().values(
+                    convention_year=convention.year,
+                    action=v.action,
+                    indicator=v.indicator,
+                    measure=v.measure,
+                    subject=v.subject,
+                    period=v.period,
+                    value=v.value,
+                    text=v.text,
+                    unit=v.unit or convention.indicator(v.indicator).unit,
+                    source=v.source,
+                    recorded_at=now,
+                )
+            )
+    return len(values)
+
+
+def delete_expense(db: Database, convention: Convention, expense_id: int) -> bool:
+    """Remove one expenditure of this convention's year; False when there is no such id."""
+    table = schema.expense
+    with db.transaction() as conn:
+        result = conn.execute(
+            table.delete().where(
+                table.c.id == expense_id, table.c.convention_year == convention.year
+            )
+        )
+    return bool(result.rowcount)
+
+
+# ----------------------------------------------------------------------------- database reads
+
+
+def read_expenses(db: Database, convention: Convention) -> pd.DataFrame:
+    """The expenditures of the convention's year, tidy (``amount_eur`` [€]), by date."""
+    table = schema.expense
+    with db.read() as conn:
+        rows = (
+            conn.execute(
+                sa.select(table)
+                .where(table.c.convention_year == convention.year)
+                .order_by(table.c.date, table.c.id)
+            )
+            .mappings()
+            .all()
+        )
+    return expenses_frame(
+        [
+            {
+                "id": r["id"],
+                "action": r["action"],
+                "funder": r["funder"],
+                "date": r["date"],
+                "label": r["label"],
+                "amount_eur": r["amount_cents"] / 100,
+                "document": r["document"],
+                "source": r["source"],
+            }
+            for r in rows
+        ]
+    )
+
+
+def read_indicator_values(db: Database, convention: Convention) -> pd.DataFrame:
+    """The indicator values of the convention's year, tidy, by action, indicator and period."""
+    table = schema.indicator_value
+    with db.read() as conn:
+        rows = (
+            conn.execute(
+                sa.select(table)
+                .where(table.c.convention_year == convention.year)
+                .order_by(
+                    table.c.action,
+                    table.c.indicator,
+                    table.c.period,
+                    table.c.measure,
+                    table.c.subject,
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return values_frame([{c: r[c] for c in VALUE_COLUMNS} for r in rows])
+
+
+def expenses_frame(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
+    """A tidy expenditures table (the columns of :data:`EXPENSE_COLUMNS`) from plain rows."""
+    table = pd.DataFrame(list(rows), columns=EXPENSE_COLUMNS)
+    table["amount_eur"] = table["amount_eur"].astype(float)
+    for column in ("document", "source"):
+        table[column] = table[column].fillna("").astype(str)
+    return table
+
+
+def values_frame(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
+    """A tidy indicator values table (the columns of :data:`VALUE_COLUMNS`) from plain rows."""
+    table = pd.DataFrame(list(rows), columns=VALUE_COLUMNS)
+    table["value"] = table["value"].astype(float)
+    for column in ("measure", "subject", "text", "unit", "source"):
+        table[column] = table[column].fillna("").astype(str)
+    return table
+
+
+# --------------------------------------------------------------------------------- CSV import
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What :func:`import_csv` recorded: ``kind`` is "expenses" or "indicators"."""
+
+    kind: str
+    rows: int
+
+
+def parse_amount(text: str) -> Decimal:
+    """``1 234,56 €``, ``1234.56``, ``76000`` → Decimal euros (ValueError otherwise)."""
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text)
+    if "," in cleaned and "." in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not amount.is_finite():
+        raise ValueError(text)
+    return amount
+
+
+def parse_date(text: str) -> dt.date:
+    """``2020-10-15`` or ``15/10/2020`` → date (ValueError otherwise)."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LedgerError(
+            [Problem(str(path), None, None, f"cannot read the file ({exc.strerror})")],
+            what=path.name,
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on French Windows
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    rows = [
+        {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        for row in reader
+    ]
+    return header, rows
+
+
+def _canonical(header: list[str], aliases: dict[str, str]) -> dict[str, str]:
+    return {h: aliases[h.lower()] for h in header if h.lower() in aliases}
+
+
+def import_csv(db: Database, convention: Convention, path: str | Path) -> ImportResult:
+    """Import expenditures or indicator values from a CSV (``,`` or ``;`` separated, UTF-8 or
+    Excel's cp1252), recognised by its header:
+
+    - expenditures: ``action, funder (financeur), date, label (libellé), amount_eur (montant),
+      document``;
+    - indicator values: ``action, indicator (indicateur), period (période), value (valeur),
+      text (commentaire), measure, subject (structure), unit, source``.
+
+    Every row is checked first; any problem (file, row as a spreadsheet numbers it, column)
+    aborts the import with nothing written. Otherwise all rows go in one transaction.
+    """
+    file = Path(path)
+    header, rows = _read_csv_rows(file)
+    name = str(file)
+    expense_map = _canonical(header, _EXPENSE_ALIASES)
+    value_map = _canonical(header, _VALUE_ALIASES)
+    if "indicator" in value_map.values():
+        return _import_values(db, convention, name, header, rows, value_map)
+    if "amount_eur" in expense_map.values():
+        return _import_expenses(db, convention, name, header, rows, expense_map)
+    raise LedgerError(
+        [
+            Problem(
+                name,
+                1,
+                None,
+                "expected the header of expenditures (action, funder, date, label, "
+                "amount_eur, document) or of indicator values (action, indicator, period, "
+                f"value, text), found: {', '.join(header) or 'nothing'}",
+            )
+        ],
+        what=file.name,
+    )
+
+
+def _missing_columns(name: str, mapping: dict[str, str], required: Sequence[str]) -> list[Problem]:
+    present = set(mapping.values())
+    return [
+        Problem(name, 1, column, "missing column") for column in required if column not in present
+    ]
+
+
+def _import_expenses(
+    db: Database,
+    convention: Convention,
+    name: str,
+    header: list[str],
+    rows: list[dict[str, str]],
+    mapping: dict[str, str],
+) -> ImportResult:
+    problems = _missing_columns(name, mapping, _EXPENSE_REQUIRED)
+    if problems:
+        raise LedgerError(problems, what=Path(name).name)
+    expenses: list[Expense] = []
+    for i, raw in enumerate(rows):
+        row_no = i + 2  # header is row 1
+        row = {mapping[k]: v for k, v in raw.items() if k in mapping}
+        if not any(row.values()):
+            continue
+        row_problems: list[Problem] = []
+        try:
+            date = parse_date(row.get("date", ""))
+        except ValueError:
+            row_problems.append(
+                Problem(
+                    name,
+                    row_no,
+                    "date",
+                    f"expected a date like 2020-10-15 or 15/10/2020, found {row.get('date', '')!r}",
+                )
+            )
+            date = dt.date(convention.year, 1, 1)
+        try:
+            amount = parse_amount(row.get("amount_eur", ""))
+        except ValueError:
+            row_problems.append(
+                Problem(
+                    name,
+                    row_no,
+                    "amount_eur",
+                    f"expected an amount in euros like 1234,56, "
+                    f"found {row.get('amount_eur', '')!r}",
+                )
+            )
+            amount = Decimal(1)
+        expense = Expense(
+            action=row.get("action", ""),
+            funder=row.get("funder", "").lower(),
+            date=date,
+            label=row.get("label", ""),
+            amount_eur=amount,
+            document=row.get("document", ""),
+            source=f"{Path(name).name}:{row_no}",
+        )
+        row_problems += expense_problems(convention, expense, file=name, row=row_no)
+        problems += row_problems
+        expenses.append(expense)
+    if problems:
+        raise LedgerError(problems, what=Path(name).name)
+    _insert_expenses(db, convention, expenses)
+    return ImportResult("expenses", len(expenses))
+
+
+def _import_values(
+    db: Database,
+    convention: Convention,
+    name: str,
+    header: list[str],
+    rows: list[dict[str, str]],
+    mapping: dict[str, str],
+) -> ImportResult:
+    problems = _missing_columns(name, mapping, _VALUE_REQUIRED)
+    if "value" not in mapping.values() and "text" not in mapping.values():
+        problems.append(Problem(name, 1, "value", "missing column (value or text)"))
+    if problems:
+        raise LedgerError(problems, what=Path(name).name)
+    values: list[IndicatorValue] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for i, raw in enumerate(rows):
+        row_no = i + 2
+        row = {mapping[k]: v for k, v in raw.items() if k in mapping}
+        if not any(row.values()):
+            continue
+        number: float | None = None
+        if row.get("value", ""):
+            try:
+                number = float(parse_amount(row["value"].rstrip("%")))
+            except ValueError:
+                problems.append(
+                    Problem(name, row_no, "value", f"expected a number, found {row['value']!r}")
+                )
+        value = IndicatorValue(
+            action=row.get("action", ""),
+            indicator=row.get("indicator", ""),
+            period=row.get("period", ""),
+            value=number,
+            text=row.get("text", ""),
+            measure=row.get("measure", ""),
+            subject=row.get("subject", ""),
+            unit=row.get("unit", ""),
+            source=row.get("source", "") or f"{Path(name).name}:{row_no}",
+        )
+        key = (value.indicator, value.measure, value.subject, value.period)
+        if key in seen:
+            problems.append(
+                Problem(
+                    name,
+                    row_no,
+                    "period",
+                    f"same indicator, measure, subject and period as row {seen[key]}",
+                )
+            )
+        seen[key] = row_no
+        problems += value_problems(convention, value, file=name, row=row_no)
+        values.append(value)
+    if problems:
+        raise LedgerError(problems, what=Path(name).name)
+    _upsert_values(db, convention, values)
+    return ImportResult("indicators", len(values))
