@@ -2,3 +2,5 @@
 
 Add one import line per command module.
 """
+from aide_alim.cli import synth  # noqa: F401
+from aide_alim.cli import validate  # noqa: F401

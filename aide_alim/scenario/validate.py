@@ -923,6 +923,8 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
     """Validate raw tables: the scenario (``None`` if any error) and every problem found."""
     problems: list[Problem] = list(raw.problems)
     out = _Collector(problems)
+    if raw.problems and not raw.tables and not raw.settings:
+        return None, problems  # nothing could be read: the reasons are all there is to say
     settings_unreadable = any(p.file == raw.settings_file for p in raw.problems)
     settings = {} if settings_unreadable else _read_settings(raw, out)
     categories = _categories(raw, out)
@@ -990,6 +992,9 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
             f"expected a refrigerated vehicle for the {len(cold)} chilled or frozen lots, got none",
         )
 
+    # Problems in file order, then row order (a row's parse and cross-reference problems meet).
+    file_order = {name: index for index, name in enumerate(dict.fromkeys(p.file for p in problems))}
+    problems.sort(key=lambda p: (file_order[p.file], p.row or 0))
     if any(p.severity == "error" for p in problems):
         return None, problems
     assert hub is not None and "week" in settings  # every missing piece was an error above
