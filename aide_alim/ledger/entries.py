@@ -47,7 +47,7 @@ VALUE_COLUMNS = [
     "unit",
     "source",
 ]
-PERIOD_PATTERN = re.compile(r"^(\d{4})(-(T[1-4]|S[12]|W\d{2}|\d{2}))?$")
+PERIOD_PATTERN = re.compile(r"^(\d{4})(-(T[1-4]|S[12]|W(0[1-9]|[1-4]\d|5[0-3])|0[1-9]|1[0-2]))?$")
 PERIOD_HELP = "a period such as 2020, 2020-T4, 2020-S2, 2020-10 or 2020-W41"
 
 # CSV headers users may write (French or English), mapped to the canonical column.

@@ -1,0 +1,143 @@
+"""Ledger entries in the history database: validation, transactions, CSV import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from aide_alim.db import open_database
+from aide_alim.ledger import LedgerError, load_convention
+from aide_alim.ledger.entries import (
+    Expense,
+    IndicatorValue,
+    add_expenses,
+    delete_expense,
+    import_csv,
+    read_expenses,
+    read_indicator_values,
+    set_indicator_values,
+)
+
+
+@pytest.fixture(scope="module")
+def convention():
+    return load_convention()
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(str(tmp_path / "history.sqlite"))
+    yield database
+    database.close()
+
+
+def test_expenses_round_trip_to_the_cent(db, convention):
+    ids = add_expenses(db, convention, [
+        Expense("1.1", "etat", dt.date(2020, 6, 1), "Agents d’accompagnement", Decimal("76000")),
+        Expense("3.2", "metropole", dt.date(2020, 11, 30), "Étude", Decimal("4275.10"), "M-42"),
+    ])  # fmt: skip
+    assert len(ids) == 2
+    table = read_expenses(db, convention)
+    assert table["amount_eur"].tolist() == [76000.0, 4275.10]
+    assert table["document"].tolist() == ["", "M-42"]
+    assert delete_expense(db, convention, ids[0]) is True
+    assert delete_expense(db, convention, ids[0]) is False
+    assert len(read_expenses(db, convention)) == 1
+
+
+def test_a_bad_expense_writes_nothing_and_says_where(db, convention):
+    good = Expense("1.1", "etat", dt.date(2020, 6, 1), "Agents", Decimal("100"))
+    bad = Expense("9.9", "region", dt.date(2020, 6, 1), "", Decimal("-5"))
+    with pytest.raises(LedgerError) as info:
+        add_expenses(db, convention, [good, bad])
+    message = str(info.value)
+    assert "4 errors in the expenditures" in message
+    assert "saisie, row 2, column action: expected an action of the 2020 convention" in message
+    assert "column funder: expected one of etat, metropole, found 'region'" in message
+    assert "column amount_eur: expected an amount > 0 €, found -5" in message
+    assert read_expenses(db, convention).empty
+
+
+def test_setting_an_indicator_again_replaces_it(db, convention):
+    set_indicator_values(db, convention, [IndicatorValue("1.1", "1.1.a", "2020", 120.0)])
+    set_indicator_values(db, convention, [IndicatorValue("1.1", "1.1.a", "2020", 135.0)])
+    set_indicator_values(db, convention, [IndicatorValue("1.1", "1.1.a", "2020-T4", 40.0)])
+    values = read_indicator_values(db, convention)
+    assert values[["period", "value"]].values.tolist() == [["2020", 135.0], ["2020-T4", 40.0]]
+    assert values["unit"].tolist() == ["personnes", "personnes"]  # from the convention
+
+
+def test_indicator_value_validation(db, convention):
+    with pytest.raises(LedgerError) as info:
+        set_indicator_values(db, convention, [
+            IndicatorValue("1.2", "1.2.c", "2020"),  # qualitative with no text
+            IndicatorValue("1.1", "1.2.a", "2020", 3.0),  # wrong action
+            IndicatorValue("1.1", "1.1.a", "2021", 3.0),  # another year
+            IndicatorValue("1.1", "1.1.a", "2020-13", 3.0),  # not a period
+        ])  # fmt: skip
+    message = str(info.value)
+    assert "row 1, column text: indicator 1.2.c is a text assessment" in message
+    assert "row 2, column action: indicator 1.2.a belongs to action 1.2, found '1.1'" in message
+    assert "row 3, column period: expected a period of 2020, found '2021'" in message
+    assert "row 4, column period: expected a period such as 2020" in message
+    assert read_indicator_values(db, convention).empty
+
+
+def test_import_expenses_from_a_french_excel_csv(db, convention, tmp_path):
+    path = tmp_path / "depenses.csv"
+    path.write_text(
+        "action;financeur;date;libellé;montant;pièce\n"
+        "1.2;etat;15/11/2020;Formation aidants numériques;7 500,00 €;F-2020-118\n"
+        "1.2;Metropole;16/11/2020;Formation aidants numériques;7500;F-2020-119\n",
+        encoding="cp1252",
+    )
+    result = import_csv(db, convention, path)
+    assert (result.kind, result.rows) == ("expenses", 2)
+    table = read_expenses(db, convention)
+    assert table["funder"].tolist() == ["etat", "metropole"]
+    assert table["amount_eur"].sum() == 15000.0
+    assert table["source"].tolist() == ["depenses.csv:2", "depenses.csv:3"]
+
+
+def test_import_errors_name_file_row_and_column_and_write_nothing(db, convention, tmp_path):
+    path = tmp_path / "depenses.csv"
+    path.write_text(
+        "action,funder,date,label,amount_eur,document\n"
+        "1.2,etat,2020-11-15,Formation,7500,F-1\n"
+        "1.7,etat,2020-13-01,Formation,sept mille,F-2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LedgerError) as info:
+        import_csv(db, convention, path)
+    message = str(info.value)
+    assert f"{path}, row 3, column date: expected a date like 2020-10-15" in message
+    assert f"{path}, row 3, column amount_eur: expected an amount in euros" in message
+    assert f"{path}, row 3, column action: expected an action of the 2020 convention" in message
+    assert read_expenses(db, convention).empty
+
+
+def test_import_indicator_values(db, convention, tmp_path):
+    path = tmp_path / "indicateurs.csv"
+    path.write_text(
+        "action,indicateur,période,valeur,commentaire\n"
+        "2.1,2.1.a,2020,87,\n"
+        "2.1,2.1.b,2020,,Objectifs atteints pour 61 mesures\n"
+        "2.1,2.1.a,2020,90,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LedgerError, match=r"row 4, column period: same indicator, measure, "
+                                          r"subject and period as row 2"):  # fmt: skip
+        import_csv(db, convention, path)
+    path.write_text(path.read_text(encoding="utf-8").rsplit("2.1,2.1.a", 1)[0], encoding="utf-8")
+    assert import_csv(db, convention, path).rows == 2
+    values = read_indicator_values(db, convention)
+    assert values.set_index("indicator")["text"].to_dict()["2.1.b"].startswith("Objectifs")
+
+
+def test_an_unknown_header_is_refused(db, convention, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(LedgerError, match=r"x.csv, row 1: expected the header of expenditures"):
+        import_csv(db, convention, path)
