@@ -1,0 +1,287 @@
+"""What associations actually received: receipts, and their differences with the plan.
+
+An association returns a CSV (``lot, association, kg_received, comment``) after the week, or the
+coordinator enters a correction. Each receipt is kept (with who recorded it and when); for a
+given week, lot and association the latest one counts, and the indicators use it instead of the
+planned kg.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+
+from aide_alim.db import Database
+from aide_alim.errors import Problem
+from aide_alim.history import schema as t
+from aide_alim.history.publish import HistoryError, _now, active_publication, iso_week
+
+Source = Literal["association", "coordinator"]
+RECEIPT_COLUMNS: tuple[str, ...] = ("lot", "association", "kg_received", "comment")
+#: Differences smaller than this are not flagged [kg] (scales, rounding to the carton).
+TOLERANCE_KG = 0.5
+
+DIFFERENCE_COLUMNS: tuple[str, ...] = (
+    "lot",
+    "association",
+    "planned_kg",
+    "kg_received",
+    "difference_kg",
+    "flag",
+    "comment",
+)
+
+
+class ReceiptError(HistoryError):
+    """A receipts file or table has problems: carries every one found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = [f"{count} problem{'s' if count != 1 else ''} in the receipts; nothing recorded:"]
+        lines += [f"  {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+def read_receipts(path: str | Path) -> pd.DataFrame:
+    """Read a receipts CSV (``,`` ``;`` or tab separated; UTF-8 or Windows-1252).
+
+    Returns columns lot, association, kg_received [kg], comment and ``row`` (the spreadsheet row
+    number, for error messages). Raises :class:`ReceiptError` listing every bad row.
+    """
+    from aide_alim.scenario.io import decode_text, parse_csv_text
+
+    path = Path(path)
+    name = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReceiptError(
+            [Problem(str(path), None, None, f"cannot read it: {exc.strerror}")]
+        ) from None
+    text = decode_text(data, name)
+    if isinstance(text, Problem):
+        raise ReceiptError([text])
+    table = parse_csv_text(text, name)
+    if isinstance(table, Problem):
+        raise ReceiptError([table])
+    header = [h.strip().lower() for h in table.header]
+    missing = [c for c in ("lot", "association", "kg_received") if c not in header]
+    if missing:
+        raise ReceiptError(
+            [
+                Problem(
+                    name,
+                    table.header_row,
+                    None,
+                    f"expected columns lot, association, kg_received (comment optional), "
+                    f"missing {', '.join(missing)}; found {', '.join(table.header) or 'none'}",
+                )
+            ]
+        )
+    index = {column: header.index(column) for column in RECEIPT_COLUMNS if column in header}
+    records = []
+    for raw in table.rows:
+        cells = list(raw.cells) + [""] * (len(header) - len(raw.cells))
+        record: dict[str, object] = {c: cells[i] for c, i in index.items()}
+        record.setdefault("comment", "")
+        record["row"] = raw.row
+        records.append(record)
+    frame = pd.DataFrame(records, columns=[*RECEIPT_COLUMNS, "row"])
+    return _validated(frame, name)
+
+
+def _validated(table: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Check columns and values; kg_received as floats. Raises :class:`ReceiptError`."""
+    missing = [c for c in ("lot", "association", "kg_received") if c not in table.columns]
+    if missing:
+        raise ReceiptError(
+            [Problem(file, None, None, f"expected columns {', '.join(missing)}, not found")]
+        )
+    table = table.copy()
+    if "comment" not in table.columns:
+        table["comment"] = ""
+    if "row" not in table.columns:
+        table["row"] = range(2, len(table) + 2)
+    problems: list[Problem] = []
+    kgs: list[float] = []
+    seen: dict[tuple[str, str], int] = {}
+    for record in table.to_dict("records"):
+        row = int(record["row"])
+        lot, association = str(record["lot"]).strip(), str(record["association"]).strip()
+        for column, value in (("lot", lot), ("association", association)):
+            if not value or value == "nan":
+                problems.append(Problem(file, row, column, "expected an id, got an empty cell"))
+        raw = str(record["kg_received"]).strip().replace(",", ".").replace(" ", "")
+        try:
+            kg = float(raw)
+        except ValueError:
+            kg = math.nan
+        if math.isnan(kg) or math.isinf(kg) or kg < 0:
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    "kg_received",
+                    f'expected a number of kg >= 0, got "{record["kg_received"]}"',
+                )
+            )
+        kgs.append(kg)
+        key = (lot, association)
+        if key in seen:
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    None,
+                    f'lot "{lot}" for association "{association}" already given on row '
+                    f"{seen[key]}; give each lot once per association",
+                )
+            )
+        seen.setdefault(key, row)
+    if problems:
+        raise ReceiptError(problems)
+    table["lot"] = table["lot"].astype(str).str.strip()
+    table["association"] = table["association"].astype(str).str.strip()
+    table["kg_received"] = kgs
+    table["comment"] = table["comment"].fillna("").astype(str)
+    return table
+
+
+def planned_lines(conn: sa.Connection, publication_id: int) -> pd.DataFrame:
+    """Planned kg per lot and association of one publication (lines summed over days)."""
+    line = t.allocation_line
+    query = (
+        sa.select(line.c.lot, line.c.association, sa.func.sum(line.c.kg).label("planned_kg"))
+        .where(line.c.publication_id == publication_id)
+        .group_by(line.c.lot, line.c.association)
+    )
+    rows = conn.execute(query).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows], columns=["lot", "association", "planned_kg"]
+    ).astype({"planned_kg": float})
+
+
+def record_receipts(
+    db: Database,
+    week: str,
+    table: pd.DataFrame,
+    *,
+    source: Source = "association",
+    file: str = "receipts",
+    tolerance_kg: float = TOLERANCE_KG,
+) -> pd.DataFrame:
+    """Record what was received in ``week`` and return its differences with the plan.
+
+    ``table`` has columns lot, association, kg_received [kg] and optionally comment (and row,
+    the spreadsheet row, for messages). Every lot must be one of the week's offers and every
+    association one of the week's associations; a lot received that was not planned for that
+    association is accepted (flag ``unplanned``). All rows are recorded in one transaction, or
+    none.
+
+    The differences table (columns :data:`DIFFERENCE_COLUMNS`) lists, for the associations in
+    ``table``, each lot whose received kg differs from the plan by more than ``tolerance_kg``:
+    flag ``less``, ``more``, ``unplanned`` (received, not planned) or ``missing`` (planned, absent
+    from the table: recorded as nothing, the plan still counts until a receipt says otherwise).
+    """
+    if source not in ("association", "coordinator"):
+        raise HistoryError(f"Expected source association or coordinator, got {source!r}.")
+    week = iso_week(week)
+    table = _validated(table, file)
+    with db.transaction() as conn:
+        current = active_publication(conn, week)
+        if current is None:
+            raise HistoryError(
+                f"Week {week} is not published; publish it before recording receipts."
+            )
+        pub_id = int(current.id)
+        lots = set(
+            conn.execute(sa.select(t.offer.c.lot).where(t.offer.c.publication_id == pub_id))
+            .scalars()
+            .all()
+        )
+        associations = set(
+            conn.execute(
+                sa.select(t.association_week.c.association).where(
+                    t.association_week.c.publication_id == pub_id
+                )
+            )
+            .scalars()
+            .all()
+        )
+        problems = []
+        for record in table.to_dict("records"):
+            if record["lot"] not in lots:
+                problems.append(
+                    Problem(
+                        file,
+                        int(record["row"]),
+                        "lot",
+                        f'expected a lot of week {week}, got "{record["lot"]}"',
+                    )
+                )
+            if record["association"] not in associations:
+                problems.append(
+                    Problem(
+                        file,
+                        int(record["row"]),
+                        "association",
+                        f'expected an association of week {week}, got "{record["association"]}"',
+                    )
+                )
+        if problems:
+            raise ReceiptError(problems)
+        plan = planned_lines(conn, pub_id)
+        merged = table.merge(plan, on=["lot", "association"], how="left")
+        merged["planned_kg"] = merged["planned_kg"].fillna(0.0)
+        now = _now()
+        conn.execute(
+            t.receipt.insert(),
+            [
+                {
+                    "publication_id": pub_id,
+                    "week": week,
+                    "lot": r["lot"],
+                    "association": r["association"],
+                    "planned_kg": float(r["planned_kg"]),
+                    "kg_received": float(r["kg_received"]),
+                    "comment": str(r["comment"]),
+                    "source": source,
+                    "recorded_at": now,
+                }
+                for r in merged.to_dict("records")
+            ],
+        )
+    return differences(plan, table, tolerance_kg=tolerance_kg)
+
+
+def differences(
+    plan: pd.DataFrame, received: pd.DataFrame, *, tolerance_kg: float = TOLERANCE_KG
+) -> pd.DataFrame:
+    """Lots whose received kg differs from the plan, for the associations in ``received``."""
+    concerned = set(received["association"])
+    plan = plan[plan["association"].isin(concerned)]
+    both = plan.merge(
+        received[["lot", "association", "kg_received", "comment"]],
+        on=["lot", "association"],
+        how="outer",
+        indicator=True,
+    )
+    both["planned_kg"] = both["planned_kg"].fillna(0.0).astype(float)
+    both["comment"] = both["comment"].fillna("").astype(str)
+    missing = both["_merge"] == "left_only"
+    both["kg_received"] = both["kg_received"].astype(float)
+    both["difference_kg"] = both["kg_received"].fillna(0.0) - both["planned_kg"]
+    flag = pd.Series("", index=both.index, dtype=object)
+    flag[both["difference_kg"] < -tolerance_kg] = "less"
+    flag[both["difference_kg"] > tolerance_kg] = "more"
+    flag[(both["_merge"] == "right_only") & (both["kg_received"] > tolerance_kg)] = "unplanned"
+    flag[missing] = "missing"
+    both["flag"] = flag
+    out = both[both["flag"] != ""].sort_values(["association", "lot"])
+    return out[list(DIFFERENCE_COLUMNS)].reset_index(drop=True)

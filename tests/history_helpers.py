@@ -1,0 +1,242 @@
+"""Small hand-built scenarios, allocations and databases for the history and indicator tests.
+
+The allocation is built by hand (lot × association kg) with the columns of the allocation
+stage's contract, so that every figure a test expects can be computed on paper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from aide_alim.db import Database, open_database
+from aide_alim.scenario import (
+    DEFAULT_CATEGORIES,
+    Association,
+    Day,
+    Lot,
+    Scenario,
+    Site,
+    SiteKind,
+    Temperature,
+    TimeWindow,
+)
+
+POSTGRES_ENV = "AIDE_ALIM_TEST_POSTGRES_URL"
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+
+    @property
+    def is_ok(self) -> bool:
+        return self is Status.OPTIMAL
+
+
+@dataclass(frozen=True)
+class HandAllocation:
+    status: Status
+    message: str
+    rule: str
+    basis: str
+    lines: pd.DataFrame
+    unallocated: pd.DataFrame
+    by_association: pd.DataFrame
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HandRoutes:
+    stops: pd.DataFrame
+    rounds: pd.DataFrame
+    unserved: pd.DataFrame
+    totals: Mapping[str, Any]
+
+
+def association(aid: str, beneficiaries: int, other_kg: float = 0.0, **kw: Any) -> Association:
+    return Association(
+        aid, kw.get("name", f"Association {aid}"), "épicerie sociale", "21231",
+        47.32, 5.04, beneficiaries, 1000, 300, 100,
+        frozenset({Day.MON, Day.TUE, Day.WED, Day.THU, Day.FRI}),
+        TimeWindow.parse("09:00-17:00"), other_supply_kg=other_kg,
+    )  # fmt: skip
+
+
+def lot(
+    lid: str,
+    kg: float,
+    *,
+    site: str = "s1",
+    category: str = "epicerie_seche",
+    temperature: Temperature = Temperature.AMBIENT,
+    price: float = 0.0,
+    value: float = 2.0,
+    week: str = "2020-W41",
+) -> Lot:
+    monday = dt.date.fromisocalendar(int(week[:4]), int(week[-2:]), 1)
+    return Lot(lid, site, f"Produit {lid}", category, temperature, kg, 1.0, price, value, monday)
+
+
+def scenario(week: str, associations: list[Association], lots: list[Lot], **kw: Any) -> Scenario:
+    sites = (
+        Site("hub", "Entrepôt", SiteKind.HUB, 47.3, 5.0),
+        Site("s1", "Supermarché", SiteKind.SUPPLIER, 47.32, 5.04),
+        Site("s2", "Ferme", SiteKind.SUPPLIER, 47.35, 5.1),
+    )
+    return Scenario(
+        name=kw.get("name", "essai"), week=week, hub="hub", associations=tuple(associations),
+        sites=sites, lots=tuple(lots), vehicles=(), categories=DEFAULT_CATEGORIES,
+    )  # fmt: skip
+
+
+def allocation(
+    scn: Scenario, kg: Mapping[tuple[str, str], float], *, status: Status = Status.OPTIMAL
+) -> HandAllocation:
+    """An allocation giving ``kg[(lot, association)]``; the rest of each lot is unallocated."""
+    lots = scn.lot_by_id
+    lines = pd.DataFrame(
+        [
+            {
+                "lot": lot_id, "association": aid, "day": scn.week_start, "kg": q,
+                "units": int(q // lots[lot_id].unit_kg), "site": lots[lot_id].site,
+                "category": lots[lot_id].category, "temperature": str(lots[lot_id].temperature),
+                "value_eur": q * lots[lot_id].value_eur_kg,
+                "price_eur": q * lots[lot_id].price_eur_kg, "collects": False,
+            }
+            for (lot_id, aid), q in kg.items()
+        ]
+    )  # fmt: skip
+    given: dict[str, float] = {}
+    for (lot_id, _), q in kg.items():
+        given[lot_id] = given.get(lot_id, 0.0) + q
+    unallocated = pd.DataFrame(
+        [
+            {"lot": x.id, "kg": x.kg - given.get(x.id, 0.0), "reason": "storage"}
+            for x in scn.lots
+            if x.kg - given.get(x.id, 0.0) > 1e-9
+        ],
+        columns=["lot", "kg", "reason"],
+    )
+    rows = []
+    for a in scn.associations:
+        got = sum(q for (_, aid), q in kg.items() if aid == a.id)
+        need = scn.need(a)
+        rows.append(
+            {
+                "association": a.id, "need": need, "received": got, "received_kg": got,
+                "other_supply": a.other_supply_kg,
+                "fill_ratio": (got + a.other_supply_kg) / need,
+                "fair_share": None, "deviation": None,
+                "value_eur": sum(q * lots[x].value_eur_kg for (x, aid), q in kg.items()
+                                 if aid == a.id),
+                "paid_eur": sum(q * lots[x].price_eur_kg for (x, aid), q in kg.items()
+                                if aid == a.id),
+                "envy": 0.0,
+            }
+        )  # fmt: skip
+    return HandAllocation(
+        status, "", "leximin", "kg", lines, unallocated, pd.DataFrame(rows),
+        {"min_fill_ratio": min(r["fill_ratio"] for r in rows), "gini": 0.1},
+    )  # fmt: skip
+
+
+def routes(cost_eur: float, km: float = 10.0) -> HandRoutes:
+    stops = pd.DataFrame([{"round": "r1", "stop": 0, "site": "hub"}])
+    return HandRoutes(
+        stops, pd.DataFrame([{"round": "r1", "km": km}]), pd.DataFrame(columns=["association"]),
+        {"km": km, "hours": 1.5, "cost_eur": cost_eur, "co2_kg": km * 0.216},
+    )  # fmt: skip
+
+
+# -- databases ----------------------------------------------------------------------------------
+
+
+def sqlite_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path / 'history.sqlite'}"
+
+
+def _fresh_postgres(base: str) -> Iterator[str]:
+    """A fresh PostgreSQL database on the test server, dropped afterwards."""
+    name = f"aide_alim_t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def database_params() -> list[Any]:
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(
+                    not os.environ.get(POSTGRES_ENV), reason=f"{POSTGRES_ENV} unset"
+                ),
+            ],
+        ),
+    ]
+
+
+@pytest.fixture(params=database_params())
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file always, PostgreSQL when configured."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+    else:
+        yield from _fresh_postgres(os.environ[POSTGRES_ENV])
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
+    yield database
+    database.close()
+
+
+# -- child processes (publish killed midway, concurrent publishes) -------------------------------
+
+
+def two_week_scenario(week: str = "2020-W41") -> tuple[Scenario, HandAllocation]:
+    scn = scenario(week, [association("a1", 100), association("a2", 50)], [lot("l1", 120)])
+    return scn, allocation(scn, {("l1", "a1"): 80.0, ("l1", "a2"): 40.0})
+
+
+def child_publish(url: str, week: str, go_file: str | None = None) -> None:
+    """Run in a child process: publish ``week`` (after ``go_file`` appears); exit 3 if refused."""
+    import sys
+    import time
+    from pathlib import Path
+
+    from aide_alim.history import AlreadyPublishedError, publish_week
+
+    scn, alloc = two_week_scenario(week)
+    db = open_database(url)
+    if go_file:
+        deadline = time.monotonic() + 60
+        while not Path(go_file).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    try:
+        pub = publish_week(db, scn, alloc)
+    except AlreadyPublishedError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(3) from None
+    print(pub)
