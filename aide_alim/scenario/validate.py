@@ -32,7 +32,7 @@ from aide_alim.scenario.categories import (
     normalise_temperature,
     slug,
 )
-from aide_alim.scenario.io import RawScenario, RawSetting, RawTable, read_raw
+from aide_alim.scenario.io import OPTIONAL_TABLES, RawScenario, RawSetting, RawTable, read_raw
 from aide_alim.scenario.model import (
     Association,
     Category,
@@ -117,6 +117,8 @@ class ColumnSpec:
             return "true" if self.default else "false"
         if self.default == "":
             return "(empty)"
+        if isinstance(self.default, float):
+            return _fmt(self.default)
         return str(self.default)
 
 
@@ -622,6 +624,11 @@ class _Row:
     row: int
     values: dict[str, Any]
     ok: bool
+    texts: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def got(self, column: str) -> str:
+        """The cell as the user typed it (for the ``got "…"`` of a message)."""
+        return self.texts.get(column, "")
 
 
 class _Collector:
@@ -726,7 +733,10 @@ def _read_table(
                 ok = False
             else:
                 values[spec.name] = value
-        rows.append(_Row(raw.row, values, ok))
+        texts = {
+            name: raw.cells[index] for name, index in positions.items() if index < len(raw.cells)
+        }
+        rows.append(_Row(raw.row, values, ok, texts))
     return rows, set(positions)
 
 
@@ -974,7 +984,7 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
                 r.row,
                 "capacity_kg",
                 f"expected a capacity of at most {_fmt(MAX_VEHICLE_CAPACITY_KG)} kg, got "
-                f'"{_fmt(capacity)}"',
+                f'"{r.got("capacity_kg")}"',
             )
         if r.ok:
             vehicles.append(Vehicle(**r.values))
@@ -1072,7 +1082,7 @@ def _check_reach(
             r.row,
             "lat",
             f"expected a {what} within {_fmt(reach_km)} km of the hub (logistics.reach_km), "
-            f'got "{r.values["lat"]}, {r.values["lon"]}" at {km:.0f} km',
+            f'got "{r.got("lat")}, {r.got("lon")}" at {km:.0f} km',
         )
 
 
@@ -1085,7 +1095,7 @@ def _check_association(r: _Row, file: str, out: _Collector) -> None:
             r.row,
             "beneficiaries",
             f"expected at most {MAX_BENEFICIARIES:,} persons a week in one association, "
-            f'got "{people}"',
+            f'got "{r.got("beneficiaries")}"',
         )
     for column in ("dry_kg", "chilled_kg", "frozen_kg"):
         kg = v.get(column)
@@ -1095,7 +1105,7 @@ def _check_association(r: _Row, file: str, out: _Collector) -> None:
                 r.row,
                 column,
                 f"expected at most {_fmt(MAX_ASSOCIATION_STORAGE_KG)} kg of free storage in an "
-                f'association, got "{_fmt(kg)}"',
+                f'association, got "{r.got(column)}"',
             )
 
 
@@ -1126,7 +1136,9 @@ def _check_lot(
         v["available"] = week_start
     kg, unit = v.get("kg"), v.get("unit_kg")
     if kg is not None and unit is not None and unit > kg and kg > 0:
-        out.error(file, r.row, "unit_kg", f'expected a unit <= kg ({_fmt(kg)}), got "{_fmt(unit)}"')
+        out.error(
+            file, r.row, "unit_kg", f'expected a unit <= kg ({_fmt(kg)}), got "{r.got("unit_kg")}"'
+        )
         r.ok = False
     price, value = v.get("price_eur_kg"), v.get("value_eur_kg")
     if price is not None and value is not None and price > value:
@@ -1134,7 +1146,8 @@ def _check_lot(
             file,
             r.row,
             "price_eur_kg",
-            f'expected a price at most the market value ({_fmt(value)} €/kg), got "{_fmt(price)}"',
+            f"expected a price at most the market value ({_fmt(value)} €/kg), "
+            f'got "{r.got("price_eur_kg")}"',
         )
     available, use_by = v.get("available"), v.get("use_by")
     if available is not None and use_by is not None and use_by < available:
@@ -1143,7 +1156,7 @@ def _check_lot(
             r.row,
             "use_by",
             f"expected a DLC on or after available ({available.isoformat()}), got "
-            f'"{use_by.isoformat()}"',
+            f'"{r.got("use_by")}"',
         )
         r.ok = False
     elif week_start is not None and use_by is not None and use_by < week_start:
@@ -1152,7 +1165,7 @@ def _check_lot(
             r.row,
             "use_by",
             f"expected a DLC on or after the week's Monday ({week_start.isoformat()}): nothing "
-            f'can be delivered, got "{use_by.isoformat()}"',
+            f'can be delivered, got "{r.got("use_by")}"',
         )
     if week_start is not None and available is not None:
         sunday = week_start + dt.timedelta(days=6)
@@ -1162,7 +1175,7 @@ def _check_lot(
                 r.row,
                 "available",
                 f"expected a lot available by the week's Sunday ({sunday.isoformat()}), got "
-                f'"{available.isoformat()}"',
+                f'"{r.got("available")}"',
             )
 
 
@@ -1215,3 +1228,48 @@ def check_scenario(path: str | Path) -> ValidationReport:
     warnings = tuple(p for p in problems if p.severity == "warning")
     summary = summarize(scenario) if scenario is not None else {}
     return ValidationReport(scenario is not None, errors, warnings, summary, scenario)
+
+
+def data_dictionary() -> str:
+    """The scenario format as Markdown tables, generated from :data:`COLUMNS` and the sections.
+
+    "required" means the column must be in the header; an empty cell then takes the default,
+    and a cell without default must be filled. Optional columns may be left out entirely.
+    """
+    lines = [
+        "### scenario.toml",
+        "",
+        "| key | required | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for spec in SETTINGS:
+        lines.append(f"| `{spec.name}` | {'yes' if spec.required else 'no'} | | {spec.doc} |")
+    for section, cls in SECTIONS.items():
+        for name in cls.field_names():
+            default = _default(cls, name)
+            shown = "(none)" if default is None else str(default).lower()
+            meaning = _param_doc(cls, name) or f"see `{cls.__name__}`"
+            lines.append(f"| `{section}.{name}` | no | `{shown}` | {meaning} |")
+    for table, specs in COLUMNS.items():
+        optional = " (optional file)" if table in OPTIONAL_TABLES else ""
+        lines += [
+            "",
+            f"### {table}.csv{optional}",
+            "",
+            "| column | required | type [unit] | default | meaning |",
+            "|---|---|---|---|---|",
+        ]
+        for spec in specs:
+            required = "yes" if spec.required else "no"
+            cells = (f"`{spec.name}`", required, spec.type_doc, spec.default_text, spec.doc)
+            lines.append(f"| {' | '.join(cells)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _param_doc(cls: type, name: str) -> str:
+    """The sentence of a params dataclass docstring about ``name`` (``- ``name``: …``)."""
+    match = re.search(
+        rf"``{name}``: (.*?)(?=\n\s*- ``|\n\s*\n|;\s*``|$)", cls.__doc__ or "", re.DOTALL
+    )
+    text = " ".join(match.group(1).split()) if match else ""
+    return text.replace("|", "/").replace("``", "`").replace(":data:", "")
