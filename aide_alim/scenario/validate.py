@@ -957,14 +957,14 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
     sites = []
     for r in sites_rows:
         if r.ok:
-            _check_reach(r, hub_place, logistics.reach_km, "site", sites_file, out)
+            _check_reach(r, hub_place, logistics.reach_km, "a site", sites_file, out)
             sites.append(Site(**r.values))
 
     associations = []
     for r in assoc_rows:
         _check_association(r, assoc_file, out)
         if r.ok:
-            _check_reach(r, hub_place, logistics.reach_km, "association", assoc_file, out)
+            _check_reach(r, hub_place, logistics.reach_km, "an association", assoc_file, out)
             associations.append(Association(**r.values))
 
     lots = []
@@ -1081,7 +1081,7 @@ def _check_reach(
             file,
             r.row,
             "lat",
-            f"expected a {what} within {_fmt(reach_km)} km of the hub (logistics.reach_km), "
+            f"expected {what} within {_fmt(reach_km)} km of the hub (logistics.reach_km), "
             f'got "{r.got("lat")}, {r.got("lon")}" at {km:.0f} km',
         )
 
