@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the tables pin whole messages, one case per line)
 """Validation: one broken copy of ``scenarios/tiny`` per kind of problem, with its wording pinned.
 
 Row numbers are those a spreadsheet shows (header = row 1): in tiny, lots L1..L5 are rows 2..6,
