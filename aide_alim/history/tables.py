@@ -91,8 +91,22 @@ class History:
         return sorted(self.weeks["week"].tolist())
 
 
+_FLOATS = {
+    "kg_per_meal", "mean_value_eur_kg", "route_km", "route_cost_eur", "route_co2_kg", "need_kg",
+    "other_supply_kg", "planned_fill_ratio", "planned_kg", "kg", "value_eur", "paid_eur",
+    "price_eur_kg", "value_eur_kg", "unit_kg",
+}  # fmt: skip
+_INTS = {"publication_id", "version", "beneficiaries"}
+
+
 def _frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=list(columns))
+    """A table with its columns typed even when empty (so that sums and cumsums work)."""
+    frame = pd.DataFrame(rows, columns=list(columns))
+    types = {c: float for c in columns if c in _FLOATS}
+    types.update({c: "int64" for c in columns if c in _INTS})
+    if "received_known" in columns:
+        types["received_known"] = bool
+    return frame.astype(types)
 
 
 def read_history(db: Database, start: str | None = None, end: str | None = None) -> History:
@@ -171,7 +185,7 @@ def read_history(db: Database, start: str | None = None, end: str | None = None)
         weeks=_frame(week_rows, WEEK_COLUMNS),
         associations=_frame(associations, ASSOCIATION_COLUMNS),
         deliveries=_deliveries(lines, week_of, receipts, offers_df),
-        offers=offers_df.astype({"kg": float, "price_eur_kg": float, "value_eur_kg": float}),
+        offers=offers_df,
     )
 
 
@@ -208,4 +222,4 @@ def _deliveries(
     both["value_eur"] = both["kg"] * both["value_eur_kg"].astype(float)
     both["paid_eur"] = both["kg"] * both["price_eur_kg"].astype(float)
     both = both.sort_values(["week", "association", "lot"]).reset_index(drop=True)
-    return both[list(DELIVERY_COLUMNS)]
+    return _frame(both[list(DELIVERY_COLUMNS)].to_dict("records"), DELIVERY_COLUMNS)
