@@ -1,0 +1,243 @@
+"""Axe 3 of the convention, filled from the history of published weeks.
+
+The history's indicators (:mod:`aide_alim.indicators`) are gathered into :class:`Axis3Tables`,
+the tables the execution report shows per association; :func:`axis3_indicator_values` turns them
+into the ledger's values of indicators 3.1.a, 3.2.a, 3.2.b and 3.2.c (one value per measure and
+period, and per association where the action sheet says "pour chaque structure").
+
+Measures chosen for each indicator of the sheets (the sheets name the indicators, not how to
+measure them):
+
+- 3.1.a "Évolution des opportunités … marchés rendus accessibles": per quarter and for the year,
+  offers prospected, kg and market value made accessible, share donated, distinct suppliers;
+- 3.2.a "Réalisation d'un modèle réellement appliqué": weeks published with the model,
+  associations served;
+- 3.2.b "Amélioration des approvisionnements (volume et régularité) pour chaque structure": per
+  association, kg received, share of weeks served, coefficient of variation of weekly kg, longest
+  gap [weeks], trend [kg/week per week];
+- 3.2.c "Observation de l'impact financier pour chaque structure": per association, market value
+  received, amount paid, net value (what it would have cost to buy) [€], € per kg.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from aide_alim.ledger.convention import Convention
+from aide_alim.ledger.entries import IndicatorValue
+
+SOURCE = "historique des semaines publiées"
+
+VOLUME_COLUMNS = ["association", "name", "kg", "meals", "value_eur"]
+WEEKLY_COLUMNS = ["week", "association", "kg"]
+REGULARITY_COLUMNS = [
+    "association",
+    "name",
+    "weeks_served",
+    "share_weeks_served",
+    "cv_weekly_kg",
+    "longest_gap_weeks",
+    "trend_kg_per_week",
+]
+FINANCIAL_COLUMNS = ["association", "name", "value_eur", "paid_eur", "net_value_eur", "eur_per_kg"]
+PROSPECTION_COLUMNS = ["week", "offers", "kg", "value_eur", "donated_kg", "suppliers"]
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=columns)
+
+
+@dataclass(frozen=True)
+class Axis3Tables:
+    """What the history says about Axe 3 over the convention's year.
+
+    - ``weeks``: the published weeks (ISO, e.g. ``2020-W41``);
+    - ``volume``: per association, totals over the year: kg, meals, value_eur [€ market value];
+    - ``weekly``: per week and association, kg received (the chart of weekly volume);
+    - ``regularity``: per association: weeks_served, share_weeks_served [0–1], cv_weekly_kg
+      (coefficient of variation of weekly kg), longest_gap_weeks, trend_kg_per_week (slope of
+      weekly kg [kg/week per week]);
+    - ``financial``: per association: value_eur, paid_eur, net_value_eur [€], eur_per_kg [€/kg]
+      (net value per kg received);
+    - ``prospection`` (action 3.1): per week: offers (lots prospected), kg and value_eur made
+      accessible, donated_kg, suppliers (distinct suppliers that week); ``supplier_ids`` lists
+      the distinct suppliers of each week so that quarters and the year count them once.
+    """
+
+    weeks: tuple[str, ...] = ()
+    volume: pd.DataFrame = field(default_factory=lambda: _empty(VOLUME_COLUMNS))
+    weekly: pd.DataFrame = field(default_factory=lambda: _empty(WEEKLY_COLUMNS))
+    regularity: pd.DataFrame = field(default_factory=lambda: _empty(REGULARITY_COLUMNS))
+    financial: pd.DataFrame = field(default_factory=lambda: _empty(FINANCIAL_COLUMNS))
+    prospection: pd.DataFrame = field(default_factory=lambda: _empty(PROSPECTION_COLUMNS))
+    supplier_ids: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.weeks
+
+    def per_association(self) -> pd.DataFrame:
+        """One row per association: volume, regularity and financial impact side by side."""
+        table = self.volume.copy()
+        for other in (self.regularity, self.financial):
+            extra = other.drop(columns=[c for c in other.columns if c in ("name", "value_eur")])
+            table = table.merge(extra, on="association", how="outer")
+        return table.sort_values("association").reset_index(drop=True)
+
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def week_quarter(week: str) -> str:
+    """``2020-W41`` → ``2020-T4`` (the quarter of the week's Thursday, as ISO weeks count)."""
+    match = _WEEK.match(week)
+    if match is None:
+        raise ValueError(f"expected an ISO week like 2020-W41, found {week!r}")
+    thursday = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 4)
+    return f"{thursday.year}-T{(thursday.month - 1) // 3 + 1}"
+
+
+def weeks_of_year(weeks: list[str] | tuple[str, ...], year: int) -> list[str]:
+    """The ISO weeks whose Thursday falls in ``year`` (those the convention's year covers)."""
+    return [w for w in weeks if week_quarter(w).startswith(f"{year}-")]
+
+
+def _num(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[IndicatorValue]:
+    """The ledger values of Axe 3's indicators computed from the history (see the module doc).
+
+    Only indicators the convention has are produced (a convention without action 3.1 gets no
+    3.1 values). Weeks outside the convention's year are ignored.
+    """
+    have = {ind.id for ind in convention.indicators}
+    year = convention.year
+    weeks = weeks_of_year(tables.weeks, year)
+    if not weeks:
+        return []
+    values: list[IndicatorValue] = []
+
+    def add(
+        indicator: str, period: str, measure: str, value: float | None, unit: str, subject: str = ""
+    ) -> None:
+        if indicator in have and value is not None:
+            values.append(
+                IndicatorValue(
+                    action=indicator.rsplit(".", 1)[0],
+                    indicator=indicator,
+                    period=period,
+                    value=value,
+                    measure=measure,
+                    subject=subject,
+                    unit=unit,
+                    source=SOURCE,
+                )
+            )
+
+    # 3.1.a — per quarter and for the year.
+    pro = tables.prospection[tables.prospection["week"].isin(weeks)].copy()
+    if len(pro):
+        pro["period"] = pro["week"].map(week_quarter)
+        groups: list[tuple[str, pd.DataFrame]] = [
+            (str(p), g) for p, g in pro.groupby("period", sort=True)
+        ]
+        groups.append((str(year), pro))
+        for period, group in groups:
+            kg = float(group["kg"].sum())
+            suppliers: set[str] = set()
+            for week in group["week"]:
+                suppliers |= tables.supplier_ids.get(str(week), frozenset())
+            add("3.1.a", period, "offres prospectées", float(group["offers"].sum()), "offres")
+            add("3.1.a", period, "kg rendus accessibles", kg, "kg")
+            add(
+                "3.1.a",
+                period,
+                "valeur marchande rendue accessible",
+                float(group["value_eur"].sum()),
+                "€",
+            )
+            add(
+                "3.1.a",
+                period,
+                "part donnée",
+                float(group["donated_kg"].sum()) / kg if kg else None,
+                "part (0–1)",
+            )
+            distinct = len(suppliers) if suppliers else float(group["suppliers"].max())
+            add("3.1.a", period, "fournisseurs distincts", float(distinct), "fournisseurs")
+
+    # 3.2.a — the model is applied: weeks published, associations served.
+    period = str(year)
+    add("3.2.a", period, "semaines publiées", float(len(weeks)), "semaines")
+    weekly = tables.weekly[tables.weekly["week"].isin(weeks)]
+    served = weekly.loc[weekly["kg"] > 0, "association"].nunique() if len(weekly) else 0
+    add("3.2.a", period, "structures servies", float(served), "structures")
+
+    # 3.2.b — volume and regularity, for each association and overall.
+    add("3.2.b", period, "kg reçus (toutes structures)", float(tables.volume["kg"].sum()), "kg")
+    if len(tables.regularity):
+        add(
+            "3.2.b",
+            period,
+            "part médiane des semaines servies",
+            _num(tables.regularity["share_weeks_served"].median()),
+            "part (0–1)",
+        )
+    for row in tables.volume.to_dict("records"):
+        add("3.2.b", period, "kg reçus", _num(row["kg"]), "kg", str(row["association"]))
+    for row in tables.regularity.to_dict("records"):
+        subject = str(row["association"])
+        add(
+            "3.2.b",
+            period,
+            "part des semaines servies",
+            _num(row["share_weeks_served"]),
+            "part (0–1)",
+            subject,
+        )
+        add(
+            "3.2.b",
+            period,
+            "coefficient de variation des kg hebdomadaires",
+            _num(row["cv_weekly_kg"]),
+            "",
+            subject,
+        )
+        add(
+            "3.2.b",
+            period,
+            "plus longue interruption",
+            _num(row["longest_gap_weeks"]),
+            "semaines",
+            subject,
+        )
+        add("3.2.b", period, "tendance", _num(row["trend_kg_per_week"]), "kg/semaine", subject)
+
+    # 3.2.c — financial impact, for each association and overall.
+    fin = tables.financial
+    add(
+        "3.2.c",
+        period,
+        "valeur nette reçue (toutes structures)",
+        float(fin["net_value_eur"].sum()) if len(fin) else None,
+        "€",
+    )
+    for row in fin.to_dict("records"):
+        subject = str(row["association"])
+        add("3.2.c", period, "valeur marchande reçue", _num(row["value_eur"]), "€", subject)
+        add("3.2.c", period, "montant payé", _num(row["paid_eur"]), "€", subject)
+        add("3.2.c", period, "valeur nette reçue", _num(row["net_value_eur"]), "€", subject)
+        add("3.2.c", period, "€ par kg", _num(row["eur_per_kg"]), "€/kg", subject)
+    return values
