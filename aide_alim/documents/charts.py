@@ -1,0 +1,133 @@
+"""The figures of the documents, drawn with matplotlib's object API (no pyplot, no tile server).
+
+Each function returns PNG bytes. Text from users (names) is escaped for mathtext (``$``).
+Figures are rendered without metadata dates so that the same week gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from aide_alim.scenario.model import Scenario, Temperature
+
+CLASS_COLOURS = {
+    Temperature.AMBIENT.value: "#c8a165",
+    Temperature.CHILLED.value: "#4f9bd9",
+    Temperature.FROZEN.value: "#1d3f8f",
+}
+VEHICLE_COLOURS = ("#d1495b", "#00798c", "#edae49", "#30638e", "#66a182", "#8d6a9f", "#2e4057")
+
+
+def _text(label: str) -> str:
+    """A user string safe for matplotlib (``$`` would start mathtext)."""
+    return label.replace("$", r"\$")
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None}, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def fill_ratio_chart(by_association: pd.DataFrame, names: dict[str, str]) -> bytes:
+    """Horizontal bars: fill ratio of each association [%], worst at the top."""
+    data = by_association.sort_values(["fill_ratio", "association"], ascending=[False, True])
+    height = max(2.5, 0.28 * len(data) + 1)
+    fig = Figure(figsize=(7.5, height))
+    ax = fig.add_subplot()
+    labels = [_text(names.get(a, a)[:40]) for a in data["association"]]
+    values = 100 * data["fill_ratio"].astype(float)
+    ax.barh(labels, values, color="#00798c")
+    if len(values):
+        ax.axvline(float(values.mean()), color="#d1495b", linestyle="--", label="moyenne")
+        ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel("taux de couverture du besoin [%]")
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlim(0, max(100.0, float(values.max()) if len(values) else 100.0) * 1.05)
+    return _png(fig)
+
+
+def category_chart(lines: pd.DataFrame, leftovers: pd.DataFrame, labels: dict[str, str]) -> bytes:
+    """Bars per category: kg distributed and kg left over."""
+    given = lines.groupby("category")["kg"].sum()
+    left = leftovers.groupby("category")["kg"].sum() if len(leftovers) else pd.Series(dtype=float)
+    cats = sorted(set(given.index) | set(left.index))
+    fig = Figure(figsize=(7.5, 3.6))
+    ax = fig.add_subplot()
+    x = range(len(cats))
+    g = [float(given.get(c, 0.0)) for c in cats]
+    lo = [float(left.get(c, 0.0)) for c in cats]
+    ax.bar(x, g, color="#00798c", label="distribué")
+    ax.bar(x, lo, bottom=g, color="#edae49", label="non attribué")
+    ax.set_xticks(
+        list(x), [_text(labels.get(c, c)) for c in cats], rotation=35, ha="right", fontsize=7
+    )
+    ax.set_ylabel("kg")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def _points(scenario: Scenario, ax: Any) -> None:
+    ax.scatter(
+        [a.lon for a in scenario.associations],
+        [a.lat for a in scenario.associations],
+        s=14, color="#555555", marker="o", label="associations", zorder=3,
+    )  # fmt: skip
+    suppliers = [s for s in scenario.sites if s.id != scenario.hub]
+    ax.scatter(
+        [s.lon for s in suppliers], [s.lat for s in suppliers],
+        s=18, color="#edae49", marker="s", label="fournisseurs", zorder=3,
+    )  # fmt: skip
+    hub = scenario.hub_site
+    ax.scatter([hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="hub", zorder=4)
+
+
+def _frame(ax: Any, lat: float) -> None:
+    ax.set_aspect(1 / max(math.cos(math.radians(lat)), 0.1))
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.tick_params(labelsize=7)
+
+
+def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
+    """Every round of the week on one map, one colour per vehicle (straight legs)."""
+    fig = Figure(figsize=(7.5, 6))
+    ax = fig.add_subplot()
+    _points(scenario, ax)
+    vehicles = sorted(stops["vehicle"].unique()) if len(stops) else []
+    for i, vehicle in enumerate(vehicles):
+        colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
+        mine = stops[stops["vehicle"] == vehicle]
+        first = True
+        for _, leg in mine.groupby(["day", "round"], sort=True):
+            ax.plot(
+                leg["lon"], leg["lat"], color=colour, linewidth=1, alpha=0.7,
+                label=_text(vehicle) if first else None,
+            )  # fmt: skip
+            first = False
+    ax.legend(fontsize=7, loc="best")
+    _frame(ax, scenario.hub_site.lat)
+    return _png(fig)
+
+
+def sheet_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
+    """One vehicle-day: its stops numbered in visiting order."""
+    fig = Figure(figsize=(6.5, 5))
+    ax = fig.add_subplot()
+    _points(scenario, ax)
+    for i, (_, leg) in enumerate(stops.groupby("round", sort=True)):
+        colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
+        ax.plot(leg["lon"], leg["lat"], color=colour, linewidth=1.5, marker="o", markersize=4)
+        for n, (_, stop) in enumerate(leg.iterrows()):
+            if stop["kind"] in ("start", "end") or stop["place"] == scenario.hub:
+                continue
+            ax.annotate(str(n), (stop["lon"], stop["lat"]), fontsize=8, xytext=(3, 3),
+                        textcoords="offset points")  # fmt: skip
+    ax.legend(fontsize=7, loc="best")
+    _frame(ax, scenario.hub_site.lat)
+    return _png(fig)

@@ -1,0 +1,247 @@
+"""The coordinator's weekly run: validate → allocate → compare → route → documents.
+
+:func:`run_week` chains the stages, reports each through an optional ``progress`` callback (the
+library never prints) and writes the documents **atomically**: everything is built in a hidden
+sibling folder, which is renamed to ``out_dir`` only once complete. An existing ``out_dir`` is
+left alone unless ``force=True``; then it is swapped out only after the new folder is complete.
+On any error nothing half-written is left behind.
+
+A stage that fails raises :class:`~aide_alim.errors.StageError` naming the stage.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from aide_alim.errors import AideAlimError, ScenarioError, StageError
+from aide_alim.scenario.model import RULES, Scenario
+
+T = TypeVar("T")
+
+
+class Stage(StrEnum):
+    """The stages of the weekly run, in order."""
+
+    VALIDATE = "validate"
+    ALLOCATE = "allocate"
+    COMPARE = "compare"
+    ROUTE = "route"
+    DOCUMENTS = "documents"
+
+    @property
+    def label_fr(self) -> str:
+        return {
+            "validate": "vérification du scénario",
+            "allocate": "répartition des lots",
+            "compare": "comparaison avec les règles de référence",
+            "route": "tournées",
+            "documents": "documents",
+        }[self.value]
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """One progress report: ``state`` is ``start``, ``done`` or ``failed``; ``seconds`` wall [s]."""
+
+    stage: Stage
+    state: str
+    seconds: float = 0.0
+    message: str = ""
+
+
+Progress = Callable[[StageEvent], None]
+
+
+class OutputExistsError(AideAlimError):
+    """The output folder exists and ``force`` was not given."""
+
+
+@dataclass(frozen=True)
+class WeekResult:
+    """What one weekly run produced.
+
+    ``allocation`` and ``plan`` are the stage results (:class:`aide_alim.allocation.Allocation`,
+    :class:`aide_alim.routing.RoutePlan`); ``comparison`` one row per rule; ``files`` the
+    documents written, relative to ``out_dir``; ``seconds`` the wall time of each stage [s].
+    """
+
+    scenario: Scenario
+    allocation: Any
+    plan: Any
+    comparison: pd.DataFrame
+    out_dir: Path
+    files: tuple[str, ...]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_week(
+    scenario: Scenario | str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    rule: str | None = None,
+    time_limit_s: float | None = None,
+    compare_rules: tuple[str, ...] | None = RULES,
+) -> WeekResult:
+    """Run the week: allocation, rounds and every document, written atomically to ``out_dir``.
+
+    ``scenario`` is a loaded :class:`Scenario` or the path of a scenario folder / workbook (then
+    loaded and validated in the ``validate`` stage). ``rule`` overrides the policy's fairness
+    rule and ``time_limit_s`` the routing time limit per round problem [s]. ``compare_rules``
+    are the rules scored side by side in the summary (``None`` skips the comparison).
+
+    Raises :class:`OutputExistsError` before doing anything if ``out_dir`` exists and ``force``
+    is false, :class:`ScenarioError` when the scenario has errors, and :class:`StageError` when
+    a later stage fails. ``progress`` receives a :class:`StageEvent` as each stage starts,
+    finishes or fails.
+    """
+    target = Path(out_dir).absolute()
+    _check_target(target, force=force)
+    seconds: dict[str, float] = {}
+
+    def stage(which: Stage, work: Callable[[], T]) -> T:
+        if progress is not None:
+            progress(StageEvent(which, "start"))
+        start = time.perf_counter()
+        try:
+            result = work()
+        except (ScenarioError, StageError) as exc:
+            _report_failure(progress, which, start, str(exc))
+            raise
+        except AideAlimError as exc:
+            _report_failure(progress, which, start, str(exc))
+            raise StageError(which.value, str(exc)) from exc
+        except Exception as exc:  # a bug or a solver crash: still name the stage, keep the cause
+            message = f"{type(exc).__name__}: {exc}"
+            _report_failure(progress, which, start, message)
+            raise StageError(which.value, message) from exc
+        seconds[which.value] = time.perf_counter() - start
+        if progress is not None:
+            progress(StageEvent(which, "done", seconds[which.value]))
+        return result
+
+    loaded = stage(Stage.VALIDATE, lambda: _validate(scenario, rule, time_limit_s))
+    allocation = stage(Stage.ALLOCATE, lambda: _allocate(loaded))
+    comparison = stage(Stage.COMPARE, lambda: _compare(loaded, compare_rules))
+    plan = stage(Stage.ROUTE, lambda: _route(loaded, allocation))
+
+    def documents() -> tuple[str, ...]:
+        from aide_alim.documents import write_documents
+
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        )
+        try:
+            written = write_documents(loaded, allocation, plan, staging, comparison=comparison)
+            _publish(staging, target, force=force)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return written.all
+
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        files = stage(Stage.DOCUMENTS, documents)
+    except BaseException:
+        for folder in made:  # deepest first: leave no empty folder we created
+            if folder.exists() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
+    return WeekResult(loaded, allocation, plan, comparison, target, files, seconds)
+
+
+def _report_failure(progress: Progress | None, which: Stage, start: float, message: str) -> None:
+    if progress is not None:
+        progress(StageEvent(which, "failed", time.perf_counter() - start, message))
+
+
+def _check_target(target: Path, *, force: bool) -> None:
+    if target.exists() and not target.is_dir():
+        raise OutputExistsError(f"{target} exists and is not a folder; choose another --out.")
+    if target.exists() and not force:
+        raise OutputExistsError(
+            f"{target} already exists; use --force to replace it (it is replaced only once the "
+            "new documents are complete)."
+        )
+
+
+def _publish(staging: Path, target: Path, *, force: bool) -> None:
+    """Move the complete ``staging`` folder to ``target``, swapping out an old one if forced."""
+    if not target.exists():
+        staging.rename(target)
+        return
+    _check_target(target, force=force)  # it may have appeared while we worked
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    old.rmdir()
+    target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        old.rename(target)  # put the previous documents back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _validate(
+    scenario: Scenario | str | os.PathLike[str], rule: str | None, time_limit_s: float | None
+) -> Scenario:
+    if isinstance(scenario, Scenario):
+        loaded = scenario
+    else:
+        from aide_alim.scenario import load_scenario
+
+        loaded = load_scenario(Path(scenario))
+    try:
+        if rule is not None:
+            loaded = loaded.replace(policy=loaded.policy.replace(rule=rule))
+        if time_limit_s is not None:
+            loaded = loaded.replace(routing=loaded.routing.replace(time_limit_s=time_limit_s))
+    except ValueError as exc:
+        raise StageError(Stage.VALIDATE.value, str(exc)) from None
+    return loaded
+
+
+def _allocate(scenario: Scenario) -> Any:
+    from aide_alim.allocation import allocate
+
+    allocation = allocate(scenario)
+    if not allocation.status.is_ok:
+        raise StageError(
+            Stage.ALLOCATE.value, f"the allocation is {allocation.status}: {allocation.message}"
+        )
+    return allocation
+
+
+def _compare(scenario: Scenario, rules: tuple[str, ...] | None) -> pd.DataFrame:
+    if not rules:
+        return pd.DataFrame()
+    from aide_alim.allocation import compare
+
+    table: pd.DataFrame = compare(scenario, rules=rules)
+    return table
+
+
+def _route(scenario: Scenario, allocation: Any) -> Any:
+    from aide_alim.routing import plan_routes
+
+    return plan_routes(
+        scenario,
+        allocation.lines,
+        time_limit_s=scenario.routing.time_limit_s,
+        seed=scenario.routing.seed,
+    )
