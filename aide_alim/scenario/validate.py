@@ -1036,7 +1036,11 @@ def _check_hub(
     hub = settings.get("hub")
     file = raw.settings_file
     row = next((s.row for s in raw.settings if s.key.strip() == "hub"), None)
-    hubs = [r.values["id"] for r in sites_rows if r.values.get("kind") is SiteKind.HUB]
+    hubs = [
+        str(r.values["id"])
+        for r in sites_rows
+        if r.values.get("kind") is SiteKind.HUB and r.values.get("id")
+    ]
     if hub is None:
         if "sites" not in raw.tables:
             return None

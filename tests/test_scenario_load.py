@@ -1,0 +1,355 @@
+"""Loading: folder and workbook forms, French spreadsheet exports, unreadable files, corruption."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scenario_helpers import (
+    FIXTURES,
+    TABLE_FILES,
+    TINY,
+    TINY_FR,
+    copy_scenario,
+    edit_toml,
+    folder_to_workbook,
+    set_cell,
+)
+
+import aide_alim
+from aide_alim.errors import Problem, ScenarioError
+from aide_alim.scenario import Day, Scenario, Temperature, check_scenario, load_scenario
+from aide_alim.scenario.io import cell_text, detect_separator
+from aide_alim.scenario.validate import Bad, parse_date, parse_days, parse_number
+
+
+def comparable(scenario: Scenario) -> Scenario:
+    """The scenario without where it was read from."""
+    return scenario.replace(name="", source="")
+
+
+def test_tiny_loads_with_the_values_of_its_files() -> None:
+    scenario = aide_alim.load_scenario(TINY)
+    assert (scenario.name, scenario.week, scenario.hub) == ("tiny", "2020-W41", "hub")
+    assert [a.id for a in scenario.associations] == ["A1", "A2", "A3"]
+    assert [lot.id for lot in scenario.lots] == ["L1", "L2", "L3", "L4", "L5"]
+    assert len(scenario.sites) == 3 and len(scenario.vehicles) == 2
+    pasta = scenario.lot_by_id["L3"]
+    assert (pasta.kg, pasta.unit_kg, pasta.price_eur_kg, pasta.value_eur_kg) == (80, 5, 0.5, 2.5)
+    assert pasta.best_before == dt.date(2021, 6, 30) and pasta.use_by is None
+    assert scenario.lot_by_id["L5"].temperature is Temperature.FROZEN
+    a3 = scenario.association_by_id["A3"]
+    assert a3.refuses == frozenset({"surgeles"}) and a3.other_supply_kg == 20
+    assert scenario.association_by_id["A2"].open_days == frozenset({Day.TUE, Day.THU})
+    assert scenario.association_by_id["A2"].collects is True
+    assert scenario.vehicle_by_id["V2"].refrigerated is True
+    assert scenario.policy.ration_kg == 1.0 and scenario.routing.time_limit_s == 1.0
+    assert scenario.source == str(TINY)
+
+
+def test_french_export_loads_to_the_same_scenario() -> None:
+    # tiny-fr: ';', Windows-1252, CRLF, decimal commas, DD/MM/YYYY, oui/non, French names, 1 000.
+    raw = (TINY_FR / "lots.csv").read_bytes()
+    assert b";" in raw and "é".encode("cp1252") in raw and b"\r\n" in raw
+    assert comparable(load_scenario(TINY_FR)) == comparable(load_scenario(TINY))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"], ids=lambda e: e)
+@pytest.mark.parametrize("separator", [",", ";", "\t"], ids=["comma", "semicolon", "tab"])
+def test_encodings_and_separators_of_spreadsheet_exports(
+    encoding: str, separator: str, tmp_path: Path
+) -> None:
+    folder = copy_scenario(tmp_path / "week")
+    for name in TABLE_FILES:
+        text = (TINY / name).read_text(encoding="utf-8")
+        if separator != ",":
+            # tiny has no comma inside a value, so swapping separators keeps the table.
+            text = text.replace(",", separator)
+        (folder / name).write_bytes(text.encode(encoding))
+    assert comparable(load_scenario(folder)) == comparable(load_scenario(TINY))
+
+
+def test_scenario_toml_in_windows_1252_loads(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path / "week")
+    edit_toml(folder, 'name = "tiny"', 'name = "Semaine d\'été"')
+    text = (folder / "scenario.toml").read_text(encoding="utf-8")
+    (folder / "scenario.toml").write_bytes(text.encode("cp1252"))
+    assert load_scenario(folder).name == "Semaine d'été"
+
+
+def test_name_and_hub_have_defaults(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path / "semaine-41")
+    edit_toml(folder, 'name = "tiny"', "")
+    edit_toml(folder, 'hub = "hub"', "")
+    scenario = load_scenario(folder)
+    assert (scenario.name, scenario.hub) == ("semaine-41", "hub")
+
+
+def test_workbook_loads_to_the_same_scenario_as_the_folder(tmp_path: Path) -> None:
+    book = folder_to_workbook(TINY, tmp_path / "tiny.xlsx")
+    assert comparable(load_scenario(book)) == comparable(load_scenario(TINY))
+
+
+def test_workbook_with_numeric_and_date_cells_loads_the_same(tmp_path: Path) -> None:
+    book = folder_to_workbook(TINY, tmp_path / "tiny.xlsx", typed=True)
+    assert comparable(load_scenario(book)) == comparable(load_scenario(TINY))
+
+
+def test_workbook_of_the_french_export_loads_the_same(tmp_path: Path) -> None:
+    book = folder_to_workbook(TINY, tmp_path / "tiny.xlsx")
+    assert comparable(load_scenario(book)) == comparable(load_scenario(TINY_FR))
+
+
+def test_workbook_problems_name_the_sheet(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path / "week")
+    set_cell(folder, "lots.csv", "L3", "kg", "-12")
+    book = folder_to_workbook(folder, tmp_path / "semaine.xlsx")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(book)
+    assert raised.value.errors == (
+        Problem("semaine.xlsx[lots]", 4, "kg", 'expected a number >= 0, got "-12"'),
+    )
+    assert str(raised.value.errors[0]) == (
+        'semaine.xlsx[lots], row 4, column kg: expected a number >= 0, got "-12"'
+    )
+
+
+def test_workbook_settings_problems_give_the_row(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path / "week")
+    edit_toml(folder, "seed = 1", 'seed = "un"')
+    book = folder_to_workbook(folder, tmp_path / "w.xlsx")
+    errors = check_scenario(book).errors
+    assert [(p.file, p.column, p.message) for p in errors] == [
+        ("w.xlsx[scenario]", "routing.seed", 'expected a whole number, got "un"')
+    ]
+    assert errors[0].row is not None and errors[0].row > 1
+
+
+def test_written_scenarios_read_back_equal(tmp_path: Path) -> None:
+    write = pytest.importorskip("aide_alim.scenario.write")
+    scenario = load_scenario(TINY_FR)
+    folder = write.write_scenario(scenario, tmp_path / "copy")
+    book = write.write_workbook(scenario, tmp_path / "copy.xlsx")
+    assert comparable(load_scenario(folder)) == comparable(scenario)
+    assert comparable(load_scenario(book)) == comparable(scenario)
+
+
+@pytest.mark.parametrize(
+    ("write", "expected"),
+    [
+        (
+            lambda p: p.write_bytes(b"PK\x03\x04 this is not a zip"),
+            "expected an .xlsx workbook, got a file that cannot be opened",
+        ),
+        (
+            lambda p: p.write_text("id,name\n1,2\n"),
+            "expected an .xlsx workbook, got a file that cannot be opened",
+        ),
+    ],
+    ids=["corrupt zip", "csv named xlsx"],
+)
+def test_corrupt_workbook_is_a_located_problem(
+    write: Callable[[Path], object], expected: str, tmp_path: Path
+) -> None:
+    book = tmp_path / "semaine.xlsx"
+    write(book)
+    report = check_scenario(book)
+    assert not report.ok
+    (problem,) = report.errors
+    assert (problem.file, problem.row, problem.column) == ("semaine.xlsx", None, None)
+    assert problem.message.startswith(expected)
+
+
+def test_workbook_without_a_sheet_names_it(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = folder_to_workbook(TINY, tmp_path / "w.xlsx")
+    workbook = load_workbook(book)
+    del workbook["vehicles"]
+    workbook.save(book)
+    assert check_scenario(book).errors == (
+        Problem("w.xlsx", None, None, 'expected a sheet named "vehicles", got none'),
+    )
+
+
+def test_missing_path_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    report = check_scenario(tmp_path / "nowhere")
+    (problem,) = report.errors
+    assert problem.message.startswith("expected a scenario folder or an .xlsx workbook")
+
+
+def test_scenario_toml_path_means_its_folder() -> None:
+    assert comparable(load_scenario(TINY / "scenario.toml")) == comparable(load_scenario(TINY))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", 12.0),
+        ("-3.5", -3.5),
+        ("0,47", 0.47),
+        ("1 234,5", 1234.5),
+        ("1\u202f234,5", 1234.5),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("2,50 €", 2.5),
+        ("1e3", 1000.0),
+        ("", Bad("a number")),
+        ("nan", Bad("a number")),
+        ("inf", Bad("a number")),
+        ("12 kg", Bad("a number")),
+        ("1,2,3", Bad("a number")),
+    ],
+)
+def test_parse_number(text: str, expected: object) -> None:
+    assert parse_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2020-10-05", dt.date(2020, 10, 5)),
+        ("05/10/2020", dt.date(2020, 10, 5)),
+        ("5/10/20", dt.date(2020, 10, 5)),
+        ("05.10.2020", dt.date(2020, 10, 5)),
+        ("2020-10-05 00:00:00", dt.date(2020, 10, 5)),
+        ("2020-10-05T00:00", dt.date(2020, 10, 5)),
+        ("31/02/2020", None),
+        ("10/2020", None),
+        ("demain", None),
+    ],
+)
+def test_parse_date(text: str, expected: dt.date | None) -> None:
+    result = parse_date(text)
+    assert result == expected if expected else isinstance(result, Bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mon wed fri", {0, 2, 4}),
+        ("lundi, mercredi et vendredi", {0, 2, 4}),
+        ("Lun-Ven", {0, 1, 2, 3, 4}),
+        ("mar - jeu", {1, 2, 3}),
+        ("sat sun", {5, 6}),
+        ("tous", set(range(7))),
+        ("mon fri-mon", None),
+        ("someday", None),
+    ],
+)
+def test_parse_days(text: str, expected: set[int] | None) -> None:
+    result = parse_days(text)
+    if expected is None:
+        assert isinstance(result, Bad)
+    else:
+        assert result == frozenset(Day(d) for d in expected)
+
+
+def test_cell_text_writes_workbook_cells_like_a_csv_export() -> None:
+    assert [cell_text(v) for v in (None, True, 12.0, 0.47, 7, dt.date(2020, 10, 5))] == [
+        "",
+        "true",
+        "12",
+        "0.47",
+        "7",
+        "2020-10-05",
+    ]
+    assert cell_text(dt.datetime(2020, 10, 5)) == "2020-10-05"
+    assert cell_text(dt.time(9, 30)) == "09:30"
+
+
+def test_separator_is_taken_from_the_header() -> None:
+    assert detect_separator('id;name;"a,b"\n1;2;3') == ";"
+    assert detect_separator("id,name\n") == ","
+    assert detect_separator("id\tname\n") == "\t"
+    assert detect_separator("id\n") == ","
+
+
+# -- corruption: never an exception, always located problems ------------------------------------
+
+CORRUPTIONS = st.sampled_from(["cell", "drop_row", "duplicate_row", "bytes", "truncate", "header"])
+NASTY_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["", "-1", "1e309", "nan", "31/02/2020", "oui", "hub", "A1", "L1", '"', ";", ",", "\x00"]
+    ),
+)
+
+
+def corrupt(folder: Path, file: str, how: str, data: st.DataObject) -> None:
+    path = folder / file
+    raw = path.read_bytes()
+    lines = raw.split(b"\n")
+    if how == "bytes":
+        at = data.draw(st.integers(0, len(raw)))
+        junk = data.draw(st.binary(min_size=1, max_size=8))
+        path.write_bytes(raw[:at] + junk + raw[at:])
+    elif how == "truncate":
+        path.write_bytes(raw[: data.draw(st.integers(0, len(raw)))])
+    elif how in ("drop_row", "duplicate_row", "header"):
+        index = 0 if how == "header" else data.draw(st.integers(0, len(lines) - 1))
+        if how == "drop_row":
+            del lines[index]
+        elif how == "duplicate_row":
+            lines.insert(index, lines[index])
+        else:
+            cells = lines[0].split(b",")
+            del cells[data.draw(st.integers(0, len(cells) - 1))]
+            lines[0] = b",".join(cells)
+        path.write_bytes(b"\n".join(lines))
+    else:  # replace one cell of a CSV (or one value of the TOML) with nasty text
+        text = path.read_text(encoding="utf-8")
+        line_list = text.split("\n")
+        index = data.draw(st.integers(0, max(0, len(line_list) - 1)))
+        cells = line_list[index].split("," if file.endswith(".csv") else "=")
+        cell = data.draw(st.integers(0, max(0, len(cells) - 1)))
+        cells[cell] = data.draw(NASTY_TEXT)
+        line_list[index] = ("," if file.endswith(".csv") else "=").join(cells)
+        path.write_bytes("\n".join(line_list).encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    file=st.sampled_from([*TABLE_FILES, "scenario.toml"]),
+    how=CORRUPTIONS,
+    data=st.data(),
+)
+def test_random_corruption_ends_in_a_scenario_or_located_problems(
+    file: str, how: str, data: st.DataObject
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = copy_scenario(Path(tmp) / "week")
+        corrupt(folder, file, how, data)
+        try:
+            scenario = load_scenario(folder)
+        except ScenarioError as error:
+            assert error.errors
+            for problem in error.errors:
+                assert problem.file in (*TABLE_FILES, "scenario.toml")
+                assert problem.message.startswith("expected ")
+                assert problem.row is not None or problem.column is not None or problem.file
+        else:
+            assert isinstance(scenario, Scenario)
+        report = check_scenario(folder)  # and the report agrees, without raising either
+        assert report.ok == (report.scenario is not None)
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.binary(max_size=300))
+def test_random_bytes_as_a_workbook_are_a_located_problem(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "w.xlsx"
+        book.write_bytes(data)
+        (problem,) = check_scenario(book).errors
+        assert problem.file == "w.xlsx"
+
+
+def test_fixtures_folder_is_not_a_scenario() -> None:
+    # A folder without scenario files lists every missing file, no exception.
+    files = {p.file for p in check_scenario(FIXTURES).errors}
+    assert files == {"scenario.toml", *TABLE_FILES}
