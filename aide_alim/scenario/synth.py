@@ -60,7 +60,8 @@ class Product:
 
     ``median_kg`` is the median size of a lot [kg]; ``unit_kg`` its carton or crate [kg];
     ``dating`` is ``"dlc"`` (use-by date), ``"ddm"`` (best-before date) or ``""`` (neither);
-    a lot's date falls ``shelf_days`` (min, max) days after it becomes available.
+    a lot's date falls ``shelf_days`` (min, max) days after it becomes available; ``local``
+    is false for what French farms do not grow (bananas, oranges).
     """
 
     label: str
@@ -70,6 +71,7 @@ class Product:
     unit_kg: float
     dating: str
     shelf_days: tuple[int, int]
+    local: bool = True
 
 
 #: The product catalogue of synthetic lots (and of the Dijon scenario). Each product's
@@ -79,11 +81,11 @@ PRODUCTS: tuple[Product, ...] = (
     Product("Pommes", "fruits_legumes", A, 120, 12, "ddm", (7, 25)),
     Product("Carottes", "fruits_legumes", A, 150, 10, "ddm", (5, 15)),
     Product("Pommes de terre", "fruits_legumes", A, 250, 25, "ddm", (10, 30)),
-    Product("Oranges", "fruits_legumes", A, 100, 10, "ddm", (5, 15)),
+    Product("Oranges", "fruits_legumes", A, 100, 10, "ddm", (5, 15), local=False),
     Product("Tomates", "fruits_legumes", A, 60, 6, "ddm", (2, 6)),
     Product("Laitues", "fruits_legumes", A, 30, 3, "ddm", (2, 5)),
     Product("Courgettes", "fruits_legumes", A, 60, 5, "ddm", (3, 8)),
-    Product("Bananes", "fruits_legumes", A, 90, 18, "ddm", (2, 6)),
+    Product("Bananes", "fruits_legumes", A, 90, 18, "ddm", (2, 6), local=False),
     Product("Yaourts nature", "produits_laitiers", C, 60, 4.8, "dlc", (3, 20)),
     Product("Fromage blanc", "produits_laitiers", C, 40, 6, "dlc", (3, 15)),
     Product("Emmental râpé", "produits_laitiers", C, 25, 2.5, "dlc", (5, 30)),
@@ -133,54 +135,72 @@ PRODUCTS: tuple[Product, ...] = (
     Product("Couches", "bebe", A, 30, 5, "", (0, 0)),
 )
 
-#: Kinds of association: share of associations, median beneficiaries [persons/week], chance
-#: of a chilled room, chance of a freezer, open days, receiving window, chance of collecting
-#: at the hub, budget [€ per beneficiary per week] (min, max), categories refused.
-ASSOCIATION_KINDS: Mapping[str, dict[str, object]] = {
-    "épicerie sociale": {
-        "share": 0.35,
-        "beneficiaries": 120,
-        "chilled": 0.9,
-        "frozen": 0.5,
-        "days": ("tue thu", "mon wed fri", "tue wed thu fri"),
-        "window": ("09:00-12:00", "14:00-17:00"),
-        "collects": 0.4,
-        "budget": (0.3, 0.9),
-        "refuses": (),
-    },
-    "distribution de colis": {
-        "share": 0.3,
-        "beneficiaries": 250,
-        "chilled": 0.55,
-        "frozen": 0.25,
-        "days": ("tue", "wed", "thu", "mon thu"),
-        "window": ("08:30-12:00", "13:30-16:30"),
-        "collects": 0.35,
-        "budget": (0.0, 0.3),
-        "refuses": ("plats_prepares",),
-    },
-    "CCAS": {
-        "share": 0.2,
-        "beneficiaries": 80,
-        "chilled": 0.4,
-        "frozen": 0.15,
-        "days": ("mon tue wed thu fri",),
-        "window": ("09:00-12:00", "13:30-17:00"),
-        "collects": 0.2,
-        "budget": (0.4, 1.2),
-        "refuses": (),
-    },
-    "restauration solidaire": {
-        "share": 0.15,
-        "beneficiaries": 150,
-        "chilled": 0.95,
-        "frozen": 0.6,
-        "days": ("mon tue wed thu fri", "mon tue wed thu fri sat"),
-        "window": ("08:00-10:30", "14:00-16:00"),
-        "collects": 0.3,
-        "budget": (0.3, 1.0),
-        "refuses": ("bebe", "hygiene", "entretien"),
-    },
+
+@dataclass(frozen=True, slots=True)
+class AssociationKind:
+    """What associations of one kind look like.
+
+    ``share`` of all associations; ``beneficiaries``: median persons served a week;
+    ``chilled``, ``frozen``: chance of having a cold room, a freezer; ``days``, ``windows``:
+    the open days and receiving windows found in that kind; ``collects``: chance of fetching
+    its share at the hub; ``budget``: range of € per beneficiary per week for bought lots;
+    ``refuses``: categories it does not take.
+    """
+
+    share: float
+    beneficiaries: float
+    chilled: float
+    frozen: float
+    days: tuple[str, ...]
+    windows: tuple[str, ...]
+    collects: float
+    budget: tuple[float, float]
+    refuses: tuple[str, ...] = ()
+
+
+ASSOCIATION_KINDS: Mapping[str, AssociationKind] = {
+    "épicerie sociale": AssociationKind(
+        0.35,
+        120,
+        0.9,
+        0.5,
+        ("tue thu", "mon wed fri", "tue wed thu fri"),
+        ("09:00-12:00", "14:00-17:00"),
+        0.4,
+        (0.3, 0.9),
+    ),
+    "distribution de colis": AssociationKind(
+        0.3,
+        250,
+        0.55,
+        0.25,
+        ("tue", "wed", "thu", "mon thu"),
+        ("08:30-12:00", "13:30-16:30"),
+        0.35,
+        (0.0, 0.3),
+        ("plats_prepares",),
+    ),
+    "CCAS": AssociationKind(
+        0.2,
+        80,
+        0.4,
+        0.15,
+        ("mon tue wed thu fri",),
+        ("09:00-12:00", "13:30-17:00"),
+        0.2,
+        (0.4, 1.2),
+    ),
+    "restauration solidaire": AssociationKind(
+        0.15,
+        150,
+        0.95,
+        0.6,
+        ("mon tue wed thu fri", "mon tue wed thu fri sat"),
+        ("08:00-10:30", "14:00-16:00"),
+        0.3,
+        (0.3, 1.0),
+        ("bebe", "hygiene", "entretien"),
+    ),
 }
 
 _BASE_CATEGORY_WEIGHTS = {
@@ -198,34 +218,42 @@ _BASE_CATEGORY_WEIGHTS = {
     "bebe": 0.05,
 }
 
-#: Kinds of supplier site: share of sites, chance that a lot is donated (else bought at a
-#: negotiated price), categories offered (all when empty), open days, window.
-SUPPLIER_KINDS: Mapping[str, dict[str, object]] = {
-    "grande surface": {
-        "share": 0.45,
-        "donation": 0.9,
-        "categories": (),
-        "days": "mon tue wed thu fri sat",
-        "window": "08:00-12:00",
-    },
-    "grossiste": {
-        "share": 0.12,
-        "donation": 0.45,
-        "categories": ("fruits_legumes", "produits_laitiers", "viande_poisson_oeufs", "surgeles"),
-        "days": "mon tue wed thu fri",
-        "window": "06:00-12:00",
-    },
-    "producteur": {
-        "share": 0.2,
-        "donation": 0.35,
-        "categories": ("fruits_legumes", "produits_laitiers", "viande_poisson_oeufs"),
-        "days": "tue fri",
-        "window": "08:00-12:00",
-    },
-    "industrie agroalimentaire": {
-        "share": 0.15,
-        "donation": 0.6,
-        "categories": (
+
+@dataclass(frozen=True, slots=True)
+class SupplierKind:
+    """A kind of supplier site: ``share`` of sites, chance that a lot is donated (else bought at
+    a negotiated price), categories offered (all when empty), open days and window."""
+
+    share: float
+    donation: float
+    categories: tuple[str, ...]
+    days: str
+    window: str
+
+    def offers(self, category: str) -> bool:
+        return not self.categories or category in self.categories
+
+
+SUPPLIER_KINDS: Mapping[str, SupplierKind] = {
+    "grande surface": SupplierKind(0.45, 0.9, (), "mon tue wed thu fri sat", "08:00-12:00"),
+    "grossiste": SupplierKind(
+        0.12,
+        0.45,
+        ("fruits_legumes", "produits_laitiers", "viande_poisson_oeufs", "surgeles"),
+        "mon tue wed thu fri",
+        "06:00-12:00",
+    ),
+    "producteur": SupplierKind(
+        0.2,
+        0.35,
+        ("fruits_legumes", "produits_laitiers", "viande_poisson_oeufs"),
+        "tue fri",
+        "08:00-12:00",
+    ),
+    "industrie agroalimentaire": SupplierKind(
+        0.15,
+        0.6,
+        (
             "epicerie_seche",
             "conserves",
             "surgeles",
@@ -234,16 +262,12 @@ SUPPLIER_KINDS: Mapping[str, dict[str, object]] = {
             "plats_prepares",
             "produits_laitiers",
         ),
-        "days": "mon tue wed thu fri",
-        "window": "08:00-16:00",
-    },
-    "grossiste non alimentaire": {
-        "share": 0.08,
-        "donation": 0.25,
-        "categories": ("hygiene", "entretien", "bebe"),
-        "days": "mon wed fri",
-        "window": "09:00-16:00",
-    },
+        "mon tue wed thu fri",
+        "08:00-16:00",
+    ),
+    "grossiste non alimentaire": SupplierKind(
+        0.08, 0.25, ("hygiene", "entretien", "bebe"), "mon wed fri", "09:00-16:00"
+    ),
 }
 
 #: French cities used as region centres: name, INSEE code, lat, lon (town centre, approximate).
@@ -329,7 +353,7 @@ def synthesize(
         raise ValueError(f"Expected associations >= 1, got {associations}.")
     if lots < 1:
         raise ValueError(f"Expected lots >= 1, got {lots}.")
-    if not 0 < supply_ratio:
+    if not supply_ratio > 0:
         raise ValueError(f"Expected supply_ratio > 0, got {supply_ratio}.")
     region_count = default_regions(associations) if regions is None else regions
     if not 1 <= region_count <= len(REGION_CENTRES):
@@ -358,9 +382,7 @@ def synthesize(
     # Lots and need meet half-way (geometric mean): a typical lot is a few tens of kg and a
     # typical association serves a few hundred persons, whatever the counts asked for.
     ration = 1.05
-    typical_supply = float(sum(PRODUCTS[i].median_kg for i in range(len(PRODUCTS)))) / len(
-        PRODUCTS
-    )
+    typical_supply = sum(p.median_kg for p in PRODUCTS) / len(PRODUCTS)
     wanted = supply_ratio * ration * float(raw_beneficiaries.sum())
     size_factor = float(np.clip(math.sqrt(wanted / (typical_supply * lots)), 0.3, 3.0))
     lot_list = _lots(
@@ -410,9 +432,9 @@ def _spread(rng: np.random.Generator, n: int, weights: np.ndarray) -> np.ndarray
 
 def _draw_beneficiaries(rng: np.random.Generator, n: int) -> tuple[np.ndarray, list[str]]:
     names = list(ASSOCIATION_KINDS)
-    shares = np.array([float(ASSOCIATION_KINDS[k]["share"]) for k in names])  # type: ignore[arg-type]
+    shares = np.array([ASSOCIATION_KINDS[k].share for k in names])
     kind_index = rng.choice(len(names), size=n, p=shares / shares.sum())
-    medians = np.array([float(ASSOCIATION_KINDS[k]["beneficiaries"]) for k in names])  # type: ignore[arg-type]
+    medians = np.array([ASSOCIATION_KINDS[k].beneficiaries for k in names])
     raw = medians[kind_index] * np.clip(rng.lognormal(0.0, 0.6, n), 0.25, 4.0)
     return raw, [names[i] for i in kind_index]
 
@@ -420,10 +442,15 @@ def _draw_beneficiaries(rng: np.random.Generator, n: int) -> tuple[np.ndarray, l
 def _dijon_communes() -> list[tuple[str, str, float, float, int]]:
     from aide_alim.data import communes
 
-    table = communes()
     return [
-        (str(r.insee_code), str(r.name), float(r.lat), float(r.lon), int(r.population))
-        for r in table.itertuples()
+        (
+            str(r["insee_code"]),
+            str(r["name"]),
+            float(r["lat"]),
+            float(r["lon"]),
+            int(r["population"]),
+        )
+        for r in communes().to_dict("records")
     ]
 
 
@@ -463,11 +490,9 @@ def _associations(
         counters[(kinds[i], place)] = counters.get((kinds[i], place), 0) + 1
         number = counters[(kinds[i], place)]
         label = _kind_label(kinds[i], place) + (f" {number}" if number > 1 else "")
-        has_chilled = unit[i, 0] < float(spec["chilled"])  # type: ignore[arg-type]
-        has_frozen = unit[i, 1] < float(spec["frozen"])  # type: ignore[arg-type]
-        days_options: Sequence[str] = spec["days"]  # type: ignore[assignment]
-        windows: Sequence[str] = spec["window"]  # type: ignore[assignment]
-        budget_lo, budget_hi = spec["budget"]  # type: ignore[misc]
+        has_chilled = unit[i, 0] < spec.chilled
+        has_frozen = unit[i, 1] < spec.frozen
+        budget_lo, budget_hi = spec.budget
         out.append(
             Association(
                 id=f"A{i + 1:0{width}d}",
@@ -480,14 +505,14 @@ def _associations(
                 dry_kg=_round10(need[i] * (1.0 + 1.5 * unit[i, 2])),
                 chilled_kg=_round10(need[i] * (0.25 + 0.5 * unit[i, 3])) if has_chilled else 0.0,
                 frozen_kg=_round10(need[i] * (0.1 + 0.3 * unit[i, 4])) if has_frozen else 0.0,
-                open_days=_days(days_options[int(unit[i, 5] * len(days_options))]),
-                receive_window=TimeWindow.parse(windows[int(unit[i, 6] * len(windows))]),
-                collects=bool(unit[i, 7] < float(spec["collects"])),  # type: ignore[arg-type]
+                open_days=_days(spec.days[int(unit[i, 5] * len(spec.days))]),
+                receive_window=TimeWindow.parse(spec.windows[int(unit[i, 6] * len(spec.windows))]),
+                collects=bool(unit[i, 7] < spec.collects),
                 budget_eur=round(
                     float(beneficiaries[i] * (budget_lo + (budget_hi - budget_lo) * unit[i, 8])),
                     0,
                 ),
-                refuses=frozenset(spec["refuses"]),  # type: ignore[arg-type]
+                refuses=frozenset(spec.refuses),
                 other_supply_kg=_round10(need[i] * 0.25 * unit[i, 9]),
             )
         )
@@ -522,7 +547,7 @@ def _suppliers(
     count = max(3, len(region_weights), math.ceil(lots / 10))
     regions = _spread(rng, count, region_weights)
     kinds = list(SUPPLIER_KINDS)
-    shares = np.array([float(SUPPLIER_KINDS[k]["share"]) for k in kinds])  # type: ignore[arg-type]
+    shares = np.array([SUPPLIER_KINDS[k].share for k in kinds])
     kind_index = rng.choice(len(kinds), size=count, p=shares / shares.sum())
     kind_index[: min(count, len(kinds))] = np.arange(min(count, len(kinds)))
     jitter = rng.normal(0.0, 1.0, size=(count, 2))
@@ -547,8 +572,8 @@ def _suppliers(
                 kind=SiteKind.SUPPLIER,
                 lat=lat,
                 lon=lon,
-                open_days=_days(str(spec["days"])),
-                window=TimeWindow.parse(str(spec["window"])),
+                open_days=_days(spec.days),
+                window=TimeWindow.parse(spec.window),
             )
         )
     return sites, regions, [kinds[int(k)] for k in kind_index]
@@ -574,30 +599,35 @@ def _lots(
         by_category.setdefault(product.category, []).append(index)
     product_of = np.empty(n, dtype=int)
     for kind in SUPPLIER_KINDS:
-        offered = SUPPLIER_KINDS[kind]["categories"] or tuple(_BASE_CATEGORY_WEIGHTS)
-        weights = np.array(
-            [
-                _BASE_CATEGORY_WEIGHTS[c] / len(by_category[c])
-                for c in offered  # type: ignore[attr-defined]
-                for _ in by_category[c]
-            ]
-        )
-        candidates = np.array([p for c in offered for p in by_category[c]])  # type: ignore[attr-defined]
+        offered = SUPPLIER_KINDS[kind].categories or tuple(_BASE_CATEGORY_WEIGHTS)
+        # Farms only offer what they grow.
+        local = kind == "producteur"
+        pairs = [
+            (p, _BASE_CATEGORY_WEIGHTS[c] / len(by_category[c]))
+            for c in offered
+            for p in by_category[c]
+            if PRODUCTS[p].local or not local
+        ]
+        candidates = np.array([p for p, _ in pairs])
+        weights = np.array([w for _, w in pairs])
         mask = np.array([site_kind[s] == kind for s in site_of], dtype=bool)
         product_of[mask] = rng.choice(candidates, size=int(mask.sum()), p=weights / weights.sum())
     # Every category at least once when there are enough lots: the first lots of a shuffled
     # order take one product of each category (from a site that offers it).
     if n >= len(by_category):
         order = rng.permutation(n)
-        for slot, (category, products) in zip(order, sorted(by_category.items()), strict=False):
+        for slot, (needed, products) in zip(order, sorted(by_category.items()), strict=False):
             product_of[slot] = products[int(rng.integers(len(products)))]
-            if not _offers(site_kind[int(site_of[slot])], category):
-                offering = [s for s in range(len(sites)) if _offers(site_kind[s], category)]
+            if not SUPPLIER_KINDS[site_kind[int(site_of[slot])]].offers(needed):
+                offering = [
+                    s for s in range(len(sites)) if SUPPLIER_KINDS[site_kind[s]].offers(needed)
+                ]
                 site_of[slot] = offering[int(rng.integers(len(offering)))]
 
     median = np.array([PRODUCTS[p].median_kg for p in product_of])
     unit = np.array([PRODUCTS[p].unit_kg for p in product_of])
-    units = np.maximum(1, np.rint(size_factor * median * rng.lognormal(0.0, 0.7, n) / unit)).astype(int)
+    cartons = size_factor * median * rng.lognormal(0.0, 0.7, n) / unit
+    units = np.maximum(1, np.rint(cartons)).astype(int)
     kg = np.round(units * unit, 3)
     available_offset = rng.choice(5, size=n, p=[0.3, 0.2, 0.2, 0.15, 0.15])
     shelf = rng.uniform(size=n)
@@ -613,7 +643,7 @@ def _lots(
         lo, hi = product.shelf_days
         date = available + dt.timedelta(days=int(lo + (hi - lo) * shelf[i]))
         value = category.value_eur_kg
-        is_donation = donated[i] < float(SUPPLIER_KINDS[site_kind[site_index]]["donation"])  # type: ignore[arg-type]
+        is_donation = donated[i] < SUPPLIER_KINDS[site_kind[site_index]].donation
         price = 0.0 if is_donation else round(value * float(discount[i]), 2)
         out.append(
             Lot(
@@ -632,11 +662,6 @@ def _lots(
             )
         )
     return out
-
-
-def _offers(kind: str, category: str) -> bool:
-    offered: Sequence[str] = SUPPLIER_KINDS[kind]["categories"]  # type: ignore[assignment]
-    return not offered or category in offered
 
 
 def _fleet(rng: np.random.Generator, lots: Sequence[Lot]) -> list[Vehicle]:
