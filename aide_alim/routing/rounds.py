@@ -1,0 +1,782 @@
+"""The week's rounds: one VRP instance per day and round family, solved through ``solver.py``.
+
+**Hub model** (``logistics.model = "hub"``), for every delivery line of the allocation:
+
+1. *When a lot is collected.* On its delivery day if the site is open that day, a suitable
+   vehicle works (refrigerated for chilled and frozen goods) and the lot is available; otherwise
+   on the latest earlier day of the week that satisfies the same conditions and is not before
+   the lot's availability. Lots at the hub itself need no collection.
+2. *Collection rounds* (one instance per day): hub → suppliers → hub, one stop per site and
+   temperature group (ambient / cold), vehicles multi-trip (they may unload at their depot and
+   leave again).
+3. *Delivery rounds* (one instance per day, solved after that day's collection): hub →
+   associations that do not collect → hub, in their receiving windows. A vehicle starts its
+   deliveries when its collection round is over; goods collected the same day cannot leave the
+   hub before the collection trip that brought them is back (release time).
+4. Associations with ``collects = true`` fetch their lines at the hub: they get a *hub pickup
+   slot* on the delivery day, in their receiving window, once the goods are at the hub. Their own
+   trips are not counted in the totals (the same in both models).
+
+**Direct model** (``"direct"``): one instance per day of paired pickups and deliveries (PyVRP
+shipments: same vehicle, pickup before delivery) from each supplier site straight to each
+association that does not collect; nothing transits through the hub, so the site must be open on
+the delivery day. Associations that collect fetch at the supplier site (a *site pickup slot*).
+
+**Cold chain.** Loads have two dimensions, total kg and cold kg (chilled + frozen); an ambient
+vehicle has zero cold capacity, so a chilled or frozen stop can never ride in it. Ambient and
+cold goods of the same place are separate stops (they may go in different vehicles).
+A refrigerated vehicle carries chilled and frozen goods together (insulated boxes assumed).
+
+**Stops that cannot be served** are reported with their reason, line by line, before the solver
+sees them: no road path, no suitable vehicle that day, window out of reach within any shift. All
+other stops are optional with a prize far above any round cost, so the solver serves every stop
+it can and leaves out only those the fleet of that day cannot fit (capacity or time), which are
+reported too. A stop heavier than the largest suitable vehicle is split into several visits.
+
+**Objective** of every instance: Σ €/km × km + €/h × h of the routes, in thousandths of cents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aide_alim.errors import StageError
+from aide_alim.routing.graph import Place, association_key, places_of, site_key
+from aide_alim.routing.matrices import Matrices, scenario_matrices
+from aide_alim.routing.plan import RoutePlan, build_plan
+from aide_alim.routing.solver import (
+    VisitKind,
+    VrpClient,
+    VrpDepot,
+    VrpProblem,
+    VrpShipment,
+    VrpSolution,
+    VrpVehicleType,
+    solve,
+)
+from aide_alim.scenario.model import Day, Scenario, Temperature, Vehicle
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("lot", "association", "day", "kg", "site", "temperature")
+NO_IMPROVEMENT_ITERATIONS = 2_000
+"""Stop a round problem after this many iterations without improvement (or at the time limit)."""
+UNREACHABLE = 10**9
+"""Matrix value for a pair with no road path [m or s]: far beyond any shift."""
+STOP_PRIZE = 10**10
+"""Prize of serving a stop, in the objective's unit (10⁻⁵ €): 100 000 €, above any round."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One allocation line, typed: ``kg`` of ``lot`` (at ``site``) for ``association`` on
+    ``day``; ``collects`` if the association fetches it itself."""
+
+    index: int
+    lot: str
+    association: str
+    day: dt.date
+    kg: float
+    site: str
+    temperature: str
+    collects: bool
+
+    @property
+    def cold(self) -> bool:
+        return Temperature(self.temperature).needs_cold
+
+
+@dataclass(slots=True)
+class Portion:
+    """Part of one allocation line carried by one stop [kg]."""
+
+    line: int
+    kg: float
+
+
+@dataclass
+class Stop:
+    """A visit to plan: a pickup at a site, a delivery to an association, or (direct model) a
+    pickup paired with a delivery. Times in seconds after midnight of ``date``."""
+
+    family: str  # "collection", "delivery" or "direct"
+    date: dt.date
+    place: Place
+    cold: bool
+    portions: list[Portion]
+    tw: tuple[int, int]
+    dest: Place | None = None  # direct model: the association
+    dest_tw: tuple[int, int] = (0, 0)
+    release: int = 0
+    service: int = 0
+    dest_service: int = 0
+
+    @property
+    def kg(self) -> float:
+        return sum(p.kg for p in self.portions)
+
+
+@dataclass
+class Unserved:
+    line: int
+    kg: float
+    stage: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """An association fetching one line itself: at the hub (``hub_pickup``) or at the supplier
+    site (``site_pickup``), from ``arrival`` to ``departure`` [s after midnight of the line's
+    day]."""
+
+    family: str
+    line: Line
+    place: Place
+    arrival: int
+    departure: int
+
+
+@dataclass
+class Visit:
+    """One solved stop of a route, in plan terms (see :func:`build_plan`)."""
+
+    kind: str  # start, pickup, delivery, reload, end
+    place: Place
+    arrival: int | None
+    departure: int | None
+    trip: int
+    stop: Stop | None = None
+
+
+@dataclass
+class SolvedRoute:
+    family: str
+    date: dt.date
+    vehicle: Vehicle
+    visits: list[Visit]
+    distance_m: int
+    duration_s: int
+
+
+@dataclass
+class Context:
+    """What every round builder needs: scenario, lines, matrices and the growing results."""
+
+    scenario: Scenario
+    lines: list[Line]
+    places: dict[str, Place]
+    matrices: Matrices
+    time_limit_s: float
+    seed: int
+    routes: list[SolvedRoute] = field(default_factory=list)
+    unserved: list[Unserved] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    ready: dict[int, tuple[dt.date, int]] = field(default_factory=dict)
+    collected_by: dict[int, str] = field(default_factory=dict)
+    failed: set[int] = field(default_factory=set)
+    solves: int = 0
+    solve_seconds: float = 0.0
+
+
+def plan_routes(
+    scenario: Scenario,
+    lines: pd.DataFrame,
+    *,
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    cache_dir: Path | str | None = None,
+) -> RoutePlan:
+    """Plan the week's collection and delivery rounds for the allocation ``lines``.
+
+    ``lines`` has one row per lot × association × delivery day with at least the columns
+    ``lot, association, day, kg, site, temperature`` (``collects`` defaults to the association's
+    setting). ``time_limit_s`` is the search time per round problem (one day, one round family)
+    and ``seed`` the solver's seed; both default to ``scenario.routing``. ``cache_dir`` keeps the
+    distance matrices between runs.
+    """
+    started = time.perf_counter()
+    table = _check_lines(scenario, lines)
+    places = places_of(scenario)
+    matrices = scenario_matrices(scenario, places, cache_dir=cache_dir)
+    ctx = Context(
+        scenario=scenario,
+        lines=table,
+        places={p.key: p for p in places},
+        matrices=matrices,
+        time_limit_s=scenario.routing.time_limit_s if time_limit_s is None else time_limit_s,
+        seed=scenario.routing.seed if seed is None else seed,
+    )
+    if scenario.logistics.model == "hub":
+        _plan_hub(ctx)
+    else:
+        _plan_direct(ctx)
+    return build_plan(ctx, wall_s=time.perf_counter() - started)
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+def _check_lines(scenario: Scenario, lines: pd.DataFrame) -> list[Line]:
+    missing = [c for c in REQUIRED_COLUMNS if c not in lines.columns]
+    if missing:
+        raise StageError(
+            "routing",
+            f"the allocation lines lack column(s) {', '.join(missing)}; "
+            f"expected at least {', '.join(REQUIRED_COLUMNS)}",
+        )
+    temperatures = {t.value for t in Temperature}
+    records = lines.reset_index(drop=True).to_dict(orient="records")
+    result: list[Line] = []
+    for i, row in enumerate(records):
+        where = f"allocation line {i + 1}"
+        lot, assoc, site = str(row["lot"]), str(row["association"]), str(row["site"])
+        if lot not in scenario.lot_by_id:
+            raise StageError("routing", f"{where}: unknown lot {lot!r}")
+        if assoc not in scenario.association_by_id:
+            raise StageError("routing", f"{where}: unknown association {assoc!r}")
+        if site not in scenario.site_by_id:
+            raise StageError("routing", f"{where}: unknown site {site!r}")
+        try:
+            kg = float(row["kg"])
+        except (TypeError, ValueError):
+            kg = math.nan
+        if not kg >= 0:
+            raise StageError("routing", f"{where}: expected kg ≥ 0, found {row['kg']!r}")
+        temperature = str(row["temperature"])
+        if temperature not in temperatures:
+            raise StageError(
+                "routing",
+                f"{where}: expected temperature ambient, chilled or frozen, found {temperature!r}",
+            )
+        collects = row.get("collects")
+        if collects is None or (isinstance(collects, float) and math.isnan(collects)):
+            collects = scenario.association_by_id[assoc].collects
+        if kg > 0:
+            result.append(
+                Line(
+                    index=len(result),
+                    lot=lot,
+                    association=assoc,
+                    day=_as_date(row["day"], i),
+                    kg=kg,
+                    site=site,
+                    temperature=temperature,
+                    collects=bool(collects),
+                )
+            )
+    return result
+
+
+def _as_date(value: object, row: int) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return pd.Timestamp(value).date()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise StageError(
+            "routing", f"allocation line {row + 1}: expected a date in column day, found {value!r}"
+        ) from None
+
+
+# --- hub model ---------------------------------------------------------------------------------
+
+
+def _plan_hub(ctx: Context) -> None:
+    sc = ctx.scenario
+    collect_day: dict[int, dt.date] = {}
+    for line in ctx.lines:
+        if line.site == sc.hub:
+            ctx.ready[line.index] = (line.day, 0)
+            continue
+        day, reason = _collection_day(ctx, line)
+        if day is None:
+            ctx.unserved.append(Unserved(line.index, line.kg, "collection", reason))
+        else:
+            collect_day[line.index] = day
+    dates = sorted(set(collect_day.values()) | {line.day for line in ctx.lines})
+    for date in dates:
+        # Collection of the day, then deliveries (vehicles start after their collection round).
+        todays = [ctx.lines[i] for i, d in collect_day.items() if d == date]
+        stops = _group_stops(ctx, todays, "collection", date)
+        busy_until = _solve_family(ctx, "collection", date, stops, {})
+        deliveries: list[Line] = []
+        for line in ctx.lines:
+            if line.day != date:
+                continue
+            if line.index in ctx.failed:
+                # Lines travel whole: the part that did reach the hub waits there.
+                lost = sum(u.kg for u in ctx.unserved if u.line == line.index)
+                if line.kg - lost > 1e-6:
+                    reason = "the rest of this line could not be collected; it waits at the hub"
+                    ctx.unserved.append(Unserved(line.index, line.kg - lost, "delivery", reason))
+            elif line.index not in ctx.ready:
+                continue  # not collectable: already reported
+            elif line.collects:
+                _hub_slot(ctx, line)
+            else:
+                deliveries.append(line)
+        stops = _group_stops(ctx, deliveries, "delivery", date)
+        _solve_family(ctx, "delivery", date, stops, busy_until)
+
+
+def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str]:
+    sc = ctx.scenario
+    site = sc.site_by_id[line.site]
+    lot = sc.lot_by_id[line.lot]
+    first = max(lot.available, sc.week_start)
+    date = line.day
+    closed = no_vehicle = 0
+    while date >= first:
+        if Day(date.weekday()) not in site.open_days:
+            closed += 1
+        elif not _vehicles(ctx, date, line.cold):
+            no_vehicle += 1
+        else:
+            return date, ""
+        date -= dt.timedelta(days=1)
+    span = f"between {first:%a %d/%m} and {line.day:%a %d/%m}"
+    kind = "refrigerated vehicle" if line.cold else "vehicle"
+    if line.day < first:
+        return None, f"lot {lot.id} is available only from {lot.available}, after its delivery day"
+    if no_vehicle and not closed:
+        return None, f"no {kind} works {span}"
+    if closed and not no_vehicle:
+        return None, f"site {site.name} is closed {span}"
+    return None, f"no day {span} on which site {site.name} is open and a {kind} works"
+
+
+def _hub_slot(ctx: Context, line: Line) -> None:
+    assoc = ctx.scenario.association_by_id[line.association]
+    date, ready = ctx.ready[line.index]
+    window = assoc.receive_window
+    start = max(window.start_min * 60, ready if date == line.day else 0)
+    service = _service_s(ctx, line.kg)
+    if start + service > window.end_min * 60:
+        reason = (
+            f"goods reach the hub at {_hhmm(ready)}, too late for {assoc.name}'s window {window}"
+        )
+        ctx.unserved.append(Unserved(line.index, line.kg, "hub_pickup", reason))
+        return
+    ctx.slots.append(
+        Slot("hub_pickup", line, ctx.places[site_key(ctx.scenario.hub)], start, start + service)
+    )
+
+
+# --- direct model ------------------------------------------------------------------------------
+
+
+def _plan_direct(ctx: Context) -> None:
+    sc = ctx.scenario
+    for date in sorted({line.day for line in ctx.lines}):
+        shipped: list[Line] = []
+        for line in ctx.lines:
+            if line.day != date:
+                continue
+            site = sc.site_by_id[line.site]
+            lot = sc.lot_by_id[line.lot]
+            if lot.available > date:
+                reason = f"lot {lot.id} is available only from {lot.available}"
+                ctx.unserved.append(Unserved(line.index, line.kg, "direct", reason))
+            elif Day(date.weekday()) not in site.open_days and site.id != sc.hub:
+                reason = (
+                    f"site {site.name} is closed on {date:%a %d/%m} (the direct model has no "
+                    "storage between supplier and association)"
+                )
+                ctx.unserved.append(Unserved(line.index, line.kg, "direct", reason))
+            elif line.collects:
+                _site_slot(ctx, line)
+            else:
+                shipped.append(line)
+        stops = _group_stops(ctx, shipped, "direct", date)
+        _solve_family(ctx, "direct", date, stops, {})
+
+
+def _site_slot(ctx: Context, line: Line) -> None:
+    assoc = ctx.scenario.association_by_id[line.association]
+    site = ctx.scenario.site_by_id[line.site]
+    start = max(assoc.receive_window.start_min, site.window.start_min) * 60
+    end = min(assoc.receive_window.end_min, site.window.end_min) * 60
+    service = _service_s(ctx, line.kg)
+    if start + service > end:
+        reason = (
+            f"{assoc.name}'s window {assoc.receive_window} does not meet site {site.name}'s "
+            f"window {site.window}"
+        )
+        ctx.unserved.append(Unserved(line.index, line.kg, "site_pickup", reason))
+        return
+    ctx.slots.append(
+        Slot("site_pickup", line, ctx.places[site_key(site.id)], start, start + service)
+    )
+
+
+# --- building and solving one instance ---------------------------------------------------------
+
+
+def _vehicles(ctx: Context, date: dt.date, cold: bool) -> list[Vehicle]:
+    """Vehicles working on ``date`` (refrigerated ones only if ``cold``)."""
+    weekday = Day(date.weekday())
+    return [
+        v
+        for v in ctx.scenario.vehicles
+        if weekday in v.days and (v.refrigerated or not cold) and v.capacity_kg >= 1
+    ]
+
+
+def _service_s(ctx: Context, kg: float) -> int:
+    lg = ctx.scenario.logistics
+    return round(60 * (lg.service_min + lg.service_min_per_100kg * kg / 100))
+
+
+def _group_stops(ctx: Context, lines: list[Line], family: str, date: dt.date) -> list[Stop]:
+    """One stop per place (and destination) and temperature group, split into vehicle loads."""
+    sc = ctx.scenario
+    groups: dict[tuple[str, str, bool], list[Line]] = defaultdict(list)
+    for line in lines:
+        if family == "collection":
+            key = (site_key(line.site), "", line.cold)
+        elif family == "delivery":
+            key = (association_key(line.association), "", line.cold)
+        else:
+            key = (site_key(line.site), association_key(line.association), line.cold)
+        groups[key].append(line)
+    stops: list[Stop] = []
+    for (origin, dest, cold), members in groups.items():
+        fleet = _vehicles(ctx, date, cold)
+        if not fleet:
+            kind = "refrigerated vehicle" if cold else "vehicle"
+            for line in members:
+                reason = f"no {kind} works on {date:%a %d/%m}"
+                ctx.unserved.append(Unserved(line.index, line.kg, family, reason))
+            continue
+        limit = math.floor(max(v.capacity_kg for v in fleet))
+        for portions in _split(members, limit):
+            place = ctx.places[origin]
+            stop = Stop(
+                family=family, date=date, place=place, cold=cold, portions=portions, tw=(0, 0)
+            )
+            kg = stop.kg
+            if family == "collection":
+                site = sc.site_by_id[place.id]
+                stop.tw = (site.window.start_min * 60, site.window.end_min * 60)
+            elif family == "delivery":
+                assoc = sc.association_by_id[place.id]
+                w = assoc.receive_window
+                stop.tw = (w.start_min * 60, w.end_min * 60)
+                stop.release = max(
+                    (ctx.ready[p.line][1] for p in portions if ctx.ready[p.line][0] == date),
+                    default=0,
+                )
+            else:
+                site = sc.site_by_id[place.id]
+                stop.tw = (site.window.start_min * 60, site.window.end_min * 60)
+                stop.dest = ctx.places[dest]
+                w = sc.association_by_id[stop.dest.id].receive_window
+                stop.dest_tw = (w.start_min * 60, w.end_min * 60)
+                stop.dest_service = _service_s(ctx, kg)
+            stop.service = _service_s(ctx, kg)
+            stops.append(stop)
+    return stops
+
+
+def _split(members: list[Line], limit: int) -> list[list[Portion]]:
+    """Pack the lines of one stop into visits of at most ``limit`` kg (splitting a line only
+    when it alone exceeds what is left of a visit)."""
+    visits: list[list[Portion]] = [[]]
+    room = float(limit)
+    for line in members:
+        kg = line.kg
+        while kg > 1e-9:
+            if room <= 1e-9:
+                visits.append([])
+                room = float(limit)
+            take = min(kg, room)
+            visits[-1].append(Portion(line.index, take))
+            kg -= take
+            room -= take
+    return [v for v in visits if v]
+
+
+def _solve_family(
+    ctx: Context,
+    family: str,
+    date: dt.date,
+    stops: list[Stop],
+    busy_until: dict[str, int],
+) -> dict[str, int]:
+    """Check, build and solve one instance; record routes and unserved lines. Returns the time
+    each used vehicle is back at its depot [s after midnight]."""
+    if not stops:
+        return {}
+    sc = ctx.scenario
+    fleet = [v for v in _vehicles(ctx, date, cold=False)]
+    depot_keys = sorted({site_key(v.depot) for v in fleet})
+    mat = ctx.matrices
+
+    def ok_for(stop: Stop, v: Vehicle) -> str:
+        """Empty if ``v`` alone could serve ``stop``, else why not."""
+        if stop.cold and not v.refrigerated:
+            return "cold"
+        depot = mat.index(site_key(v.depot))
+        path = [mat.index(stop.place.key)]
+        tws = [stop.tw]
+        services = [stop.service]
+        if stop.dest is not None:
+            path.append(mat.index(stop.dest.key))
+            tws.append(stop.dest_tw)
+            services.append(stop.dest_service)
+        legs = [depot, *path, depot]
+        for a, b in itertools.pairwise(legs):
+            if not mat.reachable[a, b]:
+                return f"no road path from {mat.names[a]} to {mat.names[b]}"
+        early = max(v.shift.start_min * 60, busy_until.get(v.id, 0))
+        clock = max(early, stop.release) + int(mat.duration_s[depot, path[0]])
+        for k, node in enumerate(path):
+            if k:
+                clock += int(mat.duration_s[path[k - 1], node])
+            clock = max(clock, tws[k][0])
+            if clock + services[k] > tws[k][1]:
+                return "window"
+            clock += services[k]
+        clock += int(mat.duration_s[path[-1], depot])
+        if clock > v.shift.end_min * 60:
+            return "shift"
+        return ""
+
+    kept: list[Stop] = []
+    for stop in stops:
+        reasons = [ok_for(stop, v) for v in fleet]
+        if "" in reasons:
+            kept.append(stop)
+            continue
+        road = next((r for r in reasons if r.startswith("no road path")), None)
+        if road is not None:
+            reason = road
+        elif all(r == "cold" for r in reasons):
+            reason = f"no refrigerated vehicle works on {date:%a %d/%m}"
+        else:
+            where = (
+                stop.place.name if stop.dest is None else f"{stop.place.name} → {stop.dest.name}"
+            )
+            window = _window_text(stop)
+            reason = (
+                f"{where}: window {window} cannot be met within any working vehicle's shift "
+                f"(travel from the depot, {round(stop.service / 60)} min of handling)"
+            )
+        _drop(ctx, stop, reason)
+    if not kept:
+        return {}
+
+    # Locations: depots first, then one per stop (and destination).
+    loc_keys = list(depot_keys)
+    for stop in kept:
+        loc_keys.append(stop.place.key)
+        if stop.dest is not None:
+            loc_keys.append(stop.dest.key)
+    idx = np.asarray([mat.index(k) for k in loc_keys])
+    reach = mat.reachable[np.ix_(idx, idx)]
+    dist = np.where(reach, mat.distance_m[np.ix_(idx, idx)], UNREACHABLE)
+    dur = np.where(reach, mat.duration_s[np.ix_(idx, idx)], UNREACHABLE)
+    np.fill_diagonal(dist, 0)
+    np.fill_diagonal(dur, 0)
+    coords = np.asarray([[ctx.places[k].lon, ctx.places[k].lat] for k in loc_keys])
+    depots = tuple(
+        VrpDepot(
+            location=i,
+            tw_early=sc.site_by_id[ctx.places[k].id].window.start_min * 60,
+            tw_late=sc.site_by_id[ctx.places[k].id].window.end_min * 60,
+            name=k,
+        )
+        for i, k in enumerate(depot_keys)
+    )
+    types = []
+    for v in fleet:
+        d = depot_keys.index(site_key(v.depot))
+        cap = math.floor(v.capacity_kg)
+        dist_cost = round(v.cost_eur_km * 100)  # 10⁻⁵ € per metre
+        time_cost = round(v.cost_eur_h * 100_000 / 3600)  # 10⁻⁵ € per second
+        types.append(
+            VrpVehicleType(
+                num_available=1,
+                capacity=(cap, cap if v.refrigerated else 0),
+                start_depot=d,
+                end_depot=d,
+                tw_early=max(v.shift.start_min * 60, busy_until.get(v.id, 0)),
+                tw_late=v.shift.end_min * 60,
+                unit_distance_cost=max(dist_cost, 1 if time_cost == 0 else 0),
+                unit_duration_cost=time_cost,
+                reload_depots=(d,),
+                name=v.id,
+            )
+        )
+    clients: list[VrpClient] = []
+    shipments: list[VrpShipment] = []
+    loc = len(depot_keys)
+    for stop in kept:
+        load = (math.ceil(stop.kg - 1e-9), math.ceil(stop.kg - 1e-9) if stop.cold else 0)
+        prize = STOP_PRIZE + int(stop.kg) * 10**6
+        if stop.dest is None:
+            clients.append(
+                VrpClient(
+                    location=loc,
+                    delivery=load if stop.family == "delivery" else (0, 0),
+                    pickup=load if stop.family == "collection" else (0, 0),
+                    service=stop.service,
+                    tw_early=stop.tw[0],
+                    tw_late=max(stop.tw[0], stop.tw[1] - stop.service),
+                    release_time=stop.release,
+                    required=False,
+                    prize=prize,
+                    name=stop.place.key,
+                )
+            )
+            loc += 1
+        else:
+            shipments.append(
+                VrpShipment(
+                    pickup_location=loc,
+                    delivery_location=loc + 1,
+                    amount=load,
+                    pickup_service=stop.service,
+                    delivery_service=stop.dest_service,
+                    pickup_tw=(stop.tw[0], max(stop.tw[0], stop.tw[1] - stop.service)),
+                    delivery_tw=(
+                        stop.dest_tw[0],
+                        max(stop.dest_tw[0], stop.dest_tw[1] - stop.dest_service),
+                    ),
+                    required=False,
+                    prize=prize,
+                    name=f"{stop.place.key}->{stop.dest.key}",
+                )
+            )
+            loc += 2
+    problem = VrpProblem(
+        coords=coords,
+        distances=(dist,),
+        durations=(dur,),
+        depots=depots,
+        vehicle_types=tuple(types),
+        clients=tuple(clients),
+        shipments=tuple(shipments),
+    )
+    solution = solve(
+        problem,
+        time_limit_s=ctx.time_limit_s,
+        seed=ctx.seed,
+        no_improvement=NO_IMPROVEMENT_ITERATIONS,
+    )
+    ctx.solves += 1
+    ctx.solve_seconds += solution.runtime_s
+    if not solution.is_feasible:
+        for stop in kept:
+            _drop(ctx, stop, f"no feasible {family} round found in {ctx.time_limit_s:g} s")
+        return {}
+    return _record(ctx, family, date, kept, fleet, depot_keys, solution)
+
+
+def _record(
+    ctx: Context,
+    family: str,
+    date: dt.date,
+    kept: list[Stop],
+    fleet: list[Vehicle],
+    depot_keys: list[str],
+    solution: VrpSolution,
+) -> dict[str, int]:
+    by_client = {}
+    by_shipment = {}
+    client = shipment = 0
+    for stop in kept:
+        if stop.dest is None:
+            by_client[client] = stop
+            client += 1
+        else:
+            by_shipment[shipment] = stop
+            shipment += 1
+    for c in solution.unserved_clients:
+        _drop(ctx, by_client[c], _fleet_short(date))
+    for s in solution.unserved_shipments:
+        _drop(ctx, by_shipment[s], _fleet_short(date))
+    busy: dict[str, int] = {}
+    for route in solution.routes:
+        vehicle = fleet[route.vehicle_type]
+        visits: list[Visit] = []
+        trip = 1
+        pending: list[Stop] = []
+        for k, v in enumerate(route.visits):
+            arrival = v.start - v.wait
+            if v.kind is VisitKind.DEPOT:
+                place = ctx.places[depot_keys[v.index]]
+                if k == 0:
+                    visits.append(Visit("start", place, None, v.end, trip))
+                elif k == len(route.visits) - 1:
+                    visits.append(Visit("end", place, arrival, None, trip))
+                else:
+                    visits.append(Visit("reload", place, arrival, v.end, trip))
+                    # Goods picked up on this trip are at the hub from this arrival on.
+                    _mark_ready(ctx, pending, vehicle, date, arrival)
+                    pending = []
+                    trip += 1
+                continue
+            if v.kind is VisitKind.CLIENT:
+                stop = by_client[v.index]
+                kind = "pickup" if family == "collection" else "delivery"
+                place = stop.place
+            else:
+                stop = by_shipment[v.index]
+                kind = "pickup" if v.kind is VisitKind.PICKUP else "delivery"
+                place = stop.place if kind == "pickup" else stop.dest  # type: ignore[assignment]
+            visits.append(Visit(kind, place, arrival, v.end, trip, stop))
+            if family == "collection":
+                pending.append(stop)
+        end = route.visits[-1].start
+        _mark_ready(ctx, pending, vehicle, date, end)
+        busy[vehicle.id] = end
+        ctx.routes.append(
+            SolvedRoute(family, date, vehicle, visits, route.distance, route.duration)
+        )
+    return busy
+
+
+def _mark_ready(
+    ctx: Context, stops: list[Stop], vehicle: Vehicle, date: dt.date, at_hub: int
+) -> None:
+    for stop in stops:
+        for p in stop.portions:
+            ctx.ready[p.line] = (date, max(at_hub, ctx.ready.get(p.line, (date, 0))[1]))
+            ctx.collected_by[p.line] = vehicle.id
+
+
+def _drop(ctx: Context, stop: Stop, reason: str) -> None:
+    for p in stop.portions:
+        ctx.unserved.append(Unserved(p.line, p.kg, stop.family, reason))
+        if stop.family == "collection":
+            ctx.failed.add(p.line)
+
+
+def _fleet_short(date: dt.date) -> str:
+    return (
+        f"the vehicles working on {date:%a %d/%m} lack capacity or time for this stop "
+        "(not served by the solver)"
+    )
+
+
+def _window_text(stop: Stop) -> str:
+    def w(t: tuple[int, int]) -> str:
+        return f"{_hhmm(t[0])}-{_hhmm(t[1])}"
+
+    return w(stop.tw) if stop.dest is None else f"{w(stop.tw)} then {w(stop.dest_tw)}"
+
+
+def _hhmm(seconds: int) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
