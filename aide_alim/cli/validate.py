@@ -85,13 +85,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _eur(value: float) -> str:
+    return f"{value:,.2f} €".replace(",", " ")
+
+
 def _summary_lines(summary: dict[str, Any]) -> list[str]:
     counts = summary["counts"]
     need = summary["need"]
     lines = [
         f"Scenario {summary['name']}: week {summary['week']} (Monday {summary['week_start']}), "
         f"hub {summary['hub']}",
-        f"  {counts['associations']} associations serving {counts['beneficiaries']} persons, "
+        f"  {counts['associations']} associations serving "
+        f"{_cell(counts['beneficiaries'])} persons, "
         f"{counts['lots']} lots at {counts['suppliers']} suppliers, "
         f"{counts['vehicles']} vehicles ({counts['refrigerated_vehicles']} refrigerated)",
         "",
@@ -113,7 +118,14 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
     lines += ["", "By category:"]
     headers = ["category", "class", "lots", "kg", "value [€]", "cost [€]"]
     rows = [
-        [row["label"], row["temperature"], row["lots"], row["kg"], row["value_eur"], row["cost_eur"]]
+        [
+            row["label"],
+            row["temperature"],
+            row["lots"],
+            row["kg"],
+            row["value_eur"],
+            row["cost_eur"],
+        ]
         for row in summary["by_category"].values()
     ]
     lines += _table(headers, rows)
@@ -133,7 +145,7 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
             ["", "kg"],
             [
                 [
-                    f"need ({need['beneficiaries']} persons × {need['ration_kg']:g} kg)",
+                    f"need ({_cell(need['beneficiaries'])} persons × {need['ration_kg']:g} kg)",
                     need["need_kg"],
                 ],
                 ["supply (this week's lots)", need["supply_kg"]],
@@ -143,7 +155,7 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
         f"  (supply + other supply) / need = {ratio:.0%}"
         if ratio is not None
         else "  no need (no beneficiaries)",
-        f"  budgets of associations: {summary['budget']['associations_eur']:,.2f} € for "
-        f"{summary['budget']['bought_cost_eur']:,.2f} € of lots on sale",
+        f"  budgets of associations: {_eur(summary['budget']['associations_eur'])} for "
+        f"{_eur(summary['budget']['bought_cost_eur'])} of lots on sale",
     ]
     return lines
