@@ -1,4 +1,7 @@
-"""Hand-built Axe 3 tables for the ledger tests (a small history, computed in plain Python)."""
+"""Hand-built Axe 3 tables for the ledger tests (a small history, computed in plain Python).
+
+Column names are those of :mod:`aide_alim.indicators` (see :class:`Axis3Tables`).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ WEEKS = ("2020-W40", "2020-W41", "2020-W42", "2020-W43")
 RECEIVED = {
     "A1": ("Épicerie sociale Les Grésilles", [120.0, 140.0, 0.0, 160.0]),
     "A2": ("Restos <b>du</b> cœur & Co", [300.0, 280.0, 310.0, 290.0]),
-    "A3": ("=HYPERLINK(\"http://x\")", [50.0, 0.0, 0.0, 70.0]),
+    "A3": ('=HYPERLINK("http://x")', [50.0, 0.0, 0.0, 70.0]),
 }
+GAPS = {"A1": 1, "A2": 0, "A3": 2}
 
 
 def hand_built_axis3() -> Axis3Tables:
@@ -24,23 +28,56 @@ def hand_built_axis3() -> Axis3Tables:
         [(a, name, sum(kg), sum(kg) / 0.5, sum(kg) * 3.0) for a, (name, kg) in RECEIVED.items()],
         columns=["association", "name", "kg", "meals", "value_eur"],
     )
+    rows = []
+    for a, (name, kg) in RECEIVED.items():
+        series = pd.Series(kg)
+        served = int((series > 0).sum())
+        cv = series.std(ddof=0) / series.mean()
+        rows.append((a, name, len(kg), served, served / len(kg), cv, GAPS[a], 0.0))
     regularity = pd.DataFrame(
-        [
-            (a, name, sum(k > 0 for k in kg), sum(k > 0 for k in kg) / len(kg),
-             pd.Series(kg).std(ddof=0) / pd.Series(kg).mean(), gap, 0.0)
-            for (a, (name, kg)), gap in zip(RECEIVED.items(), (1, 0, 2), strict=True)
+        rows,
+        columns=[
+            "association",
+            "name",
+            "weeks",
+            "weeks_served",
+            "share_served",
+            "cv_kg",
+            "longest_gap_weeks",
+            "trend_kg_per_week",
         ],
-        columns=["association", "name", "weeks_served", "share_weeks_served", "cv_weekly_kg",
-                 "longest_gap_weeks", "trend_kg_per_week"],
-    )  # fmt: skip
+    )
     financial = pd.DataFrame(
-        [(a, name, sum(kg) * 3.0, sum(kg) * 0.2, sum(kg) * 2.8, 2.8)
-         for a, (name, kg) in RECEIVED.items()],
-        columns=["association", "name", "value_eur", "paid_eur", "net_value_eur", "eur_per_kg"],
-    )  # fmt: skip
+        [
+            (a, name, sum(kg), sum(kg) * 3.0, sum(kg) * 0.2, sum(kg) * 2.8, sum(kg) * 0.1, 3.0, 0.3)
+            for a, (name, kg) in RECEIVED.items()
+        ],
+        columns=[
+            "association",
+            "name",
+            "kg",
+            "value_eur",
+            "paid_eur",
+            "net_value_eur",
+            "logistics_eur",
+            "value_eur_per_kg",
+            "cost_eur_per_kg",
+        ],
+    )
     prospection = pd.DataFrame(
-        [(w, 5 + i, 500.0 + 10 * i, 1500.0 + 30 * i, 400.0, 3) for i, w in enumerate(WEEKS)],
-        columns=["week", "offers", "kg", "value_eur", "donated_kg", "suppliers"],
+        [
+            (w, 5 + i, 3, 500.0 + 10 * i, 1500.0 + 30 * i, 400.0, 400.0 / (500.0 + 10 * i))
+            for i, w in enumerate(WEEKS)
+        ],
+        columns=[
+            "week",
+            "offers",
+            "suppliers",
+            "kg_offered",
+            "value_offered_eur",
+            "kg_donated",
+            "share_donated",
+        ],
     )
     suppliers = {w: frozenset({"S1", "S2", f"S{3 + i % 2}"}) for i, w in enumerate(WEEKS)}
     return Axis3Tables(

@@ -16,7 +16,8 @@ measure them):
   association, kg received, share of weeks served, coefficient of variation of weekly kg, longest
   gap [weeks], trend [kg/week per week];
 - 3.2.c "Observation de l'impact financier pour chaque structure": per association, market value
-  received, amount paid, net value (what it would have cost to buy) [€], € per kg.
+  received, amount paid, net value (what it would have cost to buy), share of the logistics cost
+  [€], cost per kg (purchases and logistics) [€/kg].
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import Any
 
 import pandas as pd
 
+from aide_alim.db import Database
+from aide_alim.history.tables import History
 from aide_alim.ledger.convention import Convention
 from aide_alim.ledger.entries import IndicatorValue
 
@@ -39,14 +42,33 @@ WEEKLY_COLUMNS = ["week", "association", "kg"]
 REGULARITY_COLUMNS = [
     "association",
     "name",
+    "weeks",
     "weeks_served",
-    "share_weeks_served",
-    "cv_weekly_kg",
+    "share_served",
+    "cv_kg",
     "longest_gap_weeks",
     "trend_kg_per_week",
 ]
-FINANCIAL_COLUMNS = ["association", "name", "value_eur", "paid_eur", "net_value_eur", "eur_per_kg"]
-PROSPECTION_COLUMNS = ["week", "offers", "kg", "value_eur", "donated_kg", "suppliers"]
+FINANCIAL_COLUMNS = [
+    "association",
+    "name",
+    "kg",
+    "value_eur",
+    "paid_eur",
+    "net_value_eur",
+    "logistics_eur",
+    "value_eur_per_kg",
+    "cost_eur_per_kg",
+]
+PROSPECTION_COLUMNS = [
+    "week",
+    "offers",
+    "suppliers",
+    "kg_offered",
+    "value_offered_eur",
+    "kg_donated",
+    "share_donated",
+]
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -60,14 +82,18 @@ class Axis3Tables:
     - ``weeks``: the published weeks (ISO, e.g. ``2020-W41``);
     - ``volume``: per association, totals over the year: kg, meals, value_eur [€ market value];
     - ``weekly``: per week and association, kg received (the chart of weekly volume);
-    - ``regularity``: per association: weeks_served, share_weeks_served [0–1], cv_weekly_kg
+    - ``regularity``: per association: weeks (listed), weeks_served, share_served [0–1], cv_kg
       (coefficient of variation of weekly kg), longest_gap_weeks, trend_kg_per_week (slope of
       weekly kg [kg/week per week]);
-    - ``financial``: per association: value_eur, paid_eur, net_value_eur [€], eur_per_kg [€/kg]
-      (net value per kg received);
-    - ``prospection`` (action 3.1): per week: offers (lots prospected), kg and value_eur made
-      accessible, donated_kg, suppliers (distinct suppliers that week); ``supplier_ids`` lists
-      the distinct suppliers of each week so that quarters and the year count them once.
+    - ``financial``: per association: kg, value_eur (market value), paid_eur, net_value_eur,
+      logistics_eur (share of the rounds' cost) [€], value_eur_per_kg, cost_eur_per_kg [€/kg];
+    - ``prospection`` (action 3.1): per week: offers (lots prospected), suppliers (distinct that
+      week), kg_offered, value_offered_eur [€], kg_donated, share_donated [0–1];
+      ``supplier_ids`` lists the suppliers of each week so that quarters and the year count
+      each supplier once.
+
+    The column names are those of :mod:`aide_alim.indicators` (``summary``, ``weekly``,
+    ``regularity``, ``financial``, ``action_31``); :func:`axis3_from_history` builds this.
     """
 
     weeks: tuple[str, ...] = ()
@@ -86,7 +112,9 @@ class Axis3Tables:
         """One row per association: volume, regularity and financial impact side by side."""
         table = self.volume.copy()
         for other in (self.regularity, self.financial):
-            extra = other.drop(columns=[c for c in other.columns if c in ("name", "value_eur")])
+            extra = other.drop(
+                columns=[c for c in other.columns if c in ("name", "value_eur", "kg")]
+            )
             table = table.merge(extra, on="association", how="outer")
         return table.sort_values("association").reset_index(drop=True)
 
@@ -155,7 +183,7 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
         ]
         groups.append((str(year), pro))
         for period, group in groups:
-            kg = float(group["kg"].sum())
+            kg = float(group["kg_offered"].sum())
             suppliers: set[str] = set()
             for week in group["week"]:
                 suppliers |= tables.supplier_ids.get(str(week), frozenset())
@@ -165,14 +193,14 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
                 "3.1.a",
                 period,
                 "valeur marchande rendue accessible",
-                float(group["value_eur"].sum()),
+                float(group["value_offered_eur"].sum()),
                 "€",
             )
             add(
                 "3.1.a",
                 period,
                 "part donnée",
-                float(group["donated_kg"].sum()) / kg if kg else None,
+                float(group["kg_donated"].sum()) / kg if kg else None,
                 "part (0–1)",
             )
             distinct = len(suppliers) if suppliers else float(group["suppliers"].max())
@@ -192,7 +220,7 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
             "3.2.b",
             period,
             "part médiane des semaines servies",
-            _num(tables.regularity["share_weeks_served"].median()),
+            _num(tables.regularity["share_served"].median()),
             "part (0–1)",
         )
     for row in tables.volume.to_dict("records"):
@@ -203,7 +231,7 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
             "3.2.b",
             period,
             "part des semaines servies",
-            _num(row["share_weeks_served"]),
+            _num(row["share_served"]),
             "part (0–1)",
             subject,
         )
@@ -211,7 +239,7 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
             "3.2.b",
             period,
             "coefficient de variation des kg hebdomadaires",
-            _num(row["cv_weekly_kg"]),
+            _num(row["cv_kg"]),
             "",
             subject,
         )
@@ -239,5 +267,57 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
         add("3.2.c", period, "valeur marchande reçue", _num(row["value_eur"]), "€", subject)
         add("3.2.c", period, "montant payé", _num(row["paid_eur"]), "€", subject)
         add("3.2.c", period, "valeur nette reçue", _num(row["net_value_eur"]), "€", subject)
-        add("3.2.c", period, "€ par kg", _num(row["eur_per_kg"]), "€/kg", subject)
+        add("3.2.c", period, "part des coûts logistiques", _num(row["logistics_eur"]), "€", subject)
+        add(
+            "3.2.c",
+            period,
+            "coût par kg (achat et logistique)",
+            _num(row["cost_eur_per_kg"]),
+            "€/kg",
+            subject,
+        )
     return values
+
+
+def axis3_from_history(history: History) -> Axis3Tables:
+    """Axe 3's tables from a period of the history, through :mod:`aide_alim.indicators`."""
+    from aide_alim import indicators
+
+    offers = history.offers
+    return Axis3Tables(
+        weeks=tuple(history.week_list),
+        volume=indicators.summary(history)[VOLUME_COLUMNS].reset_index(drop=True),
+        weekly=indicators.weekly(history)[WEEKLY_COLUMNS].reset_index(drop=True),
+        regularity=indicators.regularity(history)[REGULARITY_COLUMNS],
+        financial=indicators.financial(history)[FINANCIAL_COLUMNS],
+        prospection=indicators.action_31(history)[PROSPECTION_COLUMNS],
+        supplier_ids={
+            str(week): frozenset(str(s) for s in group["site"])
+            for week, group in offers.groupby("week")
+        },
+    )
+
+
+def year_weeks(year: int) -> tuple[str, str]:
+    """First and last ISO week of ``year`` (``2020-W01``, ``2020-W53``)."""
+    last = dt.date(year, 12, 28).isocalendar().week
+    return f"{year}-W01", f"{year}-W{last:02d}"
+
+
+def axis3_from_database(db: Database, convention: Convention) -> Axis3Tables:
+    """Axe 3's tables for the convention's year, from the published weeks of the database."""
+    from aide_alim.history import read_history
+
+    start, end = year_weeks(convention.year)
+    return axis3_from_history(read_history(db, start, end))
+
+
+def fill_axis3(db: Database, convention: Convention, tables: Axis3Tables | None = None) -> int:
+    """Write Axe 3's indicator values computed from the history (``tables``, default: read from
+    ``db`` for the convention's year), replacing the previous ones; returns how many."""
+    from aide_alim.ledger.entries import replace_source_values
+
+    if tables is None:
+        tables = axis3_from_database(db, convention)
+    values = axis3_indicator_values(convention, tables)
+    return replace_source_values(db, convention, values, source=SOURCE)

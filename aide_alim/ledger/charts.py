@@ -114,7 +114,7 @@ def regularity(data: ReportData) -> bytes | None:
         return None
     return _barh(
         table,
-        "share_weeks_served",
+        "share_served",
         "Régularité : part des semaines servies",
         "% des semaines publiées",
         scale=100,

@@ -202,6 +202,56 @@ def default_convention_path() -> Path:
     return Path(str(resources.files("aide_alim.ledger") / "data" / DEFAULT_CONVENTION))
 
 
+def packaged_conventions() -> dict[int, Path]:
+    """The conventions shipped with the package, by year (files ``convention_*.toml``)."""
+    found: dict[int, Path] = {}
+    folder = default_convention_path().parent
+    for path in sorted(folder.glob("convention_*.toml")):
+        try:
+            found[load_convention(path).year] = path
+        except LedgerError:
+            continue
+    return found
+
+
+def find_convention(*, year: int | None = None, path: str | Path | None = None) -> Convention:
+    """The convention in ``path`` (checked against ``year`` if given), else the packaged one
+    for ``year`` (else the default 2020 convention)."""
+    if path is not None:
+        convention = load_convention(path)
+        if year is not None and convention.year != year:
+            raise LedgerError(
+                [
+                    Problem(
+                        str(path),
+                        None,
+                        "convention.year",
+                        f"expected the {year} convention, found {convention.year}",
+                    )
+                ],
+                what=Path(path).name,
+            )
+        return convention
+    if year is None:
+        return load_convention()
+    shipped = packaged_conventions()
+    if year not in shipped:
+        years = ", ".join(str(y) for y in sorted(shipped))
+        raise LedgerError(
+            [
+                Problem(
+                    "--year",
+                    None,
+                    None,
+                    f"no convention for {year} is shipped (only {years}); write one in the "
+                    "same format and pass it with --convention FILE",
+                )
+            ],
+            what="the choice of convention",
+        )
+    return load_convention(shipped[year])
+
+
 def load_convention(path: str | Path | None = None) -> Convention:
     """Read and validate a convention file (default: the 2020 Dijon convention).
 

@@ -348,6 +348,61 @@ def _upsert_values(db: Database, convention: Convention, values: Sequence[Indica
     return len(values)
 
 
+def replace_source_values(
+    db: Database, convention: Convention, values: Sequence[IndicatorValue], *, source: str
+) -> int:
+    """Replace every value of the convention's year that came from ``source`` by ``values``
+    (all carrying that source), in one transaction; returns how many were written.
+
+    Used for values computed from another table (the history): a refresh leaves no stale row
+    behind, e.g. for an association that no longer appears.
+    """
+    if any(v.source != source for v in values):
+        raise ValueError(f"every value must come from {source!r}")
+    problems = [p for i, v in enumerate(values) for p in value_problems(convention, v, row=i + 1)]
+    if problems:
+        raise LedgerError(problems, what=f"the values computed from {source}")
+    table = schema.indicator_value
+    now = _now()
+    with db.transaction() as conn:
+        conn.execute(
+            table.delete().where(
+                table.c.convention_year == convention.year, table.c.source == source
+            )
+        )
+        for v in values:
+            conn.execute(
+                table.delete().where(
+                    table.c.convention_year == convention.year,
+                    table.c.indicator == v.indicator,
+                    table.c.measure == v.measure,
+                    table.c.subject == v.subject,
+                    table.c.period == v.period,
+                )
+            )
+        if values:
+            conn.execute(
+                table.insert(),
+                [
+                    {
+                        "convention_year": convention.year,
+                        "action": v.action,
+                        "indicator": v.indicator,
+                        "measure": v.measure,
+                        "subject": v.subject,
+                        "period": v.period,
+                        "value": v.value,
+                        "text": v.text,
+                        "unit": v.unit,
+                        "source": v.source,
+                        "recorded_at": now,
+                    }
+                    for v in values
+                ],
+            )
+    return len(values)
+
+
 def delete_expense(db: Database, convention: Convention, expense_id: int) -> bool:
     """Remove one expenditure of this convention's year; False when there is no such id."""
     table = schema.expense

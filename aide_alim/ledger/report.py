@@ -28,6 +28,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from aide_alim.db import Database
 from aide_alim.ledger.axis3 import Axis3Tables
 from aide_alim.ledger.checks import (
     SEVERITY_FR,
@@ -137,6 +138,29 @@ def collect_report(
 
         data = ReportData(**{**data.__dict__, "charts": drawing.draw_all(data)})
     return data
+
+
+def build_report(
+    db: Database,
+    convention: Convention,
+    *,
+    today: dt.date,
+    submitted_on: dt.date | None = None,
+    refresh_axis3: bool = True,
+) -> ReportData:
+    """The report of the convention's year from the database: Axe 3's values refreshed from
+    the history (unless ``refresh_axis3=False``), the ledger read, every check run."""
+    from aide_alim.ledger.axis3 import axis3_from_database, fill_axis3
+    from aide_alim.ledger.checks import run_checks
+    from aide_alim.ledger.entries import read_expenses, read_indicator_values
+
+    axis3 = axis3_from_database(db, convention)
+    if refresh_axis3:
+        fill_axis3(db, convention, axis3)
+    expenses = read_expenses(db, convention)
+    values = read_indicator_values(db, convention)
+    findings = run_checks(convention, expenses, values, today=today, submitted_on=submitted_on)
+    return collect_report(convention, expenses, values, findings, axis3, generated_on=today)
 
 
 def financial_statement(data: ReportData) -> pd.DataFrame:
@@ -256,9 +280,7 @@ def synthesis(data: ReportData) -> list[str]:
         kg = float(axis3.volume["kg"].sum())
         value = float(axis3.volume["value_eur"].sum())
         served = int((axis3.volume["kg"] > 0).sum())
-        median_share = (
-            axis3.regularity["share_weeks_served"].median() if len(axis3.regularity) else None
-        )
+        median_share = axis3.regularity["share_served"].median() if len(axis3.regularity) else None
         text = (
             f"Axe 3 : le modèle de répartition a été appliqué sur {len(axis3.weeks)} semaines "
             f"publiées ; {fr_number(kg)} kg de denrées (valeur marchande {fr_euros(value, 0)}) "
@@ -332,17 +354,21 @@ def _prospection_by_quarter(axis3: Axis3Tables) -> pd.DataFrame:
     from aide_alim.ledger.axis3 import week_quarter
 
     pro = axis3.prospection
-    columns = ["period", "weeks", "offers", "kg", "value_eur", "donated_share"]
+    columns = ["period", "weeks", "offers", "suppliers", "kg", "value_eur", "donated_share"]
     if pro.empty:
         return pd.DataFrame(columns=columns)
     pro = pro.assign(period=pro["week"].map(week_quarter))
     grouped = pro.groupby("period", sort=True).agg(
         weeks=("week", "nunique"),
         offers=("offers", "sum"),
-        kg=("kg", "sum"),
-        value_eur=("value_eur", "sum"),
-        donated_kg=("donated_kg", "sum"),
+        kg=("kg_offered", "sum"),
+        value_eur=("value_offered_eur", "sum"),
+        donated_kg=("kg_donated", "sum"),
     )
+    grouped["suppliers"] = [
+        len(frozenset().union(*(axis3.supplier_ids.get(str(w), frozenset()) for w in weeks)))
+        for weeks in pro.groupby("period", sort=True)["week"].agg(list)
+    ]
     grouped["donated_share"] = grouped["donated_kg"] / grouped["kg"].where(grouped["kg"] > 0)
     return grouped.reset_index()[columns]
 
@@ -482,14 +508,15 @@ def render_pdf(data: ReportData) -> bytes:
                     f"{r.get('name') or r['association']}",
                     fr_number(r.get("kg")),
                     fr_number(r.get("meals")),
-                    fr_percent(r.get("share_weeks_served"), 0),
-                    fr_number(r.get("cv_weekly_kg"), 2),
+                    fr_percent(r.get("share_served"), 0),
+                    fr_number(r.get("cv_kg"), 2),
                     fr_number(r.get("longest_gap_weeks")),
                     fr_number(r.get("trend_kg_per_week"), 1),
                     fr_euros(r.get("value_eur"), 0),
                     fr_euros(r.get("paid_eur"), 0),
                     fr_euros(r.get("net_value_eur"), 0),
-                    fr_number(r.get("eur_per_kg"), 2),
+                    fr_euros(r.get("logistics_eur"), 0),
+                    fr_number(r.get("cost_eur_per_kg"), 2),
                 ]
             )
         table(
@@ -504,11 +531,12 @@ def render_pdf(data: ReportData) -> bytes:
                 "Valeur marchande",
                 "Payé",
                 "Valeur nette",
-                "€/kg",
+                "Part logistique",
+                "Coût €/kg",
             ],
             rows,
-            (34, 15, 14, 14, 12, 16, 14, 17, 14, 17, 11),
-            ("LEFT", *("RIGHT",) * 10),
+            (30, 14, 14, 13, 11, 15, 13, 16, 13, 16, 14, 11),
+            ("LEFT", *("RIGHT",) * 11),
             size=6.5,
         )
         image("weekly_volume")
@@ -522,6 +550,7 @@ def render_pdf(data: ReportData) -> bytes:
                     str(r["period"]),
                     fr_number(r["weeks"]),
                     fr_number(r["offers"]),
+                    fr_number(r["suppliers"]),
                     fr_number(r["kg"]),
                     fr_euros(r["value_eur"], 0),
                     fr_percent(r["donated_share"]),
@@ -529,10 +558,18 @@ def render_pdf(data: ReportData) -> bytes:
                 for r in _records(pro)
             ]
             table(
-                ["Période", "Semaines", "Offres", "kg", "Valeur marchande", "Part donnée"],
+                [
+                    "Période",
+                    "Semaines",
+                    "Offres",
+                    "Fournisseurs distincts",
+                    "kg",
+                    "Valeur marchande",
+                    "Part donnée",
+                ],
                 rows,
-                (30, 25, 25, 30, 35, 35),
-                ("LEFT", *("RIGHT",) * 5),
+                (25, 20, 20, 30, 25, 30, 30),
+                ("LEFT", *("RIGHT",) * 6),
             )
 
     title("5. Contrôles")

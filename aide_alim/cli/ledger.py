@@ -1,0 +1,336 @@
+"""``aide-alim ledger``: the convention's ledger (commitments, expenditures, indicators, report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import pandas as pd
+
+from aide_alim.cli import main
+from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.db import Database, open_database
+from aide_alim.errors import AideAlimError, Problem
+from aide_alim.ledger.convention import Convention, LedgerError, find_convention
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _ledger_options(func: F) -> F:
+    """``--db``, ``--year`` and ``--convention``, shared by every ledger command."""
+    func = click.option(
+        "--convention",
+        "convention_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Convention file (TOML) for another year or territory (default: the shipped one).",
+    )(func)
+    func = click.option(
+        "--year", type=int, help="Year of the convention (default: 2020, the shipped one)."
+    )(func)
+    func = click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        help="History database: SQLAlchemy URL or SQLite file (default: $AIDE_ALIM_DB, else "
+        "the per-user file).",
+    )(func)
+    return func
+
+
+def _open(
+    db_url: str | None, year: int | None, convention_file: Path | None
+) -> tuple[Database, Convention]:
+    convention = find_convention(year=year, path=convention_file)
+    return open_database(db_url), convention
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    from aide_alim.ledger.entries import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise AideAlimError(
+            f"{option}: expected a date like 2021-03-15 or 15/03/2021, found {text!r}"
+        ) from None
+
+
+@main.group("ledger")
+def ledger() -> None:
+    """The convention's ledger: what each funder committed and spent, the indicators, the checks
+    and the yearly execution report (art. 2.4).
+
+    The year's report in three commands:
+
+      aide-alim ledger import depenses_2020.csv --db history.sqlite
+
+      aide-alim ledger import indicateurs_2020.csv --db history.sqlite
+
+      aide-alim ledger report --year 2020 --out rapport_2020/ --db history.sqlite
+    """
+
+
+@ledger.command("show")
+@_ledger_options
+@click.option(
+    "--what",
+    type=click.Choice(["statement", "commitments", "expenses", "indicators"]),
+    default="statement",
+    show_default=True,
+    help="statement: committed vs spent per action and funder; commitments: the convention's "
+    "table; expenses: every expenditure; indicators: every indicator value.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of a table.")
+@handle_errors
+def show(
+    db_url: str | None, year: int | None, convention_file: Path | None, what: str, as_json: bool
+) -> None:
+    """Show the ledger of the year.
+
+    Example: aide-alim ledger show --what statement --db history.sqlite
+    """
+    from aide_alim.ledger.checks import spent_by_action
+    from aide_alim.ledger.entries import read_expenses, read_indicator_values
+
+    db, convention = _open(db_url, year, convention_file)
+    with db:
+        if what == "commitments":
+            table = convention.commitment_table()
+        elif what == "expenses":
+            table = read_expenses(db, convention)
+        elif what == "indicators":
+            table = read_indicator_values(db, convention)
+        else:
+            table = spent_by_action(convention, read_expenses(db, convention))
+    _render(table, as_json, title=f"{convention.name} — {convention.year} ({what})")
+
+
+def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
+    if as_json:
+        echo_json(table.to_dict("records"))
+        return
+    click.echo(title)
+    if table.empty:
+        click.echo("  (nothing recorded)")
+        return
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        click.echo(table.to_string(index=False, max_colwidth=50))
+
+
+@ledger.command("add-expense")
+@_ledger_options
+@click.option("--action", required=True, help="Action of the convention, e.g. 1.1.")
+@click.option("--funder", required=True, help="Party charged: etat or metropole.")
+@click.option("--date", "date_text", required=True, help="Date, e.g. 2020-10-15 or 15/10/2020.")
+@click.option("--label", required=True, help="What was paid for.")
+@click.option("--amount", required=True, help="Amount in euros, e.g. 7500 or 7 500,00.")
+@click.option("--document", default="", help="Reference of the supporting document (mandate…).")
+@handle_errors
+def add_expense(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    action: str,
+    funder: str,
+    date_text: str,
+    label: str,
+    amount: str,
+    document: str,
+) -> None:
+    """Record one expenditure charged to an action and a funder.
+
+    Example: aide-alim ledger add-expense --action 1.2 --funder etat --date 2020-11-15
+    --label "Formation aidants numériques" --amount 7500 --document F-2020-118
+    """
+    from aide_alim.ledger.checks import euros
+    from aide_alim.ledger.entries import Expense, add_expenses, parse_amount
+
+    try:
+        value = parse_amount(amount)
+    except ValueError:
+        raise LedgerError(
+            [Problem("--amount", None, None, f"expected an amount in euros, found {amount!r}")],
+            what="the expenditure",
+        ) from None
+    date = _date(date_text, "--date")
+    assert date is not None
+    db, convention = _open(db_url, year, convention_file)
+    expense = Expense(action, funder.lower(), date, label, Decimal(value), document)
+    with db:
+        (expense_id,) = add_expenses(db, convention, [expense], file="add-expense")
+    click.echo(
+        f"Recorded expenditure #{expense_id}: action {action}, {funder}, {euros(value)}, "
+        f"{date.isoformat()}."
+    )
+
+
+@ledger.command("set-indicator")
+@_ledger_options
+@click.option("--indicator", required=True, help="Indicator id of the convention, e.g. 1.1.a.")
+@click.option("--period", required=True, help="2020, 2020-T4, 2020-S2, 2020-10 or 2020-W41.")
+@click.option("--value", type=float, help="The number (for a 'nombre' indicator).")
+@click.option("--text", default="", help="The assessment (for a 'qualitatif' indicator).")
+@click.option("--measure", default="", help="Which measure of the indicator (optional).")
+@click.option("--subject", default="", help="Which structure it concerns (optional).")
+@click.option("--source", default="saisie", show_default=True, help="Where the value comes from.")
+@handle_errors
+def set_indicator(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    indicator: str,
+    period: str,
+    value: float | None,
+    text: str,
+    measure: str,
+    subject: str,
+    source: str,
+) -> None:
+    """Set the value of an indicator for a period (replaces an earlier value of the same key).
+
+    Example: aide-alim ledger set-indicator --indicator 1.1.a --period 2020 --value 1250
+    """
+    from aide_alim.ledger.entries import IndicatorValue, set_indicator_values
+
+    db, convention = _open(db_url, year, convention_file)
+    try:
+        action = convention.indicator(indicator).action
+    except KeyError:
+        ids = ", ".join(i.id for i in convention.indicators)
+        raise LedgerError(
+            [Problem("--indicator", None, None, f"expected one of {ids}, found {indicator!r}")],
+            what="the indicator value",
+        ) from None
+    entry = IndicatorValue(action, indicator, period, value, text, measure, subject, "", source)
+    with db:
+        set_indicator_values(db, convention, [entry], file="set-indicator")
+    shown = text if value is None else f"{value:g}"
+    click.echo(f"Set indicator {indicator} ({period}) = {shown}.")
+
+
+@ledger.command("import")
+@_ledger_options
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@handle_errors
+def import_(
+    db_url: str | None, year: int | None, convention_file: Path | None, csv_file: Path
+) -> None:
+    """Import expenditures or indicator values from a CSV (recognised by its header).
+
+    Expenditures: action, funder (financeur), date, label (libellé), amount_eur (montant),
+    document (pièce). Indicator values: action, indicator (indicateur), period (période), value
+    (valeur), text (commentaire), measure, subject (structure). ',' or ';' separated, UTF-8 or
+    Excel's encoding. Any error (file, row, column) aborts with nothing written.
+
+    Example: aide-alim ledger import depenses_2020.csv --db history.sqlite
+    """
+    from aide_alim.ledger.entries import import_csv
+
+    db, convention = _open(db_url, year, convention_file)
+    with db:
+        result = import_csv(db, convention, csv_file)
+    what = "expenditures" if result.kind == "expenses" else "indicator values"
+    click.echo(f"Imported {result.rows} {what} from {csv_file}.")
+
+
+@ledger.command("check")
+@_ledger_options
+@click.option("--today", "today_text", help="Date to check the deadline against (default: today).")
+@click.option("--submitted", "submitted_text", help="Date the report was sent to the Préfet.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of text.")
+@handle_errors
+def check(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    today_text: str | None,
+    submitted_text: str | None,
+    as_json: bool,
+) -> None:
+    """Check the ledger against the convention: commitment table, totals per funder, parity
+    (art. 2.3.2), spent vs committed, indicators without value, report deadline (art. 2.4).
+
+    Exit status 1 when an error is found (warnings alone exit 0).
+
+    Example: aide-alim ledger check --db history.sqlite
+    """
+    from aide_alim.ledger.checks import findings_table, run_checks
+    from aide_alim.ledger.entries import read_expenses, read_indicator_values
+
+    today = _date(today_text, "--today") or dt.date.today()
+    submitted = _date(submitted_text, "--submitted")
+    db, convention = _open(db_url, year, convention_file)
+    with db:
+        expenses = read_expenses(db, convention)
+        values = read_indicator_values(db, convention)
+    findings = run_checks(convention, expenses, values, today=today, submitted_on=submitted)
+    if as_json:
+        echo_json(findings_table(findings).to_dict("records"))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+        errors = sum(f.severity == "error" for f in findings)
+        warnings = sum(f.severity == "warning" for f in findings)
+        click.echo(f"{errors} error(s), {warnings} warning(s).")
+    if any(f.severity == "error" for f in findings):
+        raise SystemExit(1)
+
+
+@ledger.command("report")
+@_ledger_options
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the report into (created if needed).",
+)
+@click.option("--today", "today_text", help="Date the report is established (default: today).")
+@click.option("--submitted", "submitted_text", help="Date the report was sent to the Préfet.")
+@click.option(
+    "--no-refresh",
+    "no_refresh",
+    is_flag=True,
+    help="Do not recompute Axe 3's indicator values from the history first.",
+)
+@handle_errors
+def report(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    out: Path,
+    today_text: str | None,
+    submitted_text: str | None,
+    no_refresh: bool,
+) -> None:
+    """Write the year's execution report (French): rapport_execution_<year>.html and .pdf, and
+    the ledger as registre_<year>.xlsx.
+
+    Axe 3's indicators (actions 3.1 and 3.2) are first recomputed from the published weeks.
+
+    Example: aide-alim ledger report --year 2020 --out rapport_2020/ --db history.sqlite
+    """
+    from aide_alim.ledger.report import build_report, write_report
+
+    today = _date(today_text, "--today") or dt.date.today()
+    submitted = _date(submitted_text, "--submitted")
+    db, convention = _open(db_url, year, convention_file)
+    with db:
+        data = build_report(
+            db, convention, today=today, submitted_on=submitted, refresh_axis3=not no_refresh
+        )
+    files = write_report(data, out)
+    errors = sum(f.severity == "error" for f in data.findings)
+    warnings = sum(f.severity == "warning" for f in data.findings)
+    click.echo(
+        f"Execution report {convention.year}: {len(data.axis3.weeks)} published weeks, "
+        f"{len(data.expenses)} expenditures, {errors} error(s), {warnings} warning(s)."
+    )
+    for path in (files.html, files.pdf, files.xlsx):
+        click.echo(f"  {path}")
