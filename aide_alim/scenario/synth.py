@@ -627,7 +627,8 @@ def _lots(
     median = np.array([PRODUCTS[p].median_kg for p in product_of])
     unit = np.array([PRODUCTS[p].unit_kg for p in product_of])
     cartons = size_factor * median * rng.lognormal(0.0, 0.7, n) / unit
-    units = np.maximum(1, np.rint(cartons)).astype(int)
+    # At least 5 kg (the policy's default min_delivery_kg): smaller offers are not prospected.
+    units = np.maximum(np.ceil(5.0 / unit - 1e-9), np.rint(cartons)).astype(int)
     kg = np.round(units * unit, 3)
     available_offset = rng.choice(5, size=n, p=[0.3, 0.2, 0.2, 0.15, 0.15])
     shelf = rng.uniform(size=n)

@@ -68,6 +68,8 @@ ASSOCIATIONS = 36
 #: Lots: count and total supply as a share of the total need (supply is short: fairness matters).
 LOTS = 200
 SUPPLY_SHARE_OF_NEED = 0.66
+#: Smallest lot worth prospecting [kg] (the policy's default min_delivery_kg).
+MIN_LOT_KG = 5.0
 
 # Approximate centres of the QPV (ILLUSTRATIVE, from general knowledge of the map, ±1 km).
 QPV_CENTRES: dict[str, tuple[float, float]] = {
@@ -672,7 +674,8 @@ def build_lots(draw: Draw, total_need_kg: float) -> list[Lot]:
     specs = list(HARD_LOTS)
     for d in drafts:
         product = d.product
-        units = max(1, round(product.median_kg * d.size * scale / product.unit_kg))
+        smallest = math.ceil(MIN_LOT_KG / product.unit_kg - 1e-9)
+        units = max(smallest, round(product.median_kg * d.size * scale / product.unit_kg))
         value = DEFAULT_CATEGORIES[product.category].value_eur_kg
         lo, hi = product.shelf_days
         date_day = d.day + int(lo + (hi - lo) * d.shelf)
