@@ -233,4 +233,4 @@ def test_dijon_with_a_dozen_faults_in_four_files(tmp_path: Path) -> None:
         ("scenario.toml", None, "policy.rule"),
     }
     code, output = run(str(folder))
-    assert code == 1 and "12 error(s)" in output and "sites.csv" not in output
+    assert code == 1 and "12 error(s)" in output and "  sites.csv" not in output

@@ -994,7 +994,8 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
     if "lots" in raw.tables and not lot_rows:
         out.error(lots_file, None, None, "expected at least one lot this week, got none")
     cold = [lot for lot in lots if lot.temperature.needs_cold]
-    if cold and vehicles and not any(v.refrigerated for v in vehicles):
+    all_vehicles_read = len(vehicles) == len(vehicle_rows)
+    if cold and vehicles and all_vehicles_read and not any(v.refrigerated for v in vehicles):
         out.warn(
             vehicles_file,
             None,
