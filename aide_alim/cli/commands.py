@@ -4,5 +4,6 @@ Add one import line per command module.
 """
 from aide_alim.cli import synth  # noqa: F401
 from aide_alim.cli import validate  # noqa: F401
+from aide_alim.cli import sweep  # noqa: F401
 from aide_alim.cli import ledger  # noqa: F401
 from aide_alim.cli import run  # noqa: F401
