@@ -7,3 +7,4 @@ from aide_alim.cli import validate  # noqa: F401
 from aide_alim.cli import sweep  # noqa: F401
 from aide_alim.cli import ledger  # noqa: F401
 from aide_alim.cli import run  # noqa: F401
+from aide_alim.cli import history  # noqa: F401

@@ -10,7 +10,12 @@
 - :func:`simulate_year` publishes plausible weekly variants of a scenario.
 """
 
-from aide_alim.history.memory import MEMORY_WEEKS, allocate_with_history, past_shortfall
+from aide_alim.history.memory import (
+    MEMORY_WEEKS,
+    allocate_and_publish,
+    allocate_with_history,
+    past_shortfall,
+)
 from aide_alim.history.publish import (
     AlreadyPublishedError,
     HistoryError,
@@ -27,6 +32,7 @@ from aide_alim.history.receipts import (
     read_receipts,
     record_receipts,
 )
+from aide_alim.history.simulate import simulate_year
 from aide_alim.history.tables import History, read_history
 
 __all__ = [
@@ -36,6 +42,7 @@ __all__ = [
     "HistoryError",
     "PublicationId",
     "ReceiptError",
+    "allocate_and_publish",
     "allocate_with_history",
     "differences",
     "iso_week",
@@ -46,5 +53,6 @@ __all__ = [
     "read_history",
     "read_receipts",
     "record_receipts",
+    "simulate_year",
     "snapshot_files",
 ]

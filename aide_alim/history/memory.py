@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from aide_alim.db import Database
-from aide_alim.history.publish import iso_week
+from aide_alim.history.publish import (
+    AlreadyPublishedError,
+    HistoryError,
+    PublicationId,
+    active_publication,
+    iso_week,
+    publish_week,
+)
 from aide_alim.history.tables import read_history
 from aide_alim.scenario.model import Policy, Scenario
 
@@ -74,3 +81,36 @@ def allocate_with_history(
     policy = policy or scenario.policy
     history = past_shortfall(db, scenario, weeks=weeks) if policy.memory else None
     return allocate(scenario, policy, history=history, **options)
+
+
+def allocate_and_publish(
+    db: Database,
+    scenario: Scenario,
+    *,
+    route: bool = True,
+    replace: bool = False,
+    note: str = "",
+) -> tuple[PublicationId, Any, Any]:
+    """Allocate the week (with memory if the policy asks), plan its rounds, publish it.
+
+    Returns the publication id, the allocation and the route plan (``None`` without ``route``).
+    Nothing is published if the allocation fails (:class:`HistoryError`).
+    """
+    if not replace:  # refuse before the (slow) allocation; publish_week checks again, atomically
+        with db.read() as conn:
+            current = active_publication(conn, iso_week(scenario.week))
+        if current is not None:
+            raise AlreadyPublishedError(current.week, current.version, current.published_at)
+    allocation = allocate_with_history(db, scenario)
+    if not allocation.status.is_ok:
+        raise HistoryError(
+            f"The allocation of week {scenario.week} did not succeed ({allocation.status}: "
+            f"{allocation.message}); nothing was published."
+        )
+    routes = None
+    if route:
+        from aide_alim.routing import plan_routes
+
+        routes = plan_routes(scenario, allocation.lines)
+    pub = publish_week(db, scenario, allocation, routes, replace=replace, note=note)
+    return pub, allocation, routes

@@ -1,0 +1,199 @@
+"""``aide-alim publish | receive | indicators | simulate``: the history of published weeks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import click
+
+from aide_alim.cli import main
+from aide_alim.cli.common import handle_errors
+
+DB_HELP = (
+    "History database: a SQLAlchemy URL (sqlite:///file, postgresql://user@host/db) or a file "
+    "path. Default: $AIDE_ALIM_DB, else ~/.local/share/aide_alim/history.sqlite."
+)
+
+
+def _db_option(func):  # type: ignore[no-untyped-def]
+    return click.option("--db", "db_url", default=None, metavar="URL", help=DB_HELP)(func)
+
+
+@main.command("publish")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@_db_option
+@click.option("--replace", is_flag=True, help="Publish a new version of a published week.")
+@click.option("--note", default="", help="A note kept with the publication (why, who).")
+@click.option("--no-routes", is_flag=True, help="Do not plan the rounds (faster).")
+@handle_errors
+def publish(
+    scenario_path: Path, db_url: str | None, replace: bool, note: str, no_routes: bool
+) -> None:
+    """Allocate the week of SCENARIO, plan its rounds and record the plan in the history.
+
+    Uses the scenario's policy (with memory of past shortfalls if ``memory = true``). A week is
+    published once: publishing it again is refused unless --replace, which keeps the earlier
+    version for audit. All of the week is recorded, or nothing.
+
+    Example: aide-alim publish scenarios/dijon --db history.sqlite --note "plan validé"
+    """
+    from aide_alim.db import open_database
+    from aide_alim.history import allocate_and_publish
+    from aide_alim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    with open_database(db_url) as db:
+        pub, allocation, routes = allocate_and_publish(
+            db, scenario, route=not no_routes, replace=replace, note=note
+        )
+        from aide_alim.history import publications
+
+        row = publications(db, week=scenario.week).set_index("id").loc[int(pub)]
+        where = db.url
+    kg = float(allocation.lines["kg"].sum()) if len(allocation.lines) else 0.0
+    served = allocation.lines["association"].nunique() if len(allocation.lines) else 0
+    click.echo(
+        f"Published {row['week']} version {row['version']} (publication {pub}) in {where}: "
+        f"{kg:,.0f} kg to {served} associations, "
+        f"min fill ratio {allocation.metrics.get('min_fill_ratio', float('nan')):.2f}"
+        + (f", {routes.totals.get('km', 0):,.0f} km of rounds." if routes is not None else ".")
+    )
+
+
+@main.command("receive")
+@click.argument("week")
+@click.argument("file", type=click.Path(path_type=Path))
+@_db_option
+@click.option(
+    "--coordinator",
+    is_flag=True,
+    help="Record as a correction entered by the coordinator (default: the association's return).",
+)
+@handle_errors
+def receive(week: str, file: Path, db_url: str | None, coordinator: bool) -> None:
+    """Record what associations received in WEEK (CSV FILE) and show the differences with the plan.
+
+    FILE has columns lot, association, kg_received and optionally comment (comma, semicolon or
+    tab separated). From then on the indicators use the kg received instead of the kg planned.
+
+    Example: aide-alim receive 2020-W41 retours/epicerie-chenove.csv --db history.sqlite
+    """
+    from aide_alim.db import open_database
+    from aide_alim.history import read_receipts, record_receipts
+
+    table = read_receipts(file)
+    with open_database(db_url) as db:
+        diff = record_receipts(
+            db, week, table, source="coordinator" if coordinator else "association", file=file.name
+        )
+    click.echo(f"Recorded {len(table)} receipt line(s) for {week}.")
+    if diff.empty:
+        click.echo("No difference with the plan.")
+    else:
+        click.echo(f"{len(diff)} difference(s) with the plan:")
+        click.echo(diff.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+
+
+@main.command("indicators")
+@_db_option
+@click.option("--from", "start", default=None, metavar="WEEK", help="First ISO week (2020-W41).")
+@click.option("--to", "end", default=None, metavar="WEEK", help="Last ISO week (included).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "xlsx", "html"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--table",
+    "key",
+    default="summary",
+    show_default=True,
+    help="For table and csv: which indicator (summary, volume, weekly, regularity, financial, "
+    "fairness, fairness_gini, action_31).",
+)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file.")
+@handle_errors
+def indicators_command(
+    db_url: str | None, start: str | None, end: str | None, fmt: str, key: str, out: Path | None
+) -> None:
+    """Per-association indicators of the published weeks: volume, regularity, money, fairness.
+
+    Also the prospection's (action 3.1) offers, kg and value made accessible, donated vs bought.
+    Quantities are those received where associations reported them, else those planned.
+    xlsx (one sheet per indicator) and html (French page with charts) need --out.
+
+    Example: aide-alim indicators --from 2020-W41 --to 2020-W52 --format html --out bilan.html
+    """
+    from aide_alim.db import open_database
+    from aide_alim.errors import AideAlimError
+    from aide_alim.indicators import INDICATORS, indicators
+    from aide_alim.indicators import report as render
+
+    if key not in INDICATORS:
+        raise AideAlimError(f"Expected --table in {', '.join(INDICATORS)}, got {key!r}.")
+    if fmt in ("xlsx", "html") and out is None:
+        raise AideAlimError(f"--format {fmt} writes a file: give it with --out FILE.")
+    with open_database(db_url) as db:
+        tables = indicators(db, start, end)
+    period = f"{start or 'début'} → {end or 'fin'}"
+    if fmt == "table":
+        text = render.render_text(tables, (key,) if key != "summary" else ())
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        render.write_csv(tables[key], buffer)
+        text = buffer.getvalue()
+    elif fmt == "xlsx":
+        assert out is not None
+        render.write_xlsx(tables, out)
+        click.echo(f"Wrote {out} ({len(tables)} sheets).")
+        return
+    else:
+        text = render.render_html(tables, period=period)
+    if out is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}.")
+
+
+@main.command("simulate")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--weeks", type=click.IntRange(min=1), required=True, help="Weeks to simulate.")
+@click.option("--seed", type=int, required=True, help="Random seed (same seed, same history).")
+@_db_option
+@click.option("--memory", is_flag=True, help="Allocate with fairness with memory.")
+@click.option("--routes", "route", is_flag=True, help="Also plan the rounds (slower).")
+@click.option("--replace", is_flag=True, help="Replace weeks already published.")
+@handle_errors
+def simulate(
+    scenario_path: Path,
+    weeks: int,
+    seed: int,
+    db_url: str | None,
+    memory: bool,
+    route: bool,
+    replace: bool,
+) -> None:
+    """Publish WEEKS plausible weekly variants of SCENARIO (a simulated history).
+
+    Supply varies with the season and by chance (lots scaled, dropped, added), as does each
+    association's food from elsewhere; each week is allocated and published from the
+    scenario's week on.
+
+    Example: aide-alim simulate scenarios/dijon --weeks 52 --seed 1 --db demo.sqlite --memory
+    """
+    from aide_alim.db import open_database
+    from aide_alim.history import simulate_year
+    from aide_alim.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    with open_database(db_url) as db:
+        table = simulate_year(
+            scenario, weeks, seed, db, memory=memory, route=route, replace=replace
+        )
+        where = db.url
+    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    click.echo(f"Published {len(table)} simulated week(s) in {where}.")

@@ -1,0 +1,284 @@
+"""Rendering the indicators: a text table, CSV, an Excel workbook, a French HTML page.
+
+The HTML page is self-contained (charts embedded as base64 PNG, no network needed): weekly
+volume per association, a regularity heat map (kg received per association and week) and the
+cumulative fill ratios; every string from the data is escaped (Jinja2 autoescape). CSV and
+Excel cells that a spreadsheet would run as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment
+
+from aide_alim.documents.safety import neutralise_frame
+
+#: French titles of the indicator tables (keys of :data:`aide_alim.indicators.INDICATORS`).
+TITLES_FR: Mapping[str, str] = {
+    "summary": "Synthèse par structure",
+    "volume": "Volumes reçus par semaine, catégorie et classe de température",
+    "weekly": "Volumes reçus par semaine",
+    "regularity": "Régularité des approvisionnements",
+    "financial": "Impact financier",
+    "fairness": "Équité dans le temps : taux de couverture cumulé",
+    "fairness_gini": "Équité dans le temps : dispersion entre structures",
+    "action_31": "Action 3.1 : opportunités de marchés rendues accessibles",
+}
+
+#: French column labels (with units) for the HTML page.
+COLUMNS_FR: Mapping[str, str] = {
+    "week": "Semaine",
+    "association": "Structure (id)",
+    "name": "Structure",
+    "category": "Catégorie",
+    "temperature": "Température",
+    "weeks": "Semaines",
+    "weeks_served": "Semaines servies",
+    "share_served": "Part des semaines servies",
+    "mean_kg": "Moyenne (kg/sem.)",
+    "cv_kg": "Coefficient de variation",
+    "longest_gap_weeks": "Plus longue interruption (sem.)",
+    "trend_kg_per_week": "Tendance (kg/sem. par sem.)",
+    "kg": "kg",
+    "meals": "Repas",
+    "value_eur": "Valeur marchande (€)",
+    "paid_eur": "Montant payé (€)",
+    "net_value_eur": "Valeur nette (€)",
+    "logistics_eur": "Part de la logistique (€)",
+    "value_eur_per_kg": "Valeur (€/kg)",
+    "cost_eur_per_kg": "Coût (€/kg)",
+    "need_kg": "Besoin (kg)",
+    "other_supply_kg": "Autres apports (kg)",
+    "fill_ratio": "Taux de couverture",
+    "cum_kg": "kg cumulés",
+    "cum_other_kg": "Autres apports cumulés (kg)",
+    "cum_need_kg": "Besoin cumulé (kg)",
+    "cum_fill_ratio": "Taux de couverture cumulé",
+    "associations": "Structures",
+    "gini": "Indice de Gini",
+    "min": "Minimum",
+    "max": "Maximum",
+    "spread": "Écart max − min",
+    "std": "Écart-type",
+    "offers": "Offres",
+    "suppliers": "Fournisseurs",
+    "kg_offered": "kg proposés",
+    "value_offered_eur": "Valeur proposée (€)",
+    "kg_donated": "kg donnés",
+    "kg_bought": "kg achetés",
+    "share_donated": "Part donnée",
+    "kg_distributed": "kg distribués",
+    "value_distributed_eur": "Valeur distribuée (€)",
+    "cum_suppliers": "Fournisseurs distincts (cumul)",
+    "cum_offers": "Offres (cumul)",
+    "cum_kg_offered": "kg proposés (cumul)",
+    "cum_value_offered_eur": "Valeur proposée (cumul, €)",
+    "cum_kg_distributed": "kg distribués (cumul)",
+    "cum_value_distributed_eur": "Valeur distribuée (cumul, €)",
+    "cum_share_donated": "Part donnée (cumul)",
+}
+
+FORMATS = ("table", "csv", "xlsx", "html")
+
+
+def _number(value: object) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", " ")
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "—"
+        return (
+            f"{value:,.2f}".replace(",", " ") if abs(value) >= 1 or value == 0 else f"{value:.3f}"
+        )
+    return str(value)
+
+
+def render_text(tables: Mapping[str, pd.DataFrame], keys: tuple[str, ...] = ()) -> str:
+    """Plain-text tables (the summary, fairness and action 3.1 unless ``keys`` says otherwise)."""
+    keys = keys or ("summary", "fairness_gini", "action_31")
+    parts = []
+    for key in keys:
+        table = tables[key]
+        parts.append(f"== {key}: {TITLES_FR.get(key, key)}")
+        if table.empty:
+            parts.append("(no published week in the period)")
+        else:
+            parts.append(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def write_csv(table: pd.DataFrame, path: Path | io.StringIO) -> None:
+    """One indicator table as UTF-8 CSV (formula-like cells neutralised)."""
+    neutralise_frame(table).to_csv(path, index=False)
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> None:
+    """Every indicator table, one sheet each (formula-like cells neutralised)."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for key, table in tables.items():
+            neutralise_frame(table).to_excel(writer, sheet_name=key[:31], index=False)
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+
+def _png(fig: object) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")  # type: ignore[attr-defined]
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _labels(weekly: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(weekly["association"], weekly["name"].fillna(""), strict=False))
+
+
+def chart_weekly_volume(weekly: pd.DataFrame) -> str | None:
+    """Stacked bars: kg received per week and association (base64 PNG)."""
+    if weekly.empty:
+        return None
+    from matplotlib.figure import Figure
+
+    pivot = weekly.pivot_table(index="week", columns="association", values="kg", aggfunc="sum")
+    pivot = pivot.fillna(0.0).sort_index()
+    names = _labels(weekly)
+    fig = Figure(figsize=(10, 4.5))
+    ax = fig.subplots()
+    bottom = pd.Series(0.0, index=pivot.index)
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["tab20"]
+    for i, association in enumerate(pivot.columns):
+        ax.bar(
+            range(len(pivot.index)),
+            pivot[association],
+            bottom=bottom,
+            color=cmap(i % 20),
+            label=names.get(association, association)[:40],
+        )
+        bottom = bottom + pivot[association]
+    ax.set_xticks(range(len(pivot.index)), list(pivot.index), rotation=60, fontsize=7)
+    ax.set_ylabel("kg reçus")
+    ax.set_title("Volume hebdomadaire reçu par structure")
+    if len(pivot.columns) <= 40:
+        ax.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return _png(fig)
+
+
+def chart_regularity(weekly: pd.DataFrame) -> str | None:
+    """Heat map: kg received per association (rows) and week (columns); white = nothing."""
+    if weekly.empty:
+        return None
+    from matplotlib.figure import Figure
+
+    pivot = weekly.pivot_table(index="association", columns="week", values="kg", aggfunc="sum")
+    pivot = pivot.sort_index().sort_index(axis=1)
+    names = _labels(weekly)
+    height = max(2.5, 0.22 * len(pivot.index) + 1.2)
+    fig = Figure(figsize=(10, height))
+    ax = fig.subplots()
+    masked = pivot.where(pivot > 1e-9)
+    image = ax.imshow(masked.to_numpy(dtype=float), aspect="auto", cmap="viridis")
+    ax.set_yticks(range(len(pivot.index)), [names.get(a, a)[:40] for a in pivot.index], fontsize=6)
+    ax.set_xticks(range(len(pivot.columns)), list(pivot.columns), rotation=60, fontsize=7)
+    ax.set_title("Régularité : kg reçus par structure et par semaine (blanc = rien reçu)")
+    fig.colorbar(image, ax=ax, label="kg")
+    return _png(fig)
+
+
+def chart_fairness(fairness: pd.DataFrame, weekly: pd.DataFrame) -> str | None:
+    """Lines: cumulative fill ratio of each association, week after week."""
+    if fairness.empty:
+        return None
+    from matplotlib.figure import Figure
+
+    pivot = fairness.pivot_table(index="week", columns="association", values="cum_fill_ratio")
+    pivot = pivot.sort_index()
+    fig = Figure(figsize=(10, 3.8))
+    ax = fig.subplots()
+    for association in pivot.columns:
+        ax.plot(range(len(pivot.index)), pivot[association], linewidth=0.9, alpha=0.8)
+    ax.set_xticks(range(len(pivot.index)), list(pivot.index), rotation=60, fontsize=7)
+    ax.set_ylabel("taux de couverture cumulé")
+    ax.set_title("Équité dans le temps : taux de couverture cumulé par structure")
+    return _png(fig)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8">
+<title>Indicateurs d'approvisionnement — {{ period }}</title>
+<style>
+body { font-family: sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 2em; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #eef; }
+img { max-width: 100%; }
+</style></head><body>
+<h1>Indicateurs d'approvisionnement des structures d'aide alimentaire</h1>
+<p>Période : {{ period }} ({{ weeks }} semaine(s) publiée(s)). Les quantités sont celles
+effectivement reçues lorsque la structure les a déclarées, sinon celles du plan publié.
+1 repas = {{ kg_per_meal }} kg.</p>
+{% for chart in charts %}{% if chart.png %}
+<figure><img alt="{{ chart.title }}" src="data:image/png;base64,{{ chart.png }}">
+<figcaption>{{ chart.title }}</figcaption></figure>{% endif %}{% endfor %}
+{% for section in sections %}
+<h2>{{ section.title }}</h2>
+{% if section.rows %}<table><thead><tr>{% for h in section.headers %}<th>{{ h }}</th>{% endfor %}
+</tr></thead><tbody>
+{% for row in section.rows %}<tr>{% for cell, numeric in row %}
+<td{% if numeric %} class="n"{% endif %}>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table>{% else %}<p>Aucune semaine publiée sur la période.</p>{% endif %}
+{% endfor %}
+</body></html>
+"""
+
+
+def render_html(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    period: str,
+    keys: tuple[str, ...] = ("summary", "regularity", "financial", "fairness_gini", "action_31"),
+    kg_per_meal: float = 0.5,
+) -> str:
+    """The indicators as one self-contained French HTML page (charts embedded)."""
+    env = Environment(autoescape=True)
+    weekly = tables["weekly"]
+    charts = [
+        {"title": "Volume hebdomadaire reçu par structure", "png": chart_weekly_volume(weekly)},
+        {"title": "Régularité (carte de chaleur)", "png": chart_regularity(weekly)},
+        {
+            "title": "Taux de couverture cumulé",
+            "png": chart_fairness(tables["fairness"], weekly),
+        },
+    ]
+    sections = []
+    for key in keys:
+        table = tables[key]
+        rows = [
+            [(_number(v), isinstance(v, int | float) and not isinstance(v, bool)) for v in row]
+            for row in table.itertuples(index=False, name=None)
+        ]
+        sections.append(
+            {
+                "title": TITLES_FR.get(key, key),
+                "headers": [COLUMNS_FR.get(c, c) for c in table.columns],
+                "rows": rows,
+            }
+        )
+    weeks = int(tables["weekly"]["week"].nunique()) if not weekly.empty else 0
+    return env.from_string(_PAGE).render(
+        period=period,
+        weeks=weeks,
+        kg_per_meal=_number(kg_per_meal),
+        charts=charts,
+        sections=sections,
+    )
