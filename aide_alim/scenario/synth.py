@@ -666,30 +666,33 @@ def _lots(
 
 
 def _fleet(rng: np.random.Generator, lots: Sequence[Lot]) -> list[Vehicle]:
-    """Vans enough to carry the week's supply about twice (collection, then delivery)."""
-    total = sum(lot.kg for lot in lots)
+    """Vans enough to move the week's supply twice (collection, then delivery) in two rounds a
+    day over five days: refrigerated vans for the chilled and frozen kg, others for the rest."""
     cold = sum(lot.kg for lot in lots if lot.temperature.needs_cold)
-    days = 5
-    cold_vans = max(1, math.ceil(2 * cold / (VAN_TYPES[2][1] * days * 2)))
-    dry_vans = max(1, math.ceil(2 * (total - cold) / (VAN_TYPES[1][1] * days * 2)))
-    fleet: list[Vehicle] = []
-    width = len(str(cold_vans + dry_vans))
-    for i in range(cold_vans + dry_vans):
-        refrigerated = i < cold_vans
-        name, capacity, _ = VAN_TYPES[2] if refrigerated else VAN_TYPES[int(rng.integers(2))]
-        fleet.append(
-            Vehicle(
-                id=f"V{i + 1:0{width}d}",
-                depot="HUB",
-                capacity_kg=capacity,
-                refrigerated=refrigerated,
-                cost_eur_km=_COST_EUR_KM,
-                co2_g_km=_CO2_G_KM,
-                shift=TimeWindow(7 * 60 + 30, 15 * 60 + 30),
-                name=f"{name} n°{i + 1}",
-            )
+    dry = sum(lot.kg for lot in lots) - cold
+    days, rounds = 5, 2
+    types: list[tuple[str, float, bool]] = []
+    while not types or sum(t[1] for t in types) * days * rounds < 2 * cold:
+        types.append(VAN_TYPES[2])
+    carried = 0.0
+    while carried == 0 or carried * days * rounds < 2 * dry:
+        van = VAN_TYPES[int(rng.integers(2))]
+        types.append(van)
+        carried += van[1]
+    width = len(str(len(types)))
+    return [
+        Vehicle(
+            id=f"V{i:0{width}d}",
+            depot="HUB",
+            capacity_kg=capacity,
+            refrigerated=refrigerated,
+            cost_eur_km=_COST_EUR_KM,
+            co2_g_km=_CO2_G_KM,
+            shift=TimeWindow(7 * 60 + 30, 15 * 60 + 30),
+            name=f"{name} n°{i}",
         )
-    return fleet
+        for i, (name, capacity, refrigerated) in enumerate(types, start=1)
+    ]
 
 
 def _reach_km(centres: Sequence[tuple[str, str, float, float]]) -> float:
