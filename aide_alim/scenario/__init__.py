@@ -17,7 +17,9 @@ from aide_alim.scenario.model import (
     Vehicle,
 )
 from aide_alim.scenario.summary import summarize
+from aide_alim.scenario.synth import synthesize
 from aide_alim.scenario.validate import ValidationReport, check_scenario, load_scenario
+from aide_alim.scenario.write import write_scenario, write_workbook
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -38,4 +40,7 @@ __all__ = [
     "check_scenario",
     "load_scenario",
     "summarize",
+    "synthesize",
+    "write_scenario",
+    "write_workbook",
 ]
