@@ -249,3 +249,10 @@ def test_cli_writes_parquet_and_csv(tmp_path: Path) -> None:
     assert f"{bad}, line 2, key grid.rule: expected rule in" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_shipped_sweep_specs_are_valid() -> None:
+    folder = Path(__file__).parents[1] / "scenarios" / "dijon" / "sweeps"
+    specs = {path.name: load_spec(path) for path in sorted(folder.glob("*.toml"))}
+    assert specs["bench200.toml"].size == 200
+    assert {"fairness.toml", "fleet.toml", "frontier.toml"} <= set(specs)
