@@ -7,12 +7,19 @@ alone, fast, with hostile strings where users type text.
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
-from typing import Any
 
 import pandas as pd
 
 from aide_alim.allocation.result import Allocation, AllocationStatus
+from aide_alim.routing.plan import (
+    LINE_COLUMNS as PLAN_LINE_COLUMNS,
+)
+from aide_alim.routing.plan import (
+    ROUND_COLUMNS,
+    STOP_COLUMNS,
+    UNSERVED_COLUMNS,
+    RoutePlan,
+)
 from aide_alim.scenario import DEFAULT_CATEGORIES
 from aide_alim.scenario.model import (
     Association,
@@ -118,33 +125,83 @@ def hand_allocation(scenario: Scenario) -> Allocation:
     )  # fmt: skip
 
 
-def hand_plan(scenario: Scenario) -> Any:
-    """A route plan of the hostile week: V2 collects at the supplier and delivers A1 on Monday;
-    V1 collects on Tuesday for the association that fetches its share at the hub."""
+def hand_plan(scenario: Scenario) -> RoutePlan:
+    """Rounds of the hostile week: on Monday V2 collects L1 and L2 at the supplier and delivers
+    A1; on Tuesday V1 collects for the association that fetches its share at the hub."""
+
+    def at(day: dt.date, minutes: int | None) -> pd.Timestamp | None:
+        return None if minutes is None else pd.Timestamp(day) + pd.Timedelta(minutes=minutes)
+
+    rows = [
+        # vehicle, day, family, seq, kind, place, place_kind, arrival, departure,
+        # picked, dropped, lots, associations, load ambient, load chilled
+        ("V2", MON, "collection", 0, "start", "hub", "hub", None, 480, 0, 0, "", "", 0, 0),
+        ("V2", MON, "collection", 1, "pickup", "grossiste", "supplier", 500, 515, 70, 0,
+         "L1 L2", "A1", 50, 20),
+        ("V2", MON, "collection", 2, "end", "hub", "hub", 530, None, 0, 0, "", "", 0, 0),
+        ("V2", MON, "delivery", 0, "start", "hub", "hub", None, 540, 0, 0, "", "", 50, 20),
+        ("V2", MON, "delivery", 1, "delivery", "A1", "association", 560, 570, 0, 70, "L1 L2",
+         "A1", 0, 0),
+        ("V2", MON, "delivery", 2, "end", "hub", "hub", 590, None, 0, 0, "", "", 0, 0),
+        ("V1", TUE, "collection", 0, "start", "hub", "hub", None, 480, 0, 0, "", "", 0, 0),
+        ("V1", TUE, "collection", 1, "pickup", "grossiste", "supplier", 500, 515, 130, 0,
+         "L1 L3 L2", "../../evil", 110, 20),
+        ("V1", TUE, "collection", 2, "end", "hub", "hub", 540, None, 0, 0, "", "", 0, 0),
+        ("", TUE, "hub_pickup", 0, "hub_pickup", "hub", "hub", 840, 851, 50, 0, "L1",
+         "../../evil", 0, 0),
+        ("", TUE, "hub_pickup", 0, "hub_pickup", "hub", "hub", 840, 851, 60, 0, "L3",
+         "../../evil", 0, 0),
+        ("", TUE, "hub_pickup", 0, "hub_pickup", "hub", "hub", 840, 851, 20, 0, "L2",
+         "../../evil", 0, 0),
+    ]  # fmt: skip
+    names = {"hub": "Plateforme solidaire", "grossiste": "Grossiste @sud", "A1": SCRIPT}
+    coords = {"hub": (47.322, 5.042), "grossiste": (47.294, 5.006), "A1": (47.325, 5.045)}
     stops = pd.DataFrame(
         [
-            ("V2", MON, 1, 0, "start", "hub", 480, 480, (), (), 0, 0),
-            ("V2", MON, 1, 1, "pickup", "grossiste", 500, 515, ("L1", "L2"), (), 50, 20),
-            ("V2", MON, 1, 2, "delivery", "A1", 560, 570, (), ("L1", "L2"), 0, 0),
-            ("V2", MON, 1, 3, "end", "hub", 590, 590, (), (), 0, 0),
-            ("V1", TUE, 1, 0, "start", "hub", 480, 480, (), (), 0, 0),
-            ("V1", TUE, 1, 1, "pickup", "grossiste", 500, 515, ("L1", "L2", "L3"), (), 110, 20),
-            ("V1", TUE, 1, 2, "end", "hub", 540, 550, (), ("L1", "L2", "L3"), 0, 0),
+            {
+                "day": day, "family": family, "vehicle": vehicle, "trip": 1 if vehicle else 0,
+                "seq": seq, "kind": kind, "place": place, "place_name": names[place],
+                "place_kind": place_kind, "lat": coords[place][0], "lon": coords[place][1],
+                "arrival": at(day, arrival), "departure": at(day, departure),
+                "kg_picked": float(picked), "kg_dropped": float(dropped),
+                "load_ambient_kg": float(ambient), "load_chilled_kg": float(chilled),
+                "load_frozen_kg": 0.0, "lots": lots, "associations": assocs,
+            }
+            for (vehicle, day, family, seq, kind, place, place_kind, arrival, departure, picked,
+                 dropped, lots, assocs, ambient, chilled) in rows
         ],
-        columns=[
-            "vehicle", "day", "round", "seq", "kind", "place", "arrival_min", "departure_min",
-            "picked_up", "dropped", "load_ambient_kg", "load_chilled_kg",
-        ],
+        columns=list(STOP_COLUMNS),
     )  # fmt: skip
     rounds = pd.DataFrame(
         [
-            {"vehicle": "V2", "day": MON, "round": 1, "km": 12.5, "hours": 1.8},
-            {"vehicle": "V1", "day": TUE, "round": 1, "km": 9.0, "hours": 1.2},
-        ]
+            {"day": MON, "family": "collection", "vehicle": "V2", "km": 8.0, "hours": 0.8},
+            {"day": MON, "family": "delivery", "vehicle": "V2", "km": 4.5, "hours": 0.9},
+            {"day": TUE, "family": "collection", "vehicle": "V1", "km": 9.0, "hours": 1.0},
+        ],
+        columns=list(ROUND_COLUMNS),
     )
-    return SimpleNamespace(
+    fates = [
+        ("L1", "A1", MON, "delivered", "V2", 560),
+        ("L2", "A1", MON, "delivered", "V2", 560),
+        ("L1", "../../evil", TUE, "hub_pickup", "", 840),
+        ("L3", "../../evil", TUE, "hub_pickup", "", 840),
+        ("L2", "../../evil", TUE, "hub_pickup", "", 840),
+    ]
+    lines = pd.DataFrame(
+        [
+            {"lot": lot, "association": a, "day": day, "status": status,
+             "delivery_vehicle": vehicle, "handover": at(day, minutes)}
+            for lot, a, day, status, vehicle, minutes in fates
+        ],
+        columns=list(PLAN_LINE_COLUMNS),
+    )  # fmt: skip
+    return RoutePlan(
+        model="hub",
+        week=scenario.week,
         stops=stops,
         rounds=rounds,
-        unserved=pd.DataFrame(columns=["lot", "association", "reason"]),
-        totals={"km": 21.5, "hours": 3.0, "cost_eur": 10.5, "co2_kg": 4.6},
+        unserved=pd.DataFrame(columns=list(UNSERVED_COLUMNS)),
+        lines=lines,
+        totals={"km": 21.5, "hours": 2.7, "cost_eur": 10.5, "co2_kg": 4.6, "wall_s": 0.1},
+        places=pd.DataFrame(),
     )

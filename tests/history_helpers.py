@@ -19,11 +19,13 @@ import pytest
 import sqlalchemy as sa
 
 from aide_alim.db import Database, open_database
+from aide_alim.history import publish_week, record_receipts
 from aide_alim.scenario import (
     DEFAULT_CATEGORIES,
     Association,
     Day,
     Lot,
+    Policy,
     Scenario,
     Site,
     SiteKind,
@@ -240,3 +242,41 @@ def child_publish(url: str, week: str, go_file: str | None = None) -> None:
         print(exc, file=sys.stderr)
         raise SystemExit(3) from None
     print(pub)
+
+
+CHILLED: dict[str, Any] = {"category": "produits_laitiers", "temperature": Temperature.CHILLED}
+
+
+def publish_three_weeks(db: Database) -> None:
+    """The three-week history of ``test_indicators`` (see its docstring for the figures)."""
+    people = [association("a1", 100), association("a2", 50, other_kg=10)]
+    policy = Policy(ration_kg=1.0)
+    w41 = scenario(
+        "2020-W41",
+        people,
+        [lot("l1", 100), lot("l2", 40, site="s2", price=0.5, value=3, **CHILLED)],
+    ).replace(policy=policy)
+    a41 = {("l1", "a1"): 60.0, ("l2", "a1"): 20.0, ("l1", "a2"): 30.0, ("l2", "a2"): 20.0}
+    publish_week(db, w41, allocation(w41, a41), routes(cost_eur=30.0))
+    w42 = scenario("2020-W42", people, [lot("l1", 50, week="2020-W42")]).replace(policy=policy)
+    publish_week(db, w42, allocation(w42, {("l1", "a1"): 50.0}), routes(cost_eur=10.0))
+    w43 = scenario(
+        "2020-W43",
+        people,
+        [
+            lot("l1", 80, site="s2", price=1.0, value=4, week="2020-W43"),
+            lot("l2", 20, week="2020-W43"),
+        ],
+    ).replace(policy=policy)
+    a43 = {("l1", "a1"): 40.0, ("l1", "a2"): 40.0, ("l2", "a2"): 20.0}
+    publish_week(db, w43, allocation(w43, a43))
+    returned = pd.DataFrame(
+        {"lot": ["l1", "l2"], "association": ["a2", "a2"], "kg_received": [30.0, 20.0],
+         "comment": ["carton abîmé", ""]}
+    )  # fmt: skip
+    diff = record_receipts(db, "2020-W43", returned)
+    columns = ["lot", "association", "planned_kg", "kg_received", "difference_kg", "flag"]
+    assert diff[columns].to_dict("records") == [
+        {"lot": "l1", "association": "a2", "planned_kg": 40.0, "kg_received": 30.0,
+         "difference_kg": -10.0, "flag": "less"}
+    ]  # fmt: skip

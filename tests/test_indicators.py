@@ -23,60 +23,19 @@ import math
 import pandas as pd
 import pytest
 from history_helpers import (
-    allocation,
-    association,
     db,  # noqa: F401 - fixture
     db_url,  # noqa: F401 - fixture
-    lot,
-    routes,
-    scenario,
+    publish_three_weeks,
 )
 
 from aide_alim.db import Database
-from aide_alim.history import publish_week, read_history, record_receipts
+from aide_alim.history import read_history
 from aide_alim.indicators import INDICATORS, gini, indicators
-from aide_alim.scenario import Policy, Temperature
-
-CHILLED = {"category": "produits_laitiers", "temperature": Temperature.CHILLED}
-
-
-def _publish_three_weeks(db: Database) -> None:
-    people = [association("a1", 100), association("a2", 50, other_kg=10)]
-    policy = Policy(ration_kg=1.0)
-    w41 = scenario(
-        "2020-W41",
-        people,
-        [lot("l1", 100), lot("l2", 40, site="s2", price=0.5, value=3, **CHILLED)],
-    ).replace(policy=policy)
-    a41 = {("l1", "a1"): 60.0, ("l2", "a1"): 20.0, ("l1", "a2"): 30.0, ("l2", "a2"): 20.0}
-    publish_week(db, w41, allocation(w41, a41), routes(cost_eur=30.0))
-    w42 = scenario("2020-W42", people, [lot("l1", 50, week="2020-W42")]).replace(policy=policy)
-    publish_week(db, w42, allocation(w42, {("l1", "a1"): 50.0}), routes(cost_eur=10.0))
-    w43 = scenario(
-        "2020-W43",
-        people,
-        [
-            lot("l1", 80, site="s2", price=1.0, value=4, week="2020-W43"),
-            lot("l2", 20, week="2020-W43"),
-        ],
-    ).replace(policy=policy)
-    a43 = {("l1", "a1"): 40.0, ("l1", "a2"): 40.0, ("l2", "a2"): 20.0}
-    publish_week(db, w43, allocation(w43, a43))
-    returned = pd.DataFrame(
-        {"lot": ["l1", "l2"], "association": ["a2", "a2"], "kg_received": [30.0, 20.0],
-         "comment": ["carton abîmé", ""]}
-    )  # fmt: skip
-    diff = record_receipts(db, "2020-W43", returned)
-    columns = ["lot", "association", "planned_kg", "kg_received", "difference_kg", "flag"]
-    assert diff[columns].to_dict("records") == [
-        {"lot": "l1", "association": "a2", "planned_kg": 40.0, "kg_received": 30.0,
-         "difference_kg": -10.0, "flag": "less"}
-    ]  # fmt: skip
 
 
 @pytest.fixture
 def three_weeks(db: Database) -> dict[str, pd.DataFrame]:
-    _publish_three_weeks(db)
+    publish_three_weeks(db)
     return indicators(db)
 
 
@@ -174,7 +133,7 @@ def test_action_31(three_weeks) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_summary_and_period(db: Database) -> None:
-    _publish_three_weeks(db)
+    publish_three_weeks(db)
     s = _by(indicators(db)["summary"], "association")
     assert s["a2"]["meals"] == pytest.approx(200.0)
     assert s["a2"]["cum_fill_ratio"] == pytest.approx(130 / 150)

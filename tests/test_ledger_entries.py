@@ -1,4 +1,10 @@
-"""Ledger entries in the history database: validation, transactions, CSV import."""
+"""Ledger entries in the history database: validation, transactions, CSV import.
+
+Run against SQLite always and PostgreSQL when ``AIDE_ALIM_TEST_POSTGRES_URL`` is set (the
+``db`` fixture of the history tests).
+"""
+
+# ruff: noqa: F811  (the db and db_url fixtures are imported from history_helpers)
 
 from __future__ import annotations
 
@@ -6,8 +12,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from history_helpers import db, db_url  # noqa: F401 - fixtures
 
-from aide_alim.db import open_database
 from aide_alim.ledger import LedgerError, load_convention
 from aide_alim.ledger.entries import (
     Expense,
@@ -24,13 +30,6 @@ from aide_alim.ledger.entries import (
 @pytest.fixture(scope="module")
 def convention():
     return load_convention()
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_database(str(tmp_path / "history.sqlite"))
-    yield database
-    database.close()
 
 
 def test_expenses_round_trip_to_the_cent(db, convention):

@@ -129,7 +129,8 @@ def iso_week(text: str) -> str:
     try:
         year, week, _ = parse_iso_week(text).isocalendar()
     except ValueError as exc:
-        raise HistoryError(str(exc).capitalize() + ".") from None
+        message = str(exc)
+        raise HistoryError(message[:1].upper() + message[1:] + ".") from None
     return f"{year}-W{week:02d}"
 
 

@@ -1,0 +1,114 @@
+"""Receipts: what associations actually received, checked, recorded, and compared with the plan."""
+
+# ruff: noqa: F811  (the db and db_url fixtures are imported from history_helpers)
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from history_helpers import (
+    db,  # noqa: F401 - fixture
+    db_url,  # noqa: F401 - fixture
+    two_week_scenario,
+)
+
+from aide_alim.db import Database
+from aide_alim.history import (
+    HistoryError,
+    ReceiptError,
+    publish_week,
+    read_history,
+    read_receipts,
+    record_receipts,
+)
+
+
+def _table(*rows: tuple[str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["lot", "association", "kg_received"])
+
+
+def _received(db: Database) -> dict[str, float]:
+    d = read_history(db).deliveries
+    return {str(k): float(v) for k, v in d.groupby("association")["kg"].sum().items()}
+
+
+def test_read_receipts_semicolons_decimal_commas_and_windows_1252(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "retour.csv"
+    path.write_bytes("Lot;Association;kg_received;comment\nl1;a1;75,5;abîmé\n".encode("cp1252"))
+    table = read_receipts(path)
+    assert table[["lot", "association", "kg_received", "comment", "row"]].values.tolist() == [
+        ["l1", "a1", 75.5, "abîmé", 2]
+    ]
+
+
+def test_read_receipts_lists_every_problem_with_its_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "retour.csv"
+    path.write_text("lot,association,kg_received\nl1,a1,beaucoup\n,a2,3\nl1,a1,-2\n")
+    with pytest.raises(ReceiptError) as error:
+        read_receipts(path)
+    text = str(error.value)
+    assert (
+        'retour.csv, row 2, column kg_received: expected a number of kg >= 0, got "beaucoup"'
+        in text
+    )
+    assert "retour.csv, row 3, column lot: expected an id, got an empty cell" in text
+    assert 'row 4, column kg_received: expected a number of kg >= 0, got "-2"' in text
+    assert 'lot "l1" for association "a1" already given on row 2' in text
+
+
+def test_read_receipts_missing_column(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "retour.csv"
+    path.write_text("lot,association,kg\nl1,a1,3\n")
+    with pytest.raises(ReceiptError, match="missing kg_received; found lot, association, kg"):
+        read_receipts(path)
+
+
+def test_receipts_replace_the_plan_and_the_latest_wins(db) -> None:
+    scn, alloc = two_week_scenario()  # plan: a1 80 kg, a2 40 kg of l1
+    publish_week(db, scn, alloc)
+    diff = record_receipts(db, "2020-W41", _table(("l1", "a1", 70.0)))
+    assert diff.to_dict("records") == [
+        {"lot": "l1", "association": "a1", "planned_kg": 80.0, "kg_received": 70.0,
+         "difference_kg": -10.0, "flag": "less", "comment": ""}
+    ]  # fmt: skip
+    assert _received(db) == {"a1": 70.0, "a2": 40.0}  # a2 did not report: its plan counts
+    # The coordinator corrects a1's figure: the latest receipt counts.
+    diff = record_receipts(db, "2020-W41", _table(("l1", "a1", 80.2)), source="coordinator")
+    assert diff.empty  # within the tolerance of 0.5 kg
+    assert _received(db) == {"a1": 80.2, "a2": 40.0}
+
+
+def test_unplanned_and_missing_are_flagged(db) -> None:
+    scn, alloc = two_week_scenario()
+    scn = scn.replace(lots=(*scn.lots, scn.lots[0].__class__(**{**_lot_fields(scn), "id": "l2"})))
+    publish_week(db, scn, alloc)
+    diff = record_receipts(db, "2020-W41", _table(("l2", "a2", 12.0)))
+    flags = dict(zip(diff["lot"], diff["flag"], strict=True))
+    assert flags == {"l1": "missing", "l2": "unplanned"}
+    assert _received(db) == {"a1": 80.0, "a2": 52.0}  # l1 planned 40 still counts, + l2 12
+
+
+def _lot_fields(scn) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    lot = scn.lots[0]
+    return {name: getattr(lot, name) for name in lot.__slots__}
+
+
+def test_receipts_must_name_the_weeks_lots_and_associations(db) -> None:
+    scn, alloc = two_week_scenario()
+    publish_week(db, scn, alloc)
+    with pytest.raises(ReceiptError) as error:
+        record_receipts(db, "2020-W41", _table(("l9", "a1", 1.0), ("l1", "zz", 2.0)), file="r.csv")
+    text = str(error.value)
+    assert 'r.csv, row 2, column lot: expected a lot of week 2020-W41, got "l9"' in text
+    assert (
+        'r.csv, row 3, column association: expected an association of week 2020-W41, got "zz"'
+        in text
+    )
+    assert read_history(db).deliveries["received_known"].sum() == 0  # nothing recorded
+
+
+def test_receipts_for_an_unpublished_week(db) -> None:
+    with pytest.raises(HistoryError, match="Week 2020-W50 is not published"):
+        record_receipts(db, "2020-W50", _table(("l1", "a1", 1.0)))
+    with pytest.raises(HistoryError, match='Expected an ISO week like "2020-W41", got "W50"'):
+        record_receipts(db, "W50", _table(("l1", "a1", 1.0)))
