@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -68,9 +69,16 @@ class Bad(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What some parsers need to know: the category table of this scenario."""
+    """What some parsers need to know: the category table of this scenario.
+
+    ``known`` holds its ids as a hashable set, for the caches of the parsers.
+    """
 
     categories: Mapping[str, Category]
+    known: frozenset[str] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "known", frozenset(self.categories))
 
 
 Parser = Callable[[str, Context], Any]
@@ -187,6 +195,11 @@ _FALSE = {"false", "faux", "non", "no", "0", "n", "f"}
 
 def parse_bool(text: str, ctx: Context | None = None) -> bool | Bad:
     """``true/false``, ``oui/non``, ``vrai/faux``, ``yes/no``, ``1/0`` (any case)."""
+    return _parse_bool(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_bool(text: str) -> bool | Bad:
     key = slug(text)
     if key in _TRUE or text.strip() in ("1.0",):
         return True
@@ -195,20 +208,27 @@ def parse_bool(text: str, ctx: Context | None = None) -> bool | Bad:
     return Bad("true or false (oui/non, vrai/faux, 1/0)")
 
 
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d")
+_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+_FRENCH_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
+# Spreadsheets and pandas add a midnight time: "2020-10-05 00:00:00", "2020-10-05T00:00".
+_MIDNIGHT = re.compile(r"[ T]0?0:00(:00(\.0+)?)?$")
 
 
 def parse_date(text: str, ctx: Context | None = None) -> dt.date | Bad:
     """An ISO date (``2020-10-05``) or a French one (``05/10/2020``, ``5/10/20``)."""
-    cleaned = text.strip()
-    # Spreadsheets and pandas add a midnight time: "2020-10-05 00:00:00", "2020-10-05T00:00".
-    cleaned = re.sub(r"[ T]0?0:00(:00(\.0+)?)?$", "", cleaned)
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-    return Bad('a date like "2020-10-05" or "05/10/2020"')
+    cleaned = _MIDNIGHT.sub("", text.strip())
+    if match := _ISO_DATE.fullmatch(cleaned):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _FRENCH_DATE.fullmatch(cleaned):
+        day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) == 2:  # as strptime's %y: 69-99 → 1900s, 00-68 → 2000s
+            year += 1900 if year >= 69 else 2000
+    else:
+        return Bad('a date like "2020-10-05" or "05/10/2020"')
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return Bad('a date like "2020-10-05" or "05/10/2020"')
 
 
 _DAY_NAMES: dict[str, Day] = {}
@@ -227,6 +247,11 @@ _DAYS_EXPECTED = 'days like "mon wed fri" (or "lun mer ven", "mon-fri")'
 
 def parse_days(text: str, ctx: Context | None = None) -> frozenset[Day] | Bad:
     """Days like ``mon wed fri``, ``lundi, mercredi``, ``lun-ven`` or ``all``."""
+    return _parse_days(text)
+
+
+@functools.lru_cache(maxsize=1024)  # a scenario repeats a handful of day lists
+def _parse_days(text: str) -> frozenset[Day] | Bad:
     if slug(text) in _ALL_DAYS:
         return frozenset(Day)
     days: set[Day] = set()
@@ -246,6 +271,11 @@ def parse_days(text: str, ctx: Context | None = None) -> frozenset[Day] | Bad:
 
 def parse_window(text: str, ctx: Context | None = None) -> TimeWindow | Bad:
     """A daily window ``09:00-12:00`` (also ``9h-12h``), start before end."""
+    return _parse_window(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_window(text: str) -> TimeWindow | Bad:
     try:
         return TimeWindow.parse(text)
     except ValueError:
@@ -272,14 +302,18 @@ def parse_site_kind(text: str, ctx: Context) -> SiteKind | Bad:
 
 
 def parse_temperature(text: str, ctx: Context) -> Temperature | Bad:
-    value = normalise_temperature(text)
+    value = _normalise_temperature(text)
     return (
         value if value is not None else Bad("ambient, chilled or frozen (or sec, frais, surgelé)")
     )
 
 
+_normalise_temperature = functools.lru_cache(maxsize=1024)(normalise_temperature)
+_normalise_category = functools.lru_cache(maxsize=4096)(normalise_category)
+
+
 def parse_category(text: str, ctx: Context) -> str | Bad:
-    value = normalise_category(text, frozenset(ctx.categories))
+    value = _normalise_category(text, ctx.known)
     return value if value is not None else Bad(_category_expected(text, ctx))
 
 
@@ -290,7 +324,7 @@ def parse_category_list(text: str, ctx: Context) -> frozenset[str] | Bad:
     for part in (p.strip() for p in parts):
         if not part:
             continue
-        value = normalise_category(part, frozenset(ctx.categories))
+        value = _normalise_category(part, ctx.known)
         if value is None:
             return Bad(f'{_category_expected(part, ctx)} (unknown: "{part}")')
         ids.add(value)
@@ -1247,8 +1281,9 @@ def data_dictionary() -> str:
         "| key | required | default | meaning |",
         "|---|---|---|---|",
     ]
-    for spec in SETTINGS:
-        lines.append(f"| `{spec.name}` | {'yes' if spec.required else 'no'} | | {spec.doc} |")
+    for setting in SETTINGS:
+        required = "yes" if setting.required else "no"
+        lines.append(f"| `{setting.name}` | {required} | | {setting.doc} |")
     for section, cls in SECTIONS.items():
         for name in cls.field_names():
             default = _default(cls, name)
