@@ -298,9 +298,9 @@ def corrupt(folder: Path, file: str, how: str, data: st.DataObject) -> None:
         elif how == "duplicate_row":
             lines.insert(index, lines[index])
         else:
-            cells = lines[0].split(b",")
-            del cells[data.draw(st.integers(0, len(cells) - 1))]
-            lines[0] = b",".join(cells)
+            header = lines[0].split(b",")
+            del header[data.draw(st.integers(0, len(header) - 1))]
+            lines[0] = b",".join(header)
         path.write_bytes(b"\n".join(lines))
     else:  # replace one cell of a CSV (or one value of the TOML) with nasty text
         text = path.read_text(encoding="utf-8")

@@ -38,12 +38,12 @@ DAYS = 'days like "mon wed fri" (or "lun mer ven", "mon-fri")'
 @dataclass(frozen=True)
 class Case:
     name: str
-    mutate: Callable[[Path], None]
+    mutate: Callable[[Path], object]
     expected: Problem
     only: bool = True  # the expected problem is the only error (no cascade)
 
 
-def cell(file: str, row_id: str, column: str, value: str) -> Callable[[Path], None]:
+def cell(file: str, row_id: str, column: str, value: str) -> Callable[[Path], object]:
     return lambda folder: set_cell(folder, file, row_id, column, value)
 
 
@@ -66,7 +66,10 @@ def extra_cell(folder: Path) -> None:
 
 
 def garbage(file: str) -> Callable[[Path], None]:
-    return lambda folder: (folder / file).write_bytes(bytes(range(256)) * 4)
+    def write(folder: Path) -> None:
+        (folder / file).write_bytes(bytes(range(256)) * 4)
+
+    return write
 
 
 def E(file: str, row: int | None, column: str | None, message: str) -> Problem:
