@@ -47,11 +47,11 @@ def cell(file: str, row_id: str, column: str, value: str) -> Callable[[Path], ob
     return lambda folder: set_cell(folder, file, row_id, column, value)
 
 
-def toml(old: str, new: str) -> Callable[[Path], None]:
+def toml(old: str, new: str) -> Callable[[Path], object]:
     return lambda folder: edit_toml(folder, old, new)
 
 
-def both(*mutations: Callable[[Path], None]) -> Callable[[Path], None]:
+def both(*mutations: Callable[[Path], object]) -> Callable[[Path], object]:
     def apply(folder: Path) -> None:
         for mutation in mutations:
             mutation(folder)
@@ -65,7 +65,7 @@ def extra_cell(folder: Path) -> None:
     write_rows(folder / "lots.csv", rows)
 
 
-def garbage(file: str) -> Callable[[Path], None]:
+def garbage(file: str) -> Callable[[Path], object]:
     def write(folder: Path) -> None:
         (folder / file).write_bytes(bytes(range(256)) * 4)
 
