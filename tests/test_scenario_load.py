@@ -25,7 +25,7 @@ import aide_alim
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.scenario import Day, Scenario, Temperature, check_scenario, load_scenario
 from aide_alim.scenario.io import cell_text, detect_separator
-from aide_alim.scenario.validate import Bad, parse_date, parse_days, parse_number
+from aide_alim.scenario.validate import Bad, parse_bool, parse_date, parse_days, parse_number
 
 
 def comparable(scenario: Scenario) -> Scenario:
@@ -353,3 +353,33 @@ def test_fixtures_folder_is_not_a_scenario() -> None:
     # A folder without scenario files lists every missing file, no exception.
     files = {p.file for p in check_scenario(FIXTURES).errors}
     assert files == {"scenario.toml", *TABLE_FILES}
+
+
+def test_spaces_around_cells_and_headers_are_ignored(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path / "week")
+    for name in TABLE_FILES:
+        lines = (TINY / name).read_text(encoding="utf-8").splitlines()
+        spaced = [",".join(f"  {cell} " for cell in line.split(",")) for line in lines]
+        (folder / name).write_text("\n".join(spaced) + "\n", encoding="utf-8")
+    assert comparable(load_scenario(folder)) == comparable(load_scenario(TINY))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("Oui", True),
+        ("VRAI", True),
+        ("1", True),
+        ("yes", True),
+        ("false", False),
+        ("non", False),
+        ("Faux", False),
+        ("0", False),
+        ("peut-être", None),
+        ("2", None),
+    ],
+)
+def test_parse_bool(text: str, expected: bool | None) -> None:
+    result = parse_bool(text)
+    assert result is expected if expected is not None else isinstance(result, Bad)
