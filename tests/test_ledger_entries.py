@@ -33,14 +33,32 @@ def convention():
 
 
 def test_expenses_round_trip_to_the_cent(db, convention):
-    ids = add_expenses(db, convention, [
-        Expense("1.1", "etat", dt.date(2020, 6, 1), "Agents d’accompagnement", Decimal("76000")),
-        Expense("3.2", "metropole", dt.date(2020, 11, 30), "Étude", Decimal("4275.10"), "M-42"),
-    ])  # fmt: skip
+    ids = add_expenses(
+        db,
+        convention,
+        [
+            Expense(
+                "1.1", "etat", dt.date(2020, 6, 1), "Agents d’accompagnement", Decimal("76000")
+            ),
+            Expense("3.2", "metropole", dt.date(2020, 11, 30), "Étude", Decimal("4275.10"), "M-42"),
+        ],
+    )
     assert len(ids) == 2
     table = read_expenses(db, convention)
     assert table["amount_eur"].tolist() == [76000.0, 4275.10]
     assert table["document"].tolist() == ["", "M-42"]
+    (correction,) = add_expenses(
+        db,
+        convention,
+        [
+            Expense(
+                "3.2", "metropole", dt.date(2020, 12, 1), "Avoir sur l’étude", Decimal("-275.10")
+            )
+        ],
+    )
+    spent = read_expenses(db, convention).groupby("action")["amount_eur"].sum()
+    assert spent["3.2"] == pytest.approx(4000.0)
+    assert delete_expense(db, convention, correction) is True
     assert delete_expense(db, convention, ids[0]) is True
     assert delete_expense(db, convention, ids[0]) is False
     assert len(read_expenses(db, convention)) == 1
@@ -48,14 +66,17 @@ def test_expenses_round_trip_to_the_cent(db, convention):
 
 def test_a_bad_expense_writes_nothing_and_says_where(db, convention):
     good = Expense("1.1", "etat", dt.date(2020, 6, 1), "Agents", Decimal("100"))
-    bad = Expense("9.9", "region", dt.date(2020, 6, 1), "", Decimal("-5"))
+    bad = Expense("9.9", "region", dt.date(2020, 6, 1), "", Decimal("0"))
     with pytest.raises(LedgerError) as info:
         add_expenses(db, convention, [good, bad])
     message = str(info.value)
     assert "4 errors in the expenditures" in message
     assert "saisie, row 2, column action: expected an action of the 2020 convention" in message
     assert "column funder: expected one of etat, metropole, found 'region'" in message
-    assert "column amount_eur: expected an amount > 0 €, found -5" in message
+    assert (
+        "column amount_eur: expected a non-zero amount in € (negative for a correction), found 0"
+        in message
+    )
     assert read_expenses(db, convention).empty
 
 
@@ -70,12 +91,16 @@ def test_setting_an_indicator_again_replaces_it(db, convention):
 
 def test_indicator_value_validation(db, convention):
     with pytest.raises(LedgerError) as info:
-        set_indicator_values(db, convention, [
-            IndicatorValue("1.2", "1.2.c", "2020"),  # qualitative with no text
-            IndicatorValue("1.1", "1.2.a", "2020", 3.0),  # wrong action
-            IndicatorValue("1.1", "1.1.a", "2021", 3.0),  # another year
-            IndicatorValue("1.1", "1.1.a", "2020-13", 3.0),  # not a period
-        ])  # fmt: skip
+        set_indicator_values(
+            db,
+            convention,
+            [
+                IndicatorValue("1.2", "1.2.c", "2020"),  # qualitative with no text
+                IndicatorValue("1.1", "1.2.a", "2020", 3.0),  # wrong action
+                IndicatorValue("1.1", "1.1.a", "2021", 3.0),  # another year
+                IndicatorValue("1.1", "1.1.a", "2020-13", 3.0),  # not a period
+            ],
+        )
     message = str(info.value)
     assert "row 1, column text: indicator 1.2.c is a text assessment" in message
     assert "row 2, column action: indicator 1.2.a belongs to action 1.2, found '1.1'" in message
@@ -126,8 +151,11 @@ def test_import_indicator_values(db, convention, tmp_path):
         "2.1,2.1.a,2020,90,\n",
         encoding="utf-8",
     )
-    with pytest.raises(LedgerError, match=r"row 4, column period: same indicator, measure, "
-                                          r"subject and period as row 2"):  # fmt: skip
+    with pytest.raises(
+        LedgerError,
+        match=r"row 4, column period: same indicator, measure, "
+        r"subject and period as row 2",
+    ):
         import_csv(db, convention, path)
     path.write_text(path.read_text(encoding="utf-8").rsplit("2.1,2.1.a", 1)[0], encoding="utf-8")
     assert import_csv(db, convention, path).rows == 2

@@ -2,7 +2,8 @@
 
 - An **expenditure** charges an amount [€] to one action and one funder (party id of the
   convention, e.g. ``etat`` or ``metropole``), with a date, a label and a document reference
-  (invoice, mandate, deliberation number).
+  (invoice, mandate, deliberation number). A negative amount records a correction (an
+  "avoir", or the cancellation of a mistaken entry), so the ledger keeps its audit trail.
 - An **indicator value** answers an indicator of an action sheet for a period (``2020``,
   ``2020-T4``, ``2020-10``, ``2020-W41``): a number (``value``, in ``unit``) or a text assessment
   (``text``), optionally for one ``measure`` of the indicator (e.g. "kg rendus accessibles") and
@@ -154,10 +155,14 @@ def expense_problems(
         )
     if not expense.label.strip():
         problems.append(Problem(file, row, "label", "expected a label, found nothing"))
-    if not expense.amount_eur.is_finite() or expense.amount_eur <= 0:
+    if not expense.amount_eur.is_finite() or expense.amount_eur == 0:
         problems.append(
             Problem(
-                file, row, "amount_eur", f"expected an amount > 0 €, found {expense.amount_eur}"
+                file,
+                row,
+                "amount_eur",
+                f"expected a non-zero amount in € (negative for a correction), "
+                f"found {expense.amount_eur}",
             )
         )
     elif expense.amount_eur != expense.amount_eur.quantize(Decimal("0.01")):

@@ -311,7 +311,13 @@ def _template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=fr_number, euros=fr_euros, percent=fr_percent, date_fr=fr_date)
+    env.filters.update(
+        number=fr_number,
+        euros=fr_euros,
+        percent=fr_percent,
+        date_fr=fr_date,
+        dmy=lambda d: pd.Timestamp(d).strftime("%d/%m/%Y"),
+    )
     return env
 
 
@@ -337,6 +343,7 @@ def render_html(data: ReportData) -> str:
         c=convention,
         data=data,
         funders=[convention.party(f) for f in convention.funders],
+        party_names={p.id: p.name for p in convention.parties},
         axes=convention.axes,
         statement=_records(statement),
         totals=totals,
