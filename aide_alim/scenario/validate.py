@@ -859,7 +859,6 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
     top = {s.name for s in SETTINGS}
     result: dict[str, Any] = {}
     sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
-    section_rows: dict[tuple[str, str], RawSetting] = {}
     seen: dict[str, RawSetting] = {}
     for setting in raw.settings:
         key = setting.key.strip()
@@ -900,7 +899,6 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
             out.error(file, setting.row, key, _post_init_message(exc, setting.value))
             continue
         sections[section][name] = value
-        section_rows[(section, name)] = setting
     for spec in SETTINGS:
         if spec.required and spec.name not in result and spec.name not in seen:
             out.error(file, None, spec.name, f'expected a key "{spec.name}" ({spec.doc}), got none')
@@ -911,7 +909,9 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
             out.error(file, None, section, _post_init_message(exc, sections[section]))
     if "week" in result:
         try:
-            result["week_start"] = parse_iso_week(result["week"])
+            monday = parse_iso_week(result["week"])
+            year, week, _ = monday.isocalendar()
+            result["week_start"], result["week"] = monday, f"{year}-W{week:02d}"  # canonical
         except ValueError:
             out.error(
                 file,
