@@ -51,9 +51,12 @@ def synth_command(
 ) -> None:
     """Write a synthetic scenario with N associations and M lots to OUT.
 
-    The same seed always gives the same files. Example:
+    OUT is a folder (or, with --xlsx, a workbook). The same seed always gives the same files;
+    large scenarios spread over several French cities. Example:
 
-        aide-alim synth --associations 300 --lots 3000 --seed 1 scenarios/synth-300
+    \b
+        aide-alim synth --associations 300 --lots 3000 --seed 1 synth-300
+        aide-alim validate synth-300
     """
     from aide_alim.scenario.synth import synthesize
     from aide_alim.scenario.write import write_scenario, write_workbook
