@@ -18,6 +18,7 @@ from scenario_helpers import (
     copy_scenario,
     drop_column,
     edit_toml,
+    folder_to_workbook,
     read_rows,
     set_cell,
     write_rows,
@@ -234,3 +235,11 @@ def test_dijon_with_a_dozen_faults_in_four_files(tmp_path: Path) -> None:
     }
     code, output = run(str(folder))
     assert code == 1 and "12 error(s)" in output and "  sites.csv" not in output
+
+
+def test_workbook_validates_like_its_folder(tmp_path: Path) -> None:
+    book = folder_to_workbook(TINY, tmp_path / "tiny.xlsx")
+    code, output = run(str(book), "--json")
+    assert code == 0
+    _, folder_output = run(str(TINY), "--json")
+    assert json.loads(output)["summary"] == json.loads(folder_output)["summary"]

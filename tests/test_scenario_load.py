@@ -383,3 +383,10 @@ def test_spaces_around_cells_and_headers_are_ignored(tmp_path: Path) -> None:
 def test_parse_bool(text: str, expected: bool | None) -> None:
     result = parse_bool(text)
     assert result is expected if expected is not None else isinstance(result, Bad)
+
+
+def test_week_is_written_canonically(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path / "week")
+    edit_toml(folder, 'week = "2020-W41"', 'week = " 2020-w41 "')
+    scenario = load_scenario(folder)
+    assert (scenario.week, scenario.week_start) == ("2020-W41", dt.date(2020, 10, 5))
