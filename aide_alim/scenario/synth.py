@@ -271,7 +271,9 @@ SUPPLIER_KINDS: Mapping[str, SupplierKind] = {
 }
 
 #: French cities used as region centres: name, INSEE code, lat, lon (town centre, approximate).
-#: Dijon first (the default single region), then by population.
+#: Dijon first (the default single region), then by population. Codes and coordinates were
+#: written from general knowledge for synthetic data, not checked against a source; the real,
+#: sourced communes of Dijon Métropole are in ``aide_alim/data/communes.csv``.
 REGION_CENTRES: tuple[tuple[str, str, float, float], ...] = (
     ("Dijon", "21231", 47.322, 5.042),
     ("Paris", "75056", 48.857, 2.352),
