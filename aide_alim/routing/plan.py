@@ -2,10 +2,12 @@
 
 Tables (pandas DataFrames):
 
-- ``stops``: one row per visit, in route order: ``day`` (date), ``family`` (collection,
-  delivery, direct, hub_pickup, site_pickup), ``vehicle`` ("" for an association's own pickup),
-  ``trip`` (1, 2, … when a vehicle reloads), ``seq``, ``kind`` (start, pickup, delivery, reload,
-  end, hub_pickup, site_pickup), ``place``, ``place_name``, ``place_kind``, ``lat``, ``lon``,
+- ``stops``: one row per visit, in route order: ``day`` (date), ``family`` (``hub`` or
+  ``direct`` rounds; ``hub_pickup`` or ``site_pickup`` when an association fetches a line
+  itself), ``vehicle`` ("" for an association's own pickup), ``trip`` (1, 2, … when a vehicle
+  goes back to its depot and leaves again), ``seq``, ``kind`` (start, pickup, delivery, unload
+  (at the hub, for an association that fetches it there the same day), reload, end,
+  hub_pickup, site_pickup), ``place``, ``place_name``, ``place_kind``, ``lat``, ``lon``,
   ``arrival``, ``departure`` (timestamps, local time), ``kg_picked``, ``kg_dropped`` [kg],
   ``load_ambient_kg``, ``load_chilled_kg``, ``load_frozen_kg`` (on board after the stop [kg]),
   ``lots`` and ``associations`` (space-separated ids of the lots handled and their recipients).
@@ -286,7 +288,6 @@ def build_plan(ctx: Context, *, wall_s: float) -> RoutePlan:
         )
     line_table = pd.DataFrame(line_rows, columns=list(LINE_COLUMNS))
 
-    families = rounds["family"] if not rounds.empty else pd.Series(dtype=str)
     kg_collected = (
         float(
             stops.loc[
@@ -315,9 +316,6 @@ def build_plan(ctx: Context, *, wall_s: float) -> RoutePlan:
         "vehicles_used": int(rounds["vehicle"].nunique()),
         "vehicle_days": int(rounds[["vehicle", "day"]].drop_duplicates().shape[0]),
         "rounds": len(rounds),
-        "collection_rounds": int((families == "collection").sum()),
-        "delivery_rounds": int((families == "delivery").sum()),
-        "direct_rounds": int((families == "direct").sum()),
         "trips": int(rounds["trips"].sum()),
         "stops": int(rounds["stops"].sum()),
         "kg_lines": round(sum(line.kg for line in lines), 3),
@@ -353,15 +351,12 @@ def build_plan(ctx: Context, *, wall_s: float) -> RoutePlan:
 
 
 def _note_fate(f: dict[str, Any], route: Any, visit: Any) -> None:
-    if route.family == "collection":
+    if visit.kind == "pickup":
         f["collection_day"] = route.date
         f["collection_vehicle"] = route.vehicle.id
     elif visit.kind == "delivery":
         f["delivery_vehicle"] = route.vehicle.id
         f["handover"] = pd.Timestamp(route.date) + pd.Timedelta(seconds=int(visit.arrival or 0))
-    elif route.family == "direct":
-        f["collection_day"] = route.date
-        f["collection_vehicle"] = route.vehicle.id
 
 
 def _ids(lines: list[Any], portions: list[Any], column: str) -> str:

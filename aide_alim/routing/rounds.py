@@ -70,8 +70,10 @@ NO_IMPROVEMENT_ITERATIONS = 2_000
 """Stop a round problem after this many iterations without improvement (or at the time limit)."""
 UNREACHABLE = 10**9
 """Matrix value for a pair with no road path [m or s]: far beyond any shift."""
-STOP_PRIZE = 10**10
-"""Prize of serving a stop, in the objective's unit (10⁻⁵ €): 100 000 €, above any round."""
+PRIZE_FACTOR = 1.5
+"""A stop's prize is this many times the cost of a round made for it alone (with the dearest
+vehicle), so serving it always pays when it fits, yet infeasible rounds never pay (PyVRP's
+penalties stay above the prizes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ class Stop:
     """A visit to plan: a pickup at a site, a delivery to an association, or (direct model) a
     pickup paired with a delivery. Times in seconds after midnight of ``date``."""
 
-    family: str  # "collection", "delivery" or "direct"
+    family: str  # "collection", "delivery" (from the hub) or "direct" (paired)
     date: dt.date
     place: Place
     cold: bool
@@ -117,6 +119,7 @@ class Stop:
     release: int = 0
     service: int = 0
     dest_service: int = 0
+    to_hub: bool = False  # a same-day pair ending at the hub, where the association fetches it
 
     @property
     def kg(self) -> float:
@@ -293,10 +296,11 @@ def _as_date(value: object, row: int) -> dt.date:
 
 def _plan_hub(ctx: Context) -> None:
     sc = ctx.scenario
+    stock = sc.week_start - dt.timedelta(days=1)  # "at the hub before the week starts"
     collect_day: dict[int, dt.date] = {}
     for line in ctx.lines:
         if line.site == sc.hub:
-            ctx.ready[line.index] = (line.day, 0)
+            ctx.ready[line.index] = (stock, 0)
             continue
         day, reason = _collection_day(ctx, line)
         if day is None:
@@ -305,45 +309,59 @@ def _plan_hub(ctx: Context) -> None:
             collect_day[line.index] = day
     dates = sorted(set(collect_day.values()) | {line.day for line in ctx.lines})
     for date in dates:
-        # Collection of the day, then deliveries (vehicles start after their collection round).
-        todays = [ctx.lines[i] for i, d in collect_day.items() if d == date]
-        stops = _group_stops(ctx, todays, "collection", date)
-        busy_until = _solve_family(ctx, "collection", date, stops, {})
-        deliveries: list[Line] = []
+        # One instance a day: collect for the coming days, deliver what waits at the hub, and
+        # carry what is collected today for today straight to its association (same vehicle,
+        # no unloading at the hub), except for associations that fetch at the hub.
+        collect: list[Line] = []
+        same_day: list[Line] = []
+        for i, d in collect_day.items():
+            line = ctx.lines[i]
+            if d != date:
+                continue
+            if line.day == date:
+                same_day.append(line)  # to its association, or to the hub in its window
+            else:
+                collect.append(line)
+        from_stock = [
+            line
+            for line in ctx.lines
+            if line.day == date
+            and not line.collects
+            and line.index in ctx.ready
+            and ctx.ready[line.index][0] < date
+        ]
+        stops = _group_stops(ctx, collect, "collection", date)
+        stops += _group_stops(ctx, from_stock, "delivery", date)
+        stops += _group_stops(ctx, same_day, "same_day", date)
+        _solve_family(ctx, "hub", date, stops)
         for line in ctx.lines:
-            if line.day != date:
+            if line.day != date or not line.collects:
                 continue
             if line.index in ctx.failed:
-                # Lines travel whole: the part that did reach the hub waits there.
                 lost = sum(u.kg for u in ctx.unserved if u.line == line.index)
                 if line.kg - lost > 1e-6:
                     reason = "the rest of this line could not be collected; it waits at the hub"
-                    ctx.unserved.append(Unserved(line.index, line.kg - lost, "delivery", reason))
-            elif line.index not in ctx.ready:
-                continue  # not collectable: already reported
-            elif line.collects:
+                    ctx.unserved.append(Unserved(line.index, line.kg - lost, "hub_pickup", reason))
+            elif line.index in ctx.ready:
                 _hub_slot(ctx, line)
-            else:
-                deliveries.append(line)
-        stops = _group_stops(ctx, deliveries, "delivery", date)
-        _solve_family(ctx, "delivery", date, stops, busy_until)
 
 
 def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str]:
+    """The latest day before the delivery day on which the lot is available, its site open and a
+    suitable vehicle works; failing that, the delivery day itself (cross-dock)."""
     sc = ctx.scenario
     site = sc.site_by_id[line.site]
     lot = sc.lot_by_id[line.lot]
     first = max(lot.available, sc.week_start)
-    date = line.day
     closed = no_vehicle = 0
-    while date >= first:
+    candidates = [line.day - dt.timedelta(days=k) for k in range((line.day - first).days + 1)]
+    for date in [*candidates[1:], *candidates[:1]]:
         if Day(date.weekday()) not in site.open_days:
             closed += 1
         elif not _vehicles(ctx, date, line.cold):
             no_vehicle += 1
         else:
             return date, ""
-        date -= dt.timedelta(days=1)
     span = f"between {first:%a %d/%m} and {line.day:%a %d/%m}"
     kind = "refrigerated vehicle" if line.cold else "vehicle"
     if line.day < first:
@@ -360,7 +378,7 @@ def _hub_slot(ctx: Context, line: Line) -> None:
     date, ready = ctx.ready[line.index]
     window = assoc.receive_window
     start = max(window.start_min * 60, ready if date == line.day else 0)
-    service = _service_s(ctx, line.kg)
+    service = _fixed_s(ctx) + _service_s(ctx, line.kg)
     if start + service > window.end_min * 60:
         reason = (
             f"goods reach the hub at {_hhmm(ready)}, too late for {assoc.name}'s window {window}"
@@ -398,7 +416,7 @@ def _plan_direct(ctx: Context) -> None:
             else:
                 shipped.append(line)
         stops = _group_stops(ctx, shipped, "direct", date)
-        _solve_family(ctx, "direct", date, stops, {})
+        _solve_family(ctx, "direct", date, stops)
 
 
 def _site_slot(ctx: Context, line: Line) -> None:
@@ -406,7 +424,7 @@ def _site_slot(ctx: Context, line: Line) -> None:
     site = ctx.scenario.site_by_id[line.site]
     start = max(assoc.receive_window.start_min, site.window.start_min) * 60
     end = min(assoc.receive_window.end_min, site.window.end_min) * 60
-    service = _service_s(ctx, line.kg)
+    service = _fixed_s(ctx) + _service_s(ctx, line.kg)
     if start + service > end:
         reason = (
             f"{assoc.name}'s window {assoc.receive_window} does not meet site {site.name}'s "
@@ -433,24 +451,40 @@ def _vehicles(ctx: Context, date: dt.date, cold: bool) -> list[Vehicle]:
 
 
 def _service_s(ctx: Context, kg: float) -> int:
-    lg = ctx.scenario.logistics
-    return round(60 * (lg.service_min + lg.service_min_per_100kg * kg / 100))
+    """Handling time of ``kg`` at a stop [s] (the fixed time per place is in :func:`_leg`)."""
+    return round(60 * ctx.scenario.logistics.service_min_per_100kg * kg / 100)
+
+
+def _fixed_s(ctx: Context) -> int:
+    """Fixed time at each place a vehicle stops at [s] (parking, paperwork)."""
+    return round(60 * ctx.scenario.logistics.service_min)
+
+
+def _leg(ctx: Context, a: int, b: int) -> int:
+    """Travel time from place ``a`` to place ``b`` (matrix indices) plus the fixed stop time
+    at ``b`` [s]."""
+    if a == b:
+        return 0
+    return int(ctx.matrices.duration_s[a, b]) + _fixed_s(ctx)
 
 
 def _group_stops(ctx: Context, lines: list[Line], family: str, date: dt.date) -> list[Stop]:
     """One stop per place (and destination) and temperature group, split into vehicle loads."""
     sc = ctx.scenario
-    groups: dict[tuple[str, str, bool], list[Line]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, bool], list[Line]] = defaultdict(list)
     for line in lines:
         if family == "collection":
-            key = (site_key(line.site), "", line.cold)
+            key = (site_key(line.site), "", "", line.cold)
         elif family == "delivery":
-            key = (association_key(line.association), "", line.cold)
+            key = (association_key(line.association), "", "", line.cold)
+        elif line.collects:
+            # Same day, fetched at the hub: dropped at the hub within the association's window.
+            key = (site_key(line.site), site_key(sc.hub), line.association, line.cold)
         else:
-            key = (site_key(line.site), association_key(line.association), line.cold)
+            key = (site_key(line.site), association_key(line.association), "", line.cold)
         groups[key].append(line)
     stops: list[Stop] = []
-    for (origin, dest, cold), members in groups.items():
+    for (origin, dest, window_of, cold), members in groups.items():
         fleet = _vehicles(ctx, date, cold)
         if not fleet:
             kind = "refrigerated vehicle" if cold else "vehicle"
@@ -472,17 +506,22 @@ def _group_stops(ctx: Context, lines: list[Line], family: str, date: dt.date) ->
                 assoc = sc.association_by_id[place.id]
                 w = assoc.receive_window
                 stop.tw = (w.start_min * 60, w.end_min * 60)
-                stop.release = max(
-                    (ctx.ready[p.line][1] for p in portions if ctx.ready[p.line][0] == date),
-                    default=0,
-                )
             else:
                 site = sc.site_by_id[place.id]
                 stop.tw = (site.window.start_min * 60, site.window.end_min * 60)
                 stop.dest = ctx.places[dest]
-                w = sc.association_by_id[stop.dest.id].receive_window
+                assoc = sc.association_by_id[window_of or stop.dest.id]
+                w = assoc.receive_window
                 stop.dest_tw = (w.start_min * 60, w.end_min * 60)
                 stop.dest_service = _service_s(ctx, kg)
+                if window_of:
+                    # Unloaded at the hub, then handed over: leave time for the handover.
+                    handover = _fixed_s(ctx) + _service_s(ctx, kg)
+                    stop.dest_tw = (
+                        w.start_min * 60,
+                        max(w.start_min * 60, w.end_min * 60 - handover),
+                    )
+                    stop.to_hub = True
             stop.service = _service_s(ctx, kg)
             stops.append(stop)
     return stops
@@ -506,17 +545,10 @@ def _split(members: list[Line], limit: int) -> list[list[Portion]]:
     return [v for v in visits if v]
 
 
-def _solve_family(
-    ctx: Context,
-    family: str,
-    date: dt.date,
-    stops: list[Stop],
-    busy_until: dict[str, int],
-) -> dict[str, int]:
-    """Check, build and solve one instance; record routes and unserved lines. Returns the time
-    each used vehicle is back at its depot [s after midnight]."""
+def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -> None:
+    """Check, build and solve one instance; record its routes and unserved lines."""
     if not stops:
-        return {}
+        return
     sc = ctx.scenario
     fleet = [v for v in _vehicles(ctx, date, cold=False)]
     depot_keys = sorted({site_key(v.depot) for v in fleet})
@@ -538,16 +570,15 @@ def _solve_family(
         for a, b in itertools.pairwise(legs):
             if not mat.reachable[a, b]:
                 return f"no road path from {mat.names[a]} to {mat.names[b]}"
-        early = max(v.shift.start_min * 60, busy_until.get(v.id, 0))
-        clock = max(early, stop.release) + int(mat.duration_s[depot, path[0]])
+        clock = max(v.shift.start_min * 60, stop.release) + _leg(ctx, depot, path[0])
         for k, node in enumerate(path):
             if k:
-                clock += int(mat.duration_s[path[k - 1], node])
+                clock += _leg(ctx, path[k - 1], node)
             clock = max(clock, tws[k][0])
             if clock + services[k] > tws[k][1]:
                 return "window"
             clock += services[k]
-        clock += int(mat.duration_s[path[-1], depot])
+        clock += _leg(ctx, path[-1], depot)
         if clock > v.shift.end_min * 60:
             return "shift"
         return ""
@@ -570,11 +601,12 @@ def _solve_family(
             window = _window_text(stop)
             reason = (
                 f"{where}: window {window} cannot be met within any working vehicle's shift "
-                f"(travel from the depot, {round(stop.service / 60)} min of handling)"
+                f"(travel from the depot, {round((stop.service + stop.dest_service) / 60)} min "
+                "of handling)"
             )
         _drop(ctx, stop, reason)
     if not kept:
-        return {}
+        return
 
     # Locations: depots first, then one per stop (and destination).
     loc_keys = list(depot_keys)
@@ -586,6 +618,11 @@ def _solve_family(
     reach = mat.reachable[np.ix_(idx, idx)]
     dist = np.where(reach, mat.distance_m[np.ix_(idx, idx)], UNREACHABLE)
     dur = np.where(reach, mat.duration_s[np.ix_(idx, idx)], UNREACHABLE)
+    # The fixed handling time of a stop is paid once per place: it is added to every leg that
+    # arrives at a different place, so stops of one place in a row pay it once.
+    place_of = np.asarray([mat.index(k) for k in loc_keys])
+    fixed = _fixed_s(ctx)
+    dur = np.where(reach & (place_of[:, None] != place_of[None, :]), dur + fixed, dur)
     np.fill_diagonal(dist, 0)
     np.fill_diagonal(dur, 0)
     coords = np.asarray([[ctx.places[k].lon, ctx.places[k].lat] for k in loc_keys])
@@ -598,7 +635,7 @@ def _solve_family(
         )
         for i, k in enumerate(depot_keys)
     )
-    types = []
+    types: list[VrpVehicleType] = []
     for v in fleet:
         d = depot_keys.index(site_key(v.depot))
         cap = math.floor(v.capacity_kg)
@@ -610,7 +647,7 @@ def _solve_family(
                 capacity=(cap, cap if v.refrigerated else 0),
                 start_depot=d,
                 end_depot=d,
-                tw_early=max(v.shift.start_min * 60, busy_until.get(v.id, 0)),
+                tw_early=v.shift.start_min * 60,
                 tw_late=v.shift.end_min * 60,
                 unit_distance_cost=max(dist_cost, 1 if time_cost == 0 else 0),
                 unit_duration_cost=time_cost,
@@ -623,7 +660,7 @@ def _solve_family(
     loc = len(depot_keys)
     for stop in kept:
         load = (math.ceil(stop.kg - 1e-9), math.ceil(stop.kg - 1e-9) if stop.cold else 0)
-        prize = STOP_PRIZE + int(stop.kg) * 10**6
+        prize = _prize(ctx, stop, fleet, types)
         if stop.dest is None:
             clients.append(
                 VrpClient(
@@ -679,8 +716,25 @@ def _solve_family(
     if not solution.is_feasible:
         for stop in kept:
             _drop(ctx, stop, f"no feasible {family} round found in {ctx.time_limit_s:g} s")
-        return {}
-    return _record(ctx, family, date, kept, fleet, depot_keys, solution)
+        return
+    _record(ctx, family, date, kept, fleet, depot_keys, solution)
+
+
+def _prize(ctx: Context, stop: Stop, fleet: list[Vehicle], types: list[VrpVehicleType]) -> int:
+    mat = ctx.matrices
+    path = [mat.index(stop.place.key)]
+    service = stop.service
+    if stop.dest is not None:
+        path.append(mat.index(stop.dest.key))
+        service += stop.dest_service
+    dearest = 0
+    for v, t in zip(fleet, types, strict=True):
+        depot = mat.index(site_key(v.depot))
+        legs = [depot, *path, depot]
+        metres = sum(int(mat.distance_m[a, b]) for a, b in itertools.pairwise(legs))
+        seconds = sum(_leg(ctx, a, b) for a, b in itertools.pairwise(legs)) + service
+        dearest = max(dearest, t.unit_distance_cost * metres + t.unit_duration_cost * seconds)
+    return round(PRIZE_FACTOR * dearest) + 1000 + 10 * math.ceil(stop.kg)
 
 
 def _record(
@@ -691,7 +745,7 @@ def _record(
     fleet: list[Vehicle],
     depot_keys: list[str],
     solution: VrpSolution,
-) -> dict[str, int]:
+) -> None:
     by_client = {}
     by_shipment = {}
     client = shipment = 0
@@ -706,7 +760,6 @@ def _record(
         _drop(ctx, by_client[c], _fleet_short(date))
     for s in solution.unserved_shipments:
         _drop(ctx, by_shipment[s], _fleet_short(date))
-    busy: dict[str, int] = {}
     for route in solution.routes:
         vehicle = fleet[route.vehicle_type]
         visits: list[Visit] = []
@@ -729,22 +782,23 @@ def _record(
                 continue
             if v.kind is VisitKind.CLIENT:
                 stop = by_client[v.index]
-                kind = "pickup" if family == "collection" else "delivery"
+                kind = "pickup" if stop.family == "collection" else "delivery"
                 place = stop.place
             else:
                 stop = by_shipment[v.index]
                 kind = "pickup" if v.kind is VisitKind.PICKUP else "delivery"
                 place = stop.place if kind == "pickup" else stop.dest  # type: ignore[assignment]
+                if kind == "delivery" and stop.to_hub:
+                    kind = "unload"
+                    _mark_ready(ctx, [stop], vehicle, date, v.end)
             visits.append(Visit(kind, place, arrival, v.end, trip, stop))
-            if family == "collection":
+            if stop.family == "collection":
                 pending.append(stop)
         end = route.visits[-1].start
         _mark_ready(ctx, pending, vehicle, date, end)
-        busy[vehicle.id] = end
         ctx.routes.append(
             SolvedRoute(family, date, vehicle, visits, route.distance, route.duration)
         )
-    return busy
 
 
 def _mark_ready(

@@ -13,6 +13,7 @@ seconds and kilograms).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -273,16 +274,41 @@ class PyVrpSolver:
         no_improvement: int | None = None,
     ) -> VrpSolution:
         import pyvrp
+        from pyvrp import PenaltyParams
+        from pyvrp.exceptions import PenaltyBoundWarning
         from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
         data = self._data(problem)
+        # With every stop optional the empty solution is feasible: starting there keeps a
+        # feasible best at all times (a random start may never reach feasibility when prizes
+        # outweigh the penalties early in the search).
+        all_optional = all(not c.required for c in problem.clients) and all(
+            not s.required for s in problem.shipments
+        )
+        initial = pyvrp.Solution(data, []) if all_optional else None
+        params = pyvrp.SolveParams()
+        top_prize = max(
+            [c.prize for c in problem.clients if not c.required]
+            + [s.prize for s in problem.shipments if not s.required]
+            + [0]
+        )
+        if top_prize:
+            # Penalties must be able to outweigh prizes, or an infeasible solution that serves
+            # everything always looks better than a feasible one that serves less.
+            params = pyvrp.SolveParams(
+                penalty=PenaltyParams(max_penalty=max(PenaltyParams().max_penalty, 20 * top_prize))
+            )
         stop = (
             MaxRuntime(time_limit_s)
             if no_improvement is None
             else MultipleCriteria([MaxRuntime(time_limit_s), NoImprovement(no_improvement)])
         )
         started = time.perf_counter()
-        result = pyvrp.solve(data, stop, seed=seed, collect_stats=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PenaltyBoundWarning)
+            result = pyvrp.solve(
+                data, stop, seed=seed, collect_stats=False, params=params, initial_solution=initial
+            )
         runtime = time.perf_counter() - started
         best = result.best
         routes = tuple(_pyvrp_route(problem, route) for route in best.routes())
