@@ -36,6 +36,15 @@ def test_the_23_communes_and_their_population() -> None:
     assert communes.set_index("name").loc["Dijon", "insee_code"] == "21231"
 
 
+def test_reference_values_are_read_by_key() -> None:
+    assert data.reference_value("kg_per_meal_equivalent") == 0.5
+    with pytest.raises(KeyError, match="no reference value 'nope'"):
+        data.reference_value("nope")
+    sites = data.food_aid_sites()
+    assert len(sites) == 12
+    assert set(data.qpv()["commune"]) == {"Chenôve", "Dijon", "Longvic", "Talant", "Quetigny"}
+
+
 def test_packaged_data_are_the_research_extract() -> None:
     if not SHARED.is_dir():
         pytest.skip("the research extract ../shared/data/dijon is not here")
