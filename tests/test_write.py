@@ -166,6 +166,13 @@ def test_workbook_has_one_sheet_per_file_and_dotted_settings(
         write_workbook(small, tmp_path / "week.csv")
 
 
+def test_text_that_looks_like_a_formula_stays_text(small: Scenario, tmp_path: Path) -> None:
+    lot = dataclasses.replace(small.lots[0], product="=SOMME(A1:A3)")
+    scenario = small.replace(name="=1+1", lots=(lot, *small.lots[1:]))
+    book = write_workbook(scenario, tmp_path / "week.xlsx")
+    assert sans_source(load_scenario(book)) == scenario
+
+
 @pytest.mark.parametrize(
     "make",
     [

@@ -298,6 +298,7 @@ def write_scenario(scenario: Scenario, folder: str | Path, *, overwrite: bool = 
     target.parent.mkdir(parents=True, exist_ok=True)
     files = scenario_files(scenario)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a scenario folder is shared
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8", newline="")
@@ -315,8 +316,14 @@ def write_scenario(scenario: Scenario, folder: str | Path, *, overwrite: bool = 
     return target
 
 
-def _cell(value: Any) -> Any:
-    """A typed value as stored in a workbook cell (numbers stay numbers, the rest is text)."""
+def _cell(sheet: Any, value: Any) -> Any:
+    """A typed value as stored in a workbook cell (numbers stay numbers, the rest is text).
+
+    Text starting with ``=`` is forced to a text cell: openpyxl would store it as a formula,
+    which reads back empty (and is a formula injection risk).
+    """
+    from openpyxl.cell import WriteOnlyCell
+
     if value is None:
         return None
     if isinstance(value, bool):
@@ -325,7 +332,12 @@ def _cell(value: Any) -> Any:
         return value
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value) if str(value) != "" else None
+    text = str(value)
+    if text.startswith("="):
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        return cell
+    return text or None
 
 
 def write_workbook(scenario: Scenario, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -351,15 +363,15 @@ def write_workbook(scenario: Scenario, path: str | Path, *, overwrite: bool = Fa
     for key, value in scenario_settings(scenario).items():
         if isinstance(value, dict):
             for sub_key, sub_value in value.items():
-                sheet.append([f"{key}.{sub_key}", _cell(sub_value)])
+                sheet.append([f"{key}.{sub_key}", _cell(sheet, sub_value)])
         else:
-            sheet.append([key, _cell(value)])
+            sheet.append([key, _cell(sheet, value)])
     for table, rows in scenario_rows(scenario).items():
         sheet = workbook.create_sheet(table)
         columns = COLUMNS[table]
         sheet.append(list(columns))
         for row in rows:
-            sheet.append([_cell(row[column]) for column in columns])
+            sheet.append([_cell(sheet, row[column]) for column in columns])
     workbook.properties.created = _EPOCH
     workbook.properties.modified = _EPOCH
     buffer = io.BytesIO()
