@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 DPI = 110
 BLUE, ORANGE, GREY = "#1f5a96", "#e08a1e", "#9aa5b1"
+MAX_STACKED = 12
+OTHERS = "__autres__"
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -67,7 +69,8 @@ def financial(data: ReportData) -> bytes:
 
 
 def weekly_volume(data: ReportData) -> bytes | None:
-    """kg received per week, stacked by association."""
+    """kg received per week, stacked by association (the largest ``MAX_STACKED`` - 1, then the
+    others together)."""
     weekly = data.axis3.weekly
     if weekly.empty:
         return None
@@ -75,6 +78,12 @@ def weekly_volume(data: ReportData) -> bytes | None:
         index="week", columns="association", values="kg", aggfunc="sum", fill_value=0.0
     ).sort_index()
     names = dict(zip(data.axis3.volume["association"], data.axis3.volume["name"], strict=False))
+    if len(pivot.columns) > MAX_STACKED:
+        # Past a dozen structures a stacked legend is unreadable: the largest ones, then the rest.
+        top = pivot.sum().sort_values(ascending=False).index[: MAX_STACKED - 1]
+        rest = pivot.drop(columns=top).sum(axis=1)
+        pivot = pivot[top].assign(**{OTHERS: rest})
+        names[OTHERS] = f"{len(names) - len(top)} autres structures"
     fig, ax = plt.subplots(figsize=(8.5, 3.6))
     bottom = pd.Series(0.0, index=pivot.index)
     cmap = plt.get_cmap("tab20")
@@ -83,7 +92,7 @@ def weekly_volume(data: ReportData) -> bytes | None:
             range(len(pivot)),
             pivot[association],
             bottom=bottom,
-            color=cmap(k % 20),
+            color=GREY if association == OTHERS else cmap(k % 20),
             label=str(names.get(association) or association),
         )
         bottom += pivot[association]
@@ -91,7 +100,7 @@ def weekly_volume(data: ReportData) -> bytes | None:
     ax.set_xticks(range(0, len(pivot), step), pivot.index[::step], rotation=45, fontsize=7)
     ax.set_ylabel("kg reçus")
     ax.set_title("Volume hebdomadaire reçu par structure")
-    ax.legend(fontsize=6, ncols=3, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
 
