@@ -42,6 +42,7 @@ from aide_alim.scenario.model import (
     Day,
     Logistics,
     Lot,
+    Policy,
     Scenario,
     Site,
     SiteKind,
@@ -331,7 +332,7 @@ _KM_PER_DEG_LAT = 111.2
 
 
 def default_regions(associations: int) -> int:
-    """One region per 100 associations (1 up to 150), at most :data:`REGION_CENTRES`."""
+    """One region per 100 associations (1 below 150), at most :data:`REGION_CENTRES`."""
     return max(1, min(len(REGION_CENTRES), round(associations / 100)))
 
 
@@ -363,6 +364,7 @@ def synthesize(
             f"Expected regions between 1 and {len(REGION_CENTRES)}, got {region_count}."
         )
     monday = parse_iso_week(week)
+    week = monday.strftime("%G-W%V")  # canonical: "2020-w41" → "2020-W41"
     rng = np.random.default_rng(seed)
     centres = REGION_CENTRES[:region_count]
     categories = dict(DEFAULT_CATEGORIES)
@@ -383,7 +385,7 @@ def synthesize(
     )
     # Lots and need meet half-way (geometric mean): a typical lot is a few tens of kg and a
     # typical association serves a few hundred persons, whatever the counts asked for.
-    ration = 1.05
+    ration = Policy().ration_kg
     typical_supply = sum(p.median_kg for p in PRODUCTS) / len(PRODUCTS)
     wanted = supply_ratio * ration * float(raw_beneficiaries.sum())
     size_factor = float(np.clip(math.sqrt(wanted / (typical_supply * lots)), 0.3, 3.0))
