@@ -20,6 +20,7 @@ CLASS_COLOURS = {
     Temperature.CHILLED.value: "#4f9bd9",
     Temperature.FROZEN.value: "#1d3f8f",
 }
+FAMILY_FR = {"collection": "ramasse", "delivery": "livraison", "direct": "directe"}
 VEHICLE_COLOURS = ("#d1495b", "#00798c", "#edae49", "#30638e", "#66a182", "#8d6a9f", "#2e4057")
 
 
@@ -30,7 +31,8 @@ def _text(label: str) -> str:
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None}, bbox_inches="tight")
+    # No bbox_inches="tight": it draws the figure twice; margins are set by each chart.
+    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
     return buffer.getvalue()
 
 
@@ -39,6 +41,7 @@ def fill_ratio_chart(by_association: pd.DataFrame, names: dict[str, str]) -> byt
     data = by_association.sort_values(["fill_ratio", "association"], ascending=[False, True])
     height = max(2.5, 0.28 * len(data) + 1)
     fig = Figure(figsize=(7.5, height))
+    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.2 / height, bottom=0.55 / height)
     ax = fig.add_subplot()
     labels = [_text(names.get(a, a)[:40]) for a in data["association"]]
     values = 100 * data["fill_ratio"].astype(float)
@@ -58,6 +61,7 @@ def category_chart(lines: pd.DataFrame, leftovers: pd.DataFrame, labels: dict[st
     left = leftovers.groupby("category")["kg"].sum() if len(leftovers) else pd.Series(dtype=float)
     cats = sorted(set(given.index) | set(left.index))
     fig = Figure(figsize=(7.5, 3.6))
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.96, bottom=0.34)
     ax = fig.add_subplot()
     x = range(len(cats))
     g = [float(given.get(c, 0.0)) for c in cats]
@@ -88,23 +92,27 @@ def _points(scenario: Scenario, ax: Any) -> None:
 
 
 def _frame(ax: Any, lat: float) -> None:
+    """Equal-distance aspect at this latitude; no tick labels (coordinates mean nothing to a
+    driver, and drawing them was most of the cost of a map)."""
     ax.set_aspect(1 / max(math.cos(math.radians(lat)), 0.1))
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.tick_params(labelsize=7)
+    ax.set_xticks([])
+    ax.set_yticks([])
 
 
 def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     """Every round of the week on one map, one colour per vehicle (straight legs)."""
     fig = Figure(figsize=(7.5, 6))
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.97, bottom=0.09)
     ax = fig.add_subplot()
     _points(scenario, ax)
+    stops = stops[stops["vehicle"] != ""] if len(stops) else stops
     vehicles = sorted(stops["vehicle"].unique()) if len(stops) else []
     for i, vehicle in enumerate(vehicles):
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
         mine = stops[stops["vehicle"] == vehicle]
         first = True
-        for _, leg in mine.groupby(["day", "round"], sort=True):
+        for _, leg in mine.groupby(["day", "family", "trip"], sort=True):
+            leg = leg.sort_values("seq", kind="stable")
             ax.plot(
                 leg["lon"], leg["lat"], color=colour, linewidth=1, alpha=0.7,
                 label=_text(vehicle) if first else None,
@@ -118,13 +126,19 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
 def sheet_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     """One vehicle-day: its stops numbered in visiting order."""
     fig = Figure(figsize=(6.5, 5))
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.97, bottom=0.1)
     ax = fig.add_subplot()
     _points(scenario, ax)
-    for i, (_, leg) in enumerate(stops.groupby("round", sort=True)):
+    for i, ((family, trip), leg) in enumerate(stops.groupby(["family", "trip"], sort=True)):
+        leg = leg.sort_values("seq", kind="stable")
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
-        ax.plot(leg["lon"], leg["lat"], color=colour, linewidth=1.5, marker="o", markersize=4)
+        label = f"{FAMILY_FR.get(str(family), str(family))} {trip}"
+        ax.plot(
+            leg["lon"], leg["lat"], color=colour, linewidth=1.5, marker="o", markersize=4,
+            label=label,
+        )  # fmt: skip
         for n, (_, stop) in enumerate(leg.iterrows()):
-            if stop["kind"] in ("start", "end") or stop["place"] == scenario.hub:
+            if stop["kind"] in ("start", "end", "reload"):
                 continue
             ax.annotate(str(n), (stop["lon"], stop["lat"]), fontsize=8, xytext=(3, 3),
                         textcoords="offset points")  # fmt: skip

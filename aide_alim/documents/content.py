@@ -51,10 +51,11 @@ TEMPERATURE_NOTE_FR = {
 KIND_FR = {
     "start": "Départ",
     "end": "Retour",
-    "depot": "Dépôt",
-    "hub": "Hub",
+    "reload": "Rechargement",
     "pickup": "Ramasse",
     "delivery": "Livraison",
+    "hub_pickup": "Retrait au hub",
+    "site_pickup": "Retrait chez le fournisseur",
 }
 
 
@@ -79,18 +80,6 @@ def _as_date(value: Any, scenario: Scenario) -> dt.date:
         if text in (day.code, day.name.lower(), day.label_fr):
             return scenario.date_of(day)
     return dt.date.fromisoformat(text[:10])
-
-
-def _lot_ids(value: Any) -> tuple[str, ...]:
-    """Lot ids from a list, a tuple, a ``;``/``,``-separated string, or nothing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ()
-    if isinstance(value, str):
-        parts = value.replace(";", ",").split(",")
-        return tuple(p.strip() for p in parts if p.strip())
-    if isinstance(value, dict):
-        return tuple(str(k) for k in value)
-    return tuple(str(v) for v in value)
 
 
 # --------------------------------------------------------------------------- tables
@@ -141,80 +130,61 @@ def lines_table(scenario: Scenario, lines: pd.DataFrame) -> pd.DataFrame:
 
 
 STOP_COLUMNS = [
-    "vehicle", "day", "round", "seq", "kind", "place", "place_name", "address", "lat", "lon",
-    "arrival_min", "departure_min", "picked", "dropped",
-    "load_ambient_kg", "load_chilled_kg", "load_frozen_kg",
+    "vehicle", "day", "family", "trip", "seq", "kind", "place", "place_kind", "place_name",
+    "address", "lat", "lon", "arrival_min", "departure_min", "kg_picked", "kg_dropped",
+    "lots", "associations", "load_ambient_kg", "load_chilled_kg", "load_frozen_kg",
 ]  # fmt: skip
 
 
 def _minutes(value: Any) -> float:
-    if value is None:
+    """Minutes after midnight of a timestamp (NaN when absent)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return math.nan
-    if isinstance(value, dt.datetime | pd.Timestamp):
+    if isinstance(value, dt.datetime | dt.time):
         return value.hour * 60 + value.minute + value.second / 60
-    if isinstance(value, dt.time):
-        return value.hour * 60 + value.minute + value.second / 60
-    if isinstance(value, pd.Timedelta | dt.timedelta):
-        return value.total_seconds() / 60
-    if isinstance(value, str):
-        hours, _, mins = value.partition(":")
-        return int(hours) * 60 + int(mins[:2] or 0)
     return float(value)
 
 
-def _first(row: pd.Series, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if name in row.index:
-            return row[name]
-    return default
-
-
 def stops_table(scenario: Scenario, plan: Any) -> pd.DataFrame:
-    """The plan's ordered stops in one tidy table (one row per stop, columns :data:`STOP_COLUMNS`).
+    """The plan's stops with addresses, times in minutes after midnight and id tuples.
 
-    Times are minutes after midnight; loads are on board after the stop [kg].
+    One row per visit of :attr:`aide_alim.routing.RoutePlan.stops` (vehicle rounds and the
+    associations' own pickups, ``vehicle == ""``), columns :data:`STOP_COLUMNS`.
     """
     stops = getattr(plan, "stops", None) if plan is not None else None
     if stops is None or len(stops) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in STOP_COLUMNS})
-    rows: list[dict[str, Any]] = []
-    for _, row in stops.iterrows():
-        place = str(_first(row, "place", "node", "location", "site", default=""))
-        name, address, lat, lon = _place_info(scenario, place)
-        rows.append(
-            {
-                "vehicle": str(_first(row, "vehicle")),
-                "day": _as_date(_first(row, "day", "date"), scenario),
-                "round": int(_first(row, "round", "trip", default=1)),
-                "seq": int(_first(row, "seq", "stop", "order", "position", default=len(rows))),
-                "kind": str(_first(row, "kind", "type", "action", default="")),
-                "place": place,
-                "place_name": name,
-                "address": address,
-                "lat": lat,
-                "lon": lon,
-                "arrival_min": _minutes(_first(row, "arrival_min", "arrival")),
-                "departure_min": _minutes(_first(row, "departure_min", "departure")),
-                "picked": _lot_ids(_first(row, "picked_up", "picked", "pickup_lots")),
-                "dropped": _lot_ids(_first(row, "dropped", "delivered", "delivery_lots")),
-                "load_ambient_kg": float(_first(row, "load_ambient_kg", default=0.0) or 0.0),
-                "load_chilled_kg": float(_first(row, "load_chilled_kg", default=0.0) or 0.0),
-                "load_frozen_kg": float(_first(row, "load_frozen_kg", default=0.0) or 0.0),
-            }
-        )
-    out = pd.DataFrame(rows, columns=STOP_COLUMNS)
-    return out.sort_values(["vehicle", "day", "round", "seq"], kind="stable").reset_index(drop=True)
+    out = stops.copy()
+    out["day"] = [_as_date(d, scenario) for d in out["day"]]
+    info = [
+        _place_info(scenario, p, k) for p, k in zip(out["place"], out["place_kind"], strict=True)
+    ]
+    out["address"] = [address for _, address in info]
+    out["arrival_min"] = [_minutes(t) for t in out["arrival"]]
+    out["departure_min"] = [_minutes(t) for t in out["departure"]]
+    out["lots"] = [_lot_ids(v) for v in out["lots"]]
+    out["associations"] = [_lot_ids(v) for v in out["associations"]]
+    out["vehicle"] = out["vehicle"].fillna("").astype(str)
+    out = out.sort_values(["vehicle", "day", "family", "trip", "seq"], kind="stable")
+    return out.reset_index(drop=True)[STOP_COLUMNS]
 
 
-def _place_info(scenario: Scenario, place: str) -> tuple[str, str, float, float]:
-    """Display name, address, latitude and longitude of a site or association id."""
+def _lot_ids(value: Any) -> tuple[str, ...]:
+    """Ids from a space-separated string (the plan's ``lots`` and ``associations`` columns)."""
+    if not isinstance(value, str):
+        return ()
+    return tuple(value.split())
+
+
+def _place_info(scenario: Scenario, place: str, kind: str) -> tuple[str, str]:
+    """Display name and address of a site or association."""
+    if kind == "association" and place in scenario.association_by_id:
+        a = scenario.association_by_id[place]
+        return a.name, a.address or f"commune {a.commune}"
     if place in scenario.site_by_id:
         s = scenario.site_by_id[place]
-        return s.name, s.address, s.lat, s.lon
-    if place in scenario.association_by_id:
-        a = scenario.association_by_id[place]
-        return a.name, a.address or f"commune {a.commune}", a.lat, a.lon
-    return place, "", math.nan, math.nan
+        return s.name, s.address
+    return place, ""
 
 
 # --------------------------------------------------------------------------- association plan
@@ -222,7 +192,7 @@ def _place_info(scenario: Scenario, place: str) -> tuple[str, str, float, float]
 
 @dataclass(frozen=True)
 class Handover:
-    """When and where an association gets its lots of one day."""
+    """When and where an association gets some of its lots."""
 
     day: dt.date
     mode: str  # "livraison", "retrait au hub", "retrait chez le fournisseur", "non planifiée"
@@ -255,109 +225,103 @@ class AssociationPlan:
         return self.total_kg > 0
 
 
-def _unserved_lots(plan: Any) -> dict[tuple[str, str], str]:
-    """(lot, association) → reason the routing could not serve it."""
-    unserved = getattr(plan, "unserved", None) if plan is not None else None
-    out: dict[tuple[str, str], str] = {}
-    if unserved is None or len(unserved) == 0:
-        return out
-    for _, row in unserved.iterrows():
-        reason = str(_first(row, "reason_fr", "label", "reason", default=""))
-        lot = str(_first(row, "lot", default=""))
-        assoc = str(_first(row, "association", "place", default=""))
-        out[(lot, assoc)] = reason
-    return out
+def _slot(stop: dict[str, Any]) -> str:
+    return f"{fmt.clock(stop['arrival_min'])}–{fmt.clock(stop['departure_min'])}"
+
+
+@dataclass(frozen=True)
+class _RouteIndex:
+    """The route plan looked up by allocation line: fates, unserved reasons, stops."""
+
+    fates: dict[tuple[str, str, dt.date], dict[str, Any]]
+    unserved: dict[tuple[str, str, dt.date], list[str]]
+    stops: dict[str, list[dict[str, Any]]]  # association → stops handling its lots
+
+    @classmethod
+    def of(cls, scenario: Scenario, stops: pd.DataFrame, plan: Any) -> _RouteIndex:
+        fates: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
+        table = getattr(plan, "lines", None)
+        for row in table.to_dict("records") if table is not None else []:
+            key = (str(row["lot"]), str(row["association"]), _as_date(row["day"], scenario))
+            fates[key] = {str(k): v for k, v in row.items()}
+        unserved: dict[tuple[str, str, dt.date], list[str]] = {}
+        table = getattr(plan, "unserved", None)
+        for row in table.to_dict("records") if table is not None else []:
+            key = (str(row["lot"]), str(row["association"]), _as_date(row["day"], scenario))
+            unserved.setdefault(key, []).append(f"{row['reason']} ({fmt.kg(float(row['kg']))})")
+        by_association: dict[str, list[dict[str, Any]]] = {}
+        for stop in stops.to_dict("records"):
+            for association in stop["associations"]:
+                by_association.setdefault(association, []).append(
+                    {str(k): v for k, v in stop.items()}
+                )
+        return cls(fates, unserved, by_association)
 
 
 def handovers(
-    scenario: Scenario,
-    association: Association,
-    lines: pd.DataFrame,
-    stops: pd.DataFrame,
-    unserved: dict[tuple[str, str], str],
+    scenario: Scenario, association: Association, lines: pd.DataFrame, index: _RouteIndex
 ) -> tuple[Handover, ...]:
-    """Delivery slots (from the route plan) or pickup slots, one per day and mode."""
-    mine = lines[lines["association"] == association.id]
-    result: list[Handover] = []
-    for key, group in mine.groupby("day", sort=True):
-        day = cast(dt.date, key)
-        lots = tuple(group["lot"])
-        missing = [lot for lot in lots if (lot, association.id) in unserved]
-        if missing:
-            reasons = sorted({unserved[(lot, association.id)] for lot in missing})
-            result.append(
-                Handover(day, "non planifiée", "", "", "–", "–", tuple(missing), "; ".join(reasons))
+    """Delivery slots and vehicles, own pickups with their slot, and what could not be planned.
+
+    Read from the route plan: its ``lines`` (the fate of each allocation line), its stops and
+    its ``unserved`` table.
+    """
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    notes: dict[tuple[Any, ...], str] = {}
+    here = index.stops.get(association.id, [])
+    for lot, day in zip(lines["lot"].astype(str), lines["day"], strict=True):
+        fate = index.fates.get((lot, association.id, day), {})
+        status = str(fate.get("status", ""))
+        if status in ("unserved", "partial") or not fate:
+            reasons = index.unserved.get((lot, association.id, day), [])
+            key: tuple[Any, ...] = (day, "non planifiée", "", "", "–", "–")
+            groups.setdefault(key, []).append(lot)
+            notes[key] = "; ".join(dict.fromkeys(reasons)) or (
+                "aucune tournée ne le prend en charge : contactez la coordination"
             )
-            lots = tuple(lot for lot in lots if lot not in missing)
-            if not lots:
+            if status != "partial":
                 continue
-        if association.collects:
-            result.append(_pickup(scenario, association, day, lots, group, stops))
-            continue
-        here = stops[(stops["place"] == association.id) & (stops["day"] == day)]
-        if here.empty:
-            result.append(
-                Handover(
+        if status in ("hub_pickup", "site_pickup"):
+            found = [
+                s for s in here if s["kind"] == status and s["day"] == day and lot in s["lots"]
+            ]
+            mode = "retrait au hub" if status == "hub_pickup" else "retrait chez le fournisseur"
+            if found:
+                stop = found[0]
+                key = (day, mode, stop["place_name"], stop["address"], _slot(stop), "vos moyens")
+            else:
+                hub = scenario.hub_site
+                key = (
                     day,
-                    "non planifiée",
-                    "",
-                    "",
-                    "–",
-                    "–",
-                    lots,
-                    "aucun arrêt prévu par les tournées : contactez la coordination",
+                    mode,
+                    hub.name,
+                    hub.address,
+                    str(association.receive_window),
+                    "vos moyens",
                 )
-            )
-            continue
-        for _, stop in here.iterrows():
-            dropped = tuple(lot for lot in lots if not stop["dropped"] or lot in stop["dropped"])
-            if not dropped:
-                continue
-            slot = f"{fmt.clock(stop['arrival_min'])}–{fmt.clock(stop['departure_min'])}"
-            vehicle = scenario.vehicle_by_id.get(stop["vehicle"])
-            label = (vehicle.name or vehicle.id) if vehicle else stop["vehicle"]
-            result.append(
-                Handover(day, "livraison", association.name, stop["address"], slot, label, dropped)
-            )
-    return tuple(result)
-
-
-def _pickup(
-    scenario: Scenario,
-    association: Association,
-    day: dt.date,
-    lots: tuple[str, ...],
-    group: pd.DataFrame,
-    stops: pd.DataFrame,
-) -> Handover:
-    """Pickup by the association itself: at the hub (hub model) or at the supplier (direct)."""
-    if scenario.logistics.model == "direct":
-        sites = sorted(set(group["site"]))
-        names = ", ".join(scenario.site_by_id[s].name for s in sites if s in scenario.site_by_id)
-        site = scenario.site_by_id.get(sites[0]) if len(sites) == 1 else None
-        window = site.window if site else association.receive_window
-        return Handover(
-            day, "retrait chez le fournisseur", names, site.address if site else "",
-            str(window), "vos moyens", lots,
-        )  # fmt: skip
-    hub = scenario.hub_site
-    start = max(hub.window.start_min, association.receive_window.start_min)
-    end = min(hub.window.end_min, association.receive_window.end_min)
-    if end <= start:  # windows do not overlap: the hub's hours rule
-        start, end = hub.window.start_min, hub.window.end_min
-    # Goods are there once the collection round that brought them is back at the hub.
-    at_hub = stops[(stops["place"] == scenario.hub) & (stops["day"] == day)]
-    arrivals = [
-        row["arrival_min"]
-        for _, row in at_hub.iterrows()
-        if any(lot in row["dropped"] for lot in lots) and not math.isnan(row["arrival_min"])
-    ]
-    note = ""
-    if arrivals and max(arrivals) > start:
-        start = math.ceil(max(arrivals) / 5) * 5
-        note = "à partir du retour de la tournée de ramasse"
-    slot = f"{fmt.clock(start)}–{fmt.clock(max(end, start))}"
-    return Handover(day, "retrait au hub", hub.name, hub.address, slot, "vos moyens", lots, note)
+        else:
+            vehicle_id = str(fate.get("delivery_vehicle", ""))
+            found = [
+                s
+                for s in here
+                if s["kind"] == "delivery"
+                and s["day"] == day
+                and s["vehicle"] == vehicle_id
+                and lot in s["lots"]
+            ]
+            vehicle = scenario.vehicle_by_id.get(vehicle_id)
+            label = (vehicle.name or vehicle.id) if vehicle else vehicle_id
+            slot = _slot(found[0]) if found else fmt.clock(_minutes(fate.get("handover")))
+            key = (day, "livraison", association.name, association.address, slot, label)
+        groups.setdefault(key, []).append(lot)
+    result = [
+        Handover(
+            day=key[0], mode=key[1], place=key[2], address=key[3], slot=key[4], vehicle=key[5],
+            lots=tuple(dict.fromkeys(lots)), note=notes.get(key, ""),
+        )
+        for key, lots in groups.items()
+    ]  # fmt: skip
+    return tuple(sorted(result, key=lambda h: (h.day, h.slot, h.mode)))
 
 
 def _row_for(by_association: pd.DataFrame, association_id: str) -> dict[str, Any]:
@@ -517,19 +481,20 @@ def association_plans(
     scenario: Scenario, allocation: Any, lines: pd.DataFrame, stops: pd.DataFrame, plan: Any
 ) -> list[AssociationPlan]:
     """The distribution plan of every association (also those that receive nothing)."""
-    unserved = _unserved_lots(plan)
     by_association = getattr(allocation, "by_association", pd.DataFrame())
     rule = str(getattr(allocation, "rule", scenario.policy.rule))
     week = fmt.week_label(scenario.week_start)
     plans = []
+    index = _RouteIndex.of(scenario, stops, plan)
+    by_id = dict(tuple(lines.groupby("association", sort=False))) if len(lines) else {}
     for association in scenario.associations:
-        mine = lines[lines["association"] == association.id].reset_index(drop=True)
+        mine = by_id.get(association.id, lines.iloc[0:0]).reset_index(drop=True)
         plans.append(
             AssociationPlan(
                 association=association,
                 week=week,
                 lines=mine,
-                handovers=handovers(scenario, association, mine, stops, unserved),
+                handovers=handovers(scenario, association, mine, index),
                 total_kg=float(mine["kg"].sum()),
                 total_units=int(mine["units"].sum()),
                 total_value_eur=float(mine["value_eur"].sum()),
@@ -583,7 +548,8 @@ def plan_csv_table(plan: AssociationPlan) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class SheetStop:
-    seq: int
+    """One stop of a route sheet: what to load and unload there."""
+
     kind: str
     place: str
     address: str
@@ -595,6 +561,14 @@ class SheetStop:
 
 
 @dataclass(frozen=True)
+class SheetRound:
+    """One round (family and trip) of a vehicle on a day."""
+
+    title: str
+    stops: tuple[SheetStop, ...]
+
+
+@dataclass(frozen=True)
 class RouteSheet:
     """One vehicle's work on one day: its rounds and ordered stops."""
 
@@ -603,11 +577,18 @@ class RouteSheet:
     refrigerated: bool
     capacity_kg: float
     day: dt.date
-    rounds: tuple[tuple[int, tuple[SheetStop, ...]], ...]
+    rounds: tuple[SheetRound, ...]
     temperature_notes: tuple[str, ...]
     km: float
     hours: float
     stops: pd.DataFrame = field(repr=False)
+
+
+FAMILY_FR = {
+    "collection": "Ramasse chez les fournisseurs",
+    "delivery": "Livraison aux associations",
+    "direct": "Ramasse et livraison directe",
+}
 
 
 def _lot_text(scenario: Scenario, lot_id: str, kg: float) -> str:
@@ -618,71 +599,107 @@ def _lot_text(scenario: Scenario, lot_id: str, kg: float) -> str:
     return f"{lot.product} ({lot_id}) : {fmt.kg(kg)}, {lot.temperature.label_fr}{dlc}"
 
 
-def _qty(
-    kg_for: dict[Any, float], kg_lot: dict[Any, float], lot: str, place: str, is_assoc: bool
-) -> float:
-    """kg of ``lot`` handled at a stop: the association's share, or the whole day's quantity."""
-    return kg_for.get((lot, place), 0.0) if is_assoc else kg_lot.get(lot, 0.0)
+def _shares(
+    kg_by_pair: dict[tuple[str, str], float],
+    lots: tuple[str, ...],
+    associations: tuple[str, ...],
+    total: float,
+) -> dict[str, float]:
+    """kg of each lot handled at a stop: the allocation lines of those lots and recipients,
+    scaled so that they add up to the stop's total (a line may be split between visits)."""
+    by_lot = {lot: sum(kg_by_pair.get((lot, a), 0.0) for a in associations) for lot in lots}
+    whole = sum(by_lot.values())
+    if whole <= 0:
+        return {lot: total / len(lots) for lot in lots} if lots else {}
+    return {lot: kg * total / whole for lot, kg in by_lot.items()}
+
+
+def _round_stops(
+    scenario: Scenario, lines: dict[tuple[str, str], float], trip: pd.DataFrame
+) -> list[SheetStop]:
+    """Stops of one round with loads: pickups load, deliveries unload; at the hub, a delivery
+    round loads what its trip delivers and a collection round unloads what it picked up."""
+    records = trip.to_dict("records")
+    out: list[SheetStop] = []
+    for i, stop in enumerate(records):
+        load: dict[str, float] = {}
+        unload: dict[str, float] = {}
+        if stop["kind"] == "pickup":
+            load = _shares(lines, stop["lots"], stop["associations"], float(stop["kg_picked"]))
+        elif stop["kind"] == "delivery":
+            unload = _shares(lines, stop["lots"], stop["associations"], float(stop["kg_dropped"]))
+        if stop["kind"] in ("start", "reload") and stop["family"] == "delivery":
+            for later in records[i + 1 :]:
+                if later["kind"] in ("reload", "end"):
+                    break
+                for lot, kg in _shares(
+                    lines, later["lots"], later["associations"], float(later["kg_dropped"])
+                ).items():
+                    load[lot] = load.get(lot, 0.0) + kg
+        if stop["kind"] in ("reload", "end") and stop["family"] == "collection":
+            for earlier in reversed(records[:i]):
+                if earlier["kind"] in ("start", "reload"):
+                    break
+                for lot, kg in _shares(
+                    lines, earlier["lots"], earlier["associations"], float(earlier["kg_picked"])
+                ).items():
+                    unload[lot] = unload.get(lot, 0.0) + kg
+        board = [
+            f"{label} {fmt.kg(float(stop[col]))}"
+            for label, col in (
+                ("sec", "load_ambient_kg"),
+                ("frais", "load_chilled_kg"),
+                ("surgelé", "load_frozen_kg"),
+            )
+            if float(stop[col]) > 0
+        ]
+        out.append(
+            SheetStop(
+                kind=KIND_FR.get(str(stop["kind"]), str(stop["kind"])),
+                place=str(stop["place_name"]),
+                address=str(stop["address"]),
+                arrival=fmt.clock(stop["arrival_min"]),
+                departure=fmt.clock(stop["departure_min"]),
+                load=tuple(_lot_text(scenario, lot, kg) for lot, kg in sorted(load.items())),
+                unload=tuple(_lot_text(scenario, lot, kg) for lot, kg in sorted(unload.items())),
+                on_board=", ".join(board) or "vide",
+            )
+        )
+    return out
 
 
 def route_sheets(
     scenario: Scenario, lines: pd.DataFrame, stops: pd.DataFrame, plan: Any
 ) -> list[RouteSheet]:
-    """One sheet per vehicle and day that has at least one stop other than its depot."""
+    """One sheet per vehicle and day the plan uses (associations' own pickups are left out)."""
     sheets: list[RouteSheet] = []
-    if stops.empty:
+    driven = stops[stops["vehicle"] != ""] if len(stops) else stops
+    if driven.empty:
         return sheets
     rounds_table = getattr(plan, "rounds", None)
-    for key, group in stops.groupby(["vehicle", "day"], sort=True):
+    for key, group in driven.groupby(["vehicle", "day"], sort=True):
         vehicle_id, day = cast(tuple[str, dt.date], key)
-        if not (group["picked"].map(len).sum() or group["dropped"].map(len).sum()):
-            continue
         vehicle = scenario.vehicle_by_id.get(vehicle_id)
-        day_lines = lines[lines["day"] == day]
-        kg_for = day_lines.groupby(["lot", "association"])["kg"].sum().to_dict()
-        kg_lot = day_lines.groupby("lot")["kg"].sum().to_dict()
-        rounds = []
+        later = lines[lines["day"] >= day]  # a collection may bring lots for later days
+        day_lines = cast(
+            dict[tuple[str, str], float],
+            later.groupby(["lot", "association"])["kg"].sum().to_dict(),
+        )
         temperatures: set[Temperature] = set()
-        for round_no, rgroup in group.groupby("round", sort=True):
-            sheet_stops = []
-            for _, stop in rgroup.iterrows():
-                place = stop["place"]
-                is_assoc = place in scenario.association_by_id
-
-                load = tuple(
-                    _lot_text(scenario, lot, _qty(kg_for, kg_lot, lot, place, is_assoc))
-                    for lot in stop["picked"]
+        rounds: list[tuple[float, SheetRound]] = []
+        for (family, trip_no), trip in group.groupby(["family", "trip"], sort=True):
+            trip = trip.sort_values("seq", kind="stable")
+            for ids in trip["lots"]:
+                temperatures.update(
+                    scenario.lot_by_id[lot].temperature for lot in ids if lot in scenario.lot_by_id
                 )
-                unload = tuple(
-                    _lot_text(scenario, lot, _qty(kg_for, kg_lot, lot, place, is_assoc))
-                    for lot in stop["dropped"]
-                )
-                for lot in (*stop["picked"], *stop["dropped"]):
-                    if lot in scenario.lot_by_id:
-                        temperatures.add(scenario.lot_by_id[lot].temperature)
-                board = [
-                    f"{label} {fmt.kg(stop[col])}"
-                    for label, col in (
-                        ("sec", "load_ambient_kg"),
-                        ("frais", "load_chilled_kg"),
-                        ("surgelé", "load_frozen_kg"),
-                    )
-                    if stop[col] > 0
-                ]
-                sheet_stops.append(
-                    SheetStop(
-                        seq=int(stop["seq"]),
-                        kind=KIND_FR.get(stop["kind"], stop["kind"]),
-                        place=stop["place_name"],
-                        address=stop["address"],
-                        arrival=fmt.clock(stop["arrival_min"]),
-                        departure=fmt.clock(stop["departure_min"]),
-                        load=load,
-                        unload=unload,
-                        on_board=", ".join(board) or "vide",
-                    )
-                )
-            rounds.append((int(cast(int, round_no)), tuple(sheet_stops)))
+            title = FAMILY_FR.get(str(family), str(family))
+            if int(cast(int, trip_no)) > 1 or (group["trip"] > 1).any():
+                title += f" – voyage {trip_no}"
+            start = float(trip["departure_min"].min())
+            rounds.append(
+                (start, SheetRound(title, tuple(_round_stops(scenario, day_lines, trip))))
+            )
         notes = [TEMPERATURE_NOTE_FR[t] for t in sorted(temperatures) if t.needs_cold]
         if notes:
             notes.append(
@@ -697,7 +714,7 @@ def route_sheets(
                 refrigerated=bool(vehicle and vehicle.refrigerated),
                 capacity_kg=vehicle.capacity_kg if vehicle else math.nan,
                 day=day,
-                rounds=tuple(rounds),
+                rounds=tuple(r for _, r in sorted(rounds, key=lambda x: x[0])),
                 temperature_notes=tuple(notes),
                 km=km,
                 hours=hours,
@@ -711,19 +728,11 @@ def _round_totals(
     rounds: Any, vehicle: str, day: dt.date, scenario: Scenario
 ) -> tuple[float, float]:
     """Distance [km] and duration [h] of a vehicle's rounds on a day, from the plan's rounds."""
-    if rounds is None or len(rounds) == 0 or "vehicle" not in rounds:
+    if rounds is None or len(rounds) == 0:
         return math.nan, math.nan
-    days = [_as_date(d, scenario) for d in rounds["day"]] if "day" in rounds else []
-    mask = (rounds["vehicle"] == vehicle) & pd.Series([d == day for d in days], index=rounds.index)
-    mine = rounds[mask]
-    km = float(mine["km"].sum()) if "km" in mine else math.nan
-    if "hours" in mine:
-        hours = float(mine["hours"].sum())
-    elif "duration_min" in mine:
-        hours = float(mine["duration_min"].sum()) / 60
-    else:
-        hours = math.nan
-    return km, hours
+    days = pd.Series([_as_date(d, scenario) for d in rounds["day"]], index=rounds.index)
+    mine = rounds[(rounds["vehicle"] == vehicle) & (days == day)]
+    return float(mine["km"].sum()), float(mine["hours"].sum())
 
 
 # --------------------------------------------------------------------------- prospection (3.1)

@@ -172,7 +172,7 @@ def _csv(frame: pd.DataFrame, path: Path, *, french: bool = False) -> None:
 
 def _tidy_stops(stops: pd.DataFrame) -> pd.DataFrame:
     out = stops.copy()
-    for column in ("picked", "dropped"):
+    for column in ("lots", "associations"):
         out[column] = out[column].map(lambda v: " ".join(v))
     return out
 
@@ -186,9 +186,36 @@ def write_documents(
     comparison: pd.DataFrame | None = None,
 ) -> Documents:
     """Render every document of the week into ``out_dir`` (which must exist and be empty)."""
-    created = scenario.week_start
     if comparison is not None:  # wall times differ from run to run: keep the files identical
         comparison = comparison.drop(columns=[c for c in comparison.columns if "second" in str(c)])
+    with pdf.Fonts(_texts(scenario)) as fonts:
+        return _write(scenario, allocation, plan, out_dir, comparison, fonts)
+
+
+def _texts(scenario: Scenario) -> list[str]:
+    """Every text of the scenario that a PDF may print (names, products, addresses, ids)."""
+    texts = [scenario.name]
+    for a in scenario.associations:
+        texts += [a.id, a.name, a.kind, a.commune, a.address]
+    for s in scenario.sites:
+        texts += [s.id, s.name, s.address]
+    for lot in scenario.lots:
+        texts += [lot.id, lot.product]
+    for v in scenario.vehicles:
+        texts += [v.id, v.name]
+    texts += [c.label for c in scenario.categories.values()]
+    return texts
+
+
+def _write(
+    scenario: Scenario,
+    allocation: Any,
+    plan: Any,
+    out_dir: Path,
+    comparison: pd.DataFrame | None,
+    fonts: pdf.Fonts,
+) -> Documents:
+    created = scenario.week_start
     lines = content.lines_table(scenario, allocation.lines)
     stops = content.stops_table(scenario, plan)
     labels = content.reason_labels(allocation)
@@ -214,7 +241,7 @@ def write_documents(
         inside(folder, f"{stem}.html").write_text(
             html.render("plan.html.j2", plan=p, rows=rows), encoding="utf-8"
         )
-        inside(folder, f"{stem}.pdf").write_bytes(pdf.plan_pdf(p, created))
+        inside(folder, f"{stem}.pdf").write_bytes(pdf.plan_pdf(p, created, fonts))
         _csv(content.plan_csv_table(p), inside(folder, f"{stem}.csv"), french=True)
         plan_files += [f"{PLANS}/{stem}.{ext}" for ext in ("html", "pdf", "csv")]
         plan_links.append((f"Plan – {p.association.name}", f"{PLANS}/{stem}.html"))
@@ -232,7 +259,7 @@ def write_documents(
             html.render("route_sheet.html.j2", sheet=sheet, map_png=html.b64(png)),
             encoding="utf-8",
         )
-        inside(folder, f"{stem}.pdf").write_bytes(pdf.route_sheet_pdf(sheet, png, created))
+        inside(folder, f"{stem}.pdf").write_bytes(pdf.route_sheet_pdf(sheet, png, created, fonts))
         sheet_files += [f"{SHEETS}/{stem}.{ext}" for ext in ("html", "pdf", "png")]
         sheet_links.append(
             (
@@ -323,7 +350,8 @@ def write_documents(
         "" if str(status) == "optimal" else f"Statut de la répartition : {status}. {message}"
     )
     per_assoc = by_association.copy()
-    per_assoc.insert(1, "name", [names.get(a, a) for a in per_assoc["association"]])
+    if "name" not in per_assoc:
+        per_assoc.insert(1, "name", [names.get(a, a) for a in per_assoc["association"]])
     summary = {
         "scenario_name": scenario.name,
         "week": fmt.week_label(scenario.week_start),
