@@ -280,3 +280,18 @@ def publish_three_weeks(db: Database) -> None:
         {"lot": "l1", "association": "a2", "planned_kg": 40.0, "kg_received": 30.0,
          "difference_kg": -10.0, "flag": "less"}
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=database_params())
+def module_db(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Database]:
+    """One database for a whole test module (tests that only read what a fixture published)."""
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([sqlite_url(tmp_path_factory.mktemp("history"))])
+    else:
+        urls = _fresh_postgres(os.environ[POSTGRES_ENV])
+    url = next(urls)
+    database = open_database(url)
+    yield database
+    database.close()
+    for _ in urls:  # drops the PostgreSQL database
+        pass

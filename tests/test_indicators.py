@@ -25,6 +25,7 @@ import pytest
 from history_helpers import (
     db,  # noqa: F401 - fixture
     db_url,  # noqa: F401 - fixture
+    module_db,  # noqa: F401 - fixture
     publish_three_weeks,
 )
 
@@ -33,10 +34,10 @@ from aide_alim.history import read_history
 from aide_alim.indicators import INDICATORS, gini, indicators
 
 
-@pytest.fixture
-def three_weeks(db: Database) -> dict[str, pd.DataFrame]:
-    publish_three_weeks(db)
-    return indicators(db)
+@pytest.fixture(scope="module")
+def three_weeks(module_db: Database) -> dict[str, pd.DataFrame]:
+    publish_three_weeks(module_db)
+    return indicators(module_db)
 
 
 def _by(table: pd.DataFrame, *keys: str) -> dict[object, dict[str, object]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,7 +18,7 @@ DB_HELP = (
 )
 
 
-def _db_option(func):  # type: ignore[no-untyped-def]
+def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", "db_url", default=None, metavar="URL", help=DB_HELP)(func)
 
 

@@ -57,21 +57,37 @@ class AlreadyPublishedError(HistoryError):
 
 
 class _Allocation(Protocol):
-    status: Any
-    message: str
-    rule: str
-    basis: str
-    lines: pd.DataFrame
-    unallocated: pd.DataFrame
-    by_association: pd.DataFrame
-    metrics: Mapping[str, Any]
+    """What :func:`publish_week` reads of an :class:`aide_alim.allocation.Allocation`."""
+
+    @property
+    def status(self) -> Any: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def basis(self) -> str: ...
+    @property
+    def lines(self) -> pd.DataFrame: ...
+    @property
+    def unallocated(self) -> pd.DataFrame: ...
+    @property
+    def by_association(self) -> pd.DataFrame: ...
+    @property
+    def metrics(self) -> Mapping[str, Any]: ...
 
 
 class _RoutePlan(Protocol):
-    stops: pd.DataFrame
-    rounds: pd.DataFrame
-    unserved: pd.DataFrame
-    totals: Mapping[str, Any]
+    """What :func:`publish_week` reads of an :class:`aide_alim.routing.RoutePlan`."""
+
+    @property
+    def stops(self) -> pd.DataFrame: ...
+    @property
+    def rounds(self) -> pd.DataFrame: ...
+    @property
+    def unserved(self) -> pd.DataFrame: ...
+    @property
+    def totals(self) -> Mapping[str, Any]: ...
 
 
 def to_jsonable(value: Any) -> Any:
@@ -290,10 +306,10 @@ def _association_rows(
     scenario: Scenario, allocation: _Allocation, pub_id: int
 ) -> list[dict[str, Any]]:
     table = allocation.by_association
-    by_id: dict[str, dict[str, Any]] = {}
+    by_id: dict[str, dict[Any, Any]] = {}
     if table is not None and len(table):
-        for record in table.to_dict("records"):
-            by_id[str(record["association"])] = record
+        for found in table.to_dict("records"):
+            by_id[str(found["association"])] = found
     rows = []
     for a in scenario.associations:
         record = by_id.get(a.id, {})
@@ -428,10 +444,10 @@ def snapshot_files(db: Database, week: str, *, version: int | None = None) -> di
 
 def load_snapshot(db: Database, week: str, *, version: int | None = None) -> Scenario:
     """Rebuild the scenario of a published week from its recorded files."""
-    from aide_alim.scenario import load_scenario  # type: ignore[attr-defined]
+    from aide_alim.scenario import load_scenario
 
     files = snapshot_files(db, week, version=version)
     with tempfile.TemporaryDirectory(prefix="aide_alim_snapshot_") as folder:
         for name, text in files.items():
             Path(folder, name).write_text(text, encoding="utf-8")
-        return load_scenario(folder)  # type: ignore[no-any-return]
+        return load_scenario(folder)

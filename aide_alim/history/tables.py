@@ -8,7 +8,9 @@ association counts, whichever publication of the week it was recorded against).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -99,10 +101,10 @@ _FLOATS = {
 _INTS = {"publication_id", "version", "beneficiaries"}
 
 
-def _frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
+def _frame(rows: Sequence[Mapping[Any, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
     """A table with its columns typed even when empty (so that sums and cumsums work)."""
     frame = pd.DataFrame(rows, columns=list(columns))
-    types = {c: float for c in columns if c in _FLOATS}
+    types: dict[str, Any] = {c: float for c in columns if c in _FLOATS}
     types.update({c: "int64" for c in columns if c in _INTS})
     if "received_known" in columns:
         types["received_known"] = bool
@@ -195,9 +197,9 @@ def _total(totals: dict[str, object], key: str) -> float:
 
 
 def _deliveries(
-    lines: list[sa.Row[tuple[int, str, str, float]]],
+    lines: Sequence[Any],
     week_of: dict[int, str],
-    receipts: list[sa.Row[tuple[int, str, str, str, float]]],
+    receipts: Sequence[Any],
     offers: pd.DataFrame,
 ) -> pd.DataFrame:
     planned = pd.DataFrame(
