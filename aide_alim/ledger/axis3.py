@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,23 +280,44 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
     return values
 
 
+def axis3_from_indicators(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    supplier_ids: Mapping[str, frozenset[str]] | None = None,
+) -> Axis3Tables:
+    """Axe 3's tables from the indicators tables of :func:`aide_alim.indicators.indicators`
+    (keys ``summary``, ``weekly``, ``regularity``, ``financial``, ``action_31``).
+
+    ``supplier_ids``: the suppliers of each week, to count distinct suppliers per quarter and
+    year; without it, a quarter and the year count the largest weekly number of suppliers (a
+    lower bound of the distinct suppliers).
+    """
+    missing = [
+        k for k in ("summary", "weekly", "regularity", "financial", "action_31") if k not in tables
+    ]
+    if missing:
+        raise KeyError(f"indicators tables missing: {', '.join(missing)}")
+    prospection = tables["action_31"]
+    return Axis3Tables(
+        weeks=tuple(sorted(str(w) for w in prospection["week"])),
+        volume=tables["summary"][VOLUME_COLUMNS].reset_index(drop=True),
+        weekly=tables["weekly"][WEEKLY_COLUMNS].reset_index(drop=True),
+        regularity=tables["regularity"][REGULARITY_COLUMNS].reset_index(drop=True),
+        financial=tables["financial"][FINANCIAL_COLUMNS].reset_index(drop=True),
+        prospection=prospection[PROSPECTION_COLUMNS].reset_index(drop=True),
+        supplier_ids=dict(supplier_ids or {}),
+    )
+
+
 def axis3_from_history(history: History) -> Axis3Tables:
     """Axe 3's tables from a period of the history, through :mod:`aide_alim.indicators`."""
-    from aide_alim import indicators
+    from aide_alim.indicators import compute_indicators
 
-    offers = history.offers
-    return Axis3Tables(
-        weeks=tuple(history.week_list),
-        volume=indicators.summary(history)[VOLUME_COLUMNS].reset_index(drop=True),
-        weekly=indicators.weekly(history)[WEEKLY_COLUMNS].reset_index(drop=True),
-        regularity=indicators.regularity(history)[REGULARITY_COLUMNS],
-        financial=indicators.financial(history)[FINANCIAL_COLUMNS],
-        prospection=indicators.action_31(history)[PROSPECTION_COLUMNS],
-        supplier_ids={
-            str(week): frozenset(str(s) for s in group["site"])
-            for week, group in offers.groupby("week")
-        },
-    )
+    suppliers = {
+        str(week): frozenset(str(s) for s in group["site"])
+        for week, group in history.offers.groupby("week")
+    }
+    return axis3_from_indicators(compute_indicators(history), supplier_ids=suppliers)
 
 
 def year_weeks(year: int) -> tuple[str, str]:

@@ -20,6 +20,7 @@ import base64
 import datetime as dt
 import io
 import math
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -452,9 +453,15 @@ def render_pdf(data: ReportData) -> bytes:
         pdf.ln(2)
 
     def image(name: str, width: float = 180) -> None:
-        if name in data.charts:
-            pdf.image(io.BytesIO(data.charts[name]), w=width)
-            pdf.ln(2)
+        if name not in data.charts:
+            return
+        png = data.charts[name]
+        # PNG header: width and height in pixels at bytes 16–24. A tall chart (many
+        # associations) is narrowed so that it fits on one page.
+        px_w, px_h = struct.unpack(">II", png[16:24])
+        width = min(width, (pdf.eph - 8) * px_w / px_h)
+        pdf.image(io.BytesIO(png), w=width)
+        pdf.ln(2)
 
     title(f"Rapport d’exécution {convention.year}", 16)
     para(f"{convention.name}\n{convention.territory}")
