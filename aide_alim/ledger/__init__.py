@@ -1,5 +1,21 @@
-"""The convention's ledger: commitments, expenditures, indicator values, checks and the report."""
+"""The convention's ledger: commitments, expenditures, indicator values, checks and the report.
 
+- :mod:`.convention` — the convention as data (:func:`load_convention`, :func:`find_convention`);
+- :mod:`.entries` — expenditures and indicator values in the history database, CSV import;
+- :mod:`.axis3` — Axe 3's tables and indicator values from the history's indicators;
+- :mod:`.checks` — located findings: totals, parity (art. 2.3.2), execution, indicators, deadline;
+- :mod:`.report` — the execution report (art. 2.4) as HTML, PDF and .xlsx.
+"""
+
+from aide_alim.ledger.axis3 import (
+    Axis3Tables,
+    axis3_from_database,
+    axis3_from_history,
+    axis3_from_indicators,
+    axis3_indicator_values,
+    fill_axis3,
+)
+from aide_alim.ledger.checks import Finding, findings_table, run_checks, spent_by_action
 from aide_alim.ledger.convention import (
     Action,
     Axis,
@@ -9,19 +25,65 @@ from aide_alim.ledger.convention import (
     ParityRule,
     Party,
     default_convention_path,
+    find_convention,
     load_convention,
     parse_convention,
+)
+from aide_alim.ledger.entries import (
+    Expense,
+    IndicatorValue,
+    add_expenses,
+    delete_expense,
+    import_csv,
+    read_expenses,
+    read_indicator_values,
+    set_indicator_values,
+)
+from aide_alim.ledger.report import (
+    ReportData,
+    build_report,
+    collect_report,
+    render_html,
+    render_pdf,
+    write_report,
+    write_xlsx,
 )
 
 __all__ = [
     "Action",
     "Axis",
+    "Axis3Tables",
     "Convention",
+    "Expense",
+    "Finding",
     "Indicator",
+    "IndicatorValue",
     "LedgerError",
     "ParityRule",
     "Party",
+    "ReportData",
+    "add_expenses",
+    "axis3_from_database",
+    "axis3_from_history",
+    "axis3_from_indicators",
+    "axis3_indicator_values",
+    "build_report",
+    "collect_report",
     "default_convention_path",
+    "delete_expense",
+    "fill_axis3",
+    "find_convention",
+    "findings_table",
+    "import_csv",
     "load_convention",
     "parse_convention",
+    "read_expenses",
+    "read_indicator_values",
+    "render_html",
+    "render_pdf",
+    "run_checks",
+    "set_indicator_values",
+    "spent_by_action",
+    "write_report",
+    "write_xlsx",
 ]
