@@ -217,7 +217,7 @@ def test_publish_killed_midway_leaves_no_partial_week(db_url, tmp_path) -> None:
 
 
 def test_two_concurrent_publishes_exactly_one_wins(db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    open_database(db_url).close()
+    # The database does not exist yet: both processes also create its schema at the same time.
     go = tmp_path / "go"
     # Each holds its transaction open 1 s after writing: the two transactions overlap.
     children = [_child(db_url, "2020-W41", {SLEEP_HOOK_ENV: "1"}, go) for _ in range(2)]
