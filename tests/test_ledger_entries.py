@@ -9,18 +9,24 @@ Run against SQLite always and PostgreSQL when ``AIDE_ALIM_TEST_POSTGRES_URL`` is
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from history_helpers import db, db_url  # noqa: F401 - fixtures
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ledger_helpers import hand_built_axis3
 
 from aide_alim.ledger import LedgerError, load_convention
+from aide_alim.ledger.axis3 import axis3_indicator_values, fill_axis3
 from aide_alim.ledger.entries import (
     Expense,
     IndicatorValue,
     add_expenses,
     delete_expense,
     import_csv,
+    parse_amount,
     read_expenses,
     read_indicator_values,
     set_indicator_values,
@@ -168,3 +174,32 @@ def test_an_unknown_header_is_refused(db, convention, tmp_path):
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(LedgerError, match=r"x.csv, row 1: expected the header of expenditures"):
         import_csv(db, convention, path)
+
+
+def test_axis3_values_replace_the_previous_ones(db, convention):
+    tables = hand_built_axis3()
+    written = fill_axis3(db, convention, tables)
+    assert written == len(axis3_indicator_values(convention, tables))
+    set_indicator_values(db, convention, [IndicatorValue("1.1", "1.1.a", "2020", 10.0)])
+    # The history changes: one association disappears; its values must not linger.
+    smaller = replace(
+        tables,
+        volume=tables.volume[tables.volume["association"] != "A3"],
+        regularity=tables.regularity[tables.regularity["association"] != "A3"],
+        financial=tables.financial[tables.financial["association"] != "A3"],
+    )
+    fill_axis3(db, convention, smaller)
+    values = read_indicator_values(db, convention)
+    assert "A3" not in set(values["subject"])
+    assert {"A1", "A2"} <= set(values["subject"])
+    assert values.loc[values["indicator"] == "1.1.a", "value"].tolist() == [10.0]  # hand entry kept
+
+
+@settings(max_examples=40, deadline=None)
+@given(cents=st.integers(min_value=-(10**9), max_value=10**9).filter(lambda c: c != 0))
+def test_french_and_plain_amounts_parse_to_the_cent(cents):
+    amount = Decimal(cents) / 100
+    plain = f"{amount:.2f}"
+    french = f"{amount:,.2f}".replace(",", "\u202f").replace(".", ",") + " €"
+    excel = f"{amount:,.2f}".replace(",", " ").replace(".", ",")
+    assert parse_amount(plain) == parse_amount(french) == parse_amount(excel) == amount
