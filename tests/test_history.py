@@ -242,3 +242,16 @@ def test_publish_different_weeks_in_a_row(db) -> None:
         publish_week(db, scn, allocation(scn, {("l1", "a1"): 10.0}))
     assert read_history(db).week_list == ["2020-W41", "2020-W42", "2020-W43"]
     assert read_history(db, "2020-W42", "2020-W42").week_list == ["2020-W42"]
+
+
+def test_snapshot_rebuilds_the_published_scenario(db) -> None:
+    from aide_alim.history import load_snapshot
+    from aide_alim.scenario import load_scenario
+
+    tiny = load_scenario(TESTS.parent / "scenarios" / "tiny")
+    publish_week(db, tiny, allocation(tiny, {}))
+    again = load_snapshot(db, "2020-W41")
+    for part in ("name", "week", "hub", "associations", "sites", "lots", "vehicles", "policy"):
+        assert getattr(again, part) == getattr(tiny, part), part
+    with pytest.raises(HistoryError, match="No publication of week 2020-W50"):
+        load_snapshot(db, "2020-W50")
