@@ -228,6 +228,8 @@ def plan_routes(
 
 
 def _check_lines(scenario: Scenario, lines: pd.DataFrame) -> list[Line]:
+    if len(lines) == 0:
+        return []
     missing = [c for c in REQUIRED_COLUMNS if c not in lines.columns]
     if missing:
         raise StageError(
@@ -322,14 +324,14 @@ def _plan_hub(ctx: Context) -> None:
                 same_day.append(line)  # to its association, or to the hub in its window
             else:
                 collect.append(line)
-        from_stock = [
-            line
-            for line in ctx.lines
-            if line.day == date
-            and not line.collects
-            and line.index in ctx.ready
-            and ctx.ready[line.index][0] < date
-        ]
+        from_stock: list[Line] = []
+        for line in ctx.lines:
+            if line.day != date or line.collects:
+                continue
+            if line.index in ctx.failed:
+                _hold_at_hub(ctx, line, "delivery")
+            elif line.index in ctx.ready and ctx.ready[line.index][0] < date:
+                from_stock.append(line)
         stops = _group_stops(ctx, collect, "collection", date)
         stops += _group_stops(ctx, from_stock, "delivery", date)
         stops += _group_stops(ctx, same_day, "same_day", date)
@@ -338,12 +340,17 @@ def _plan_hub(ctx: Context) -> None:
             if line.day != date or not line.collects:
                 continue
             if line.index in ctx.failed:
-                lost = sum(u.kg for u in ctx.unserved if u.line == line.index)
-                if line.kg - lost > 1e-6:
-                    reason = "the rest of this line could not be collected; it waits at the hub"
-                    ctx.unserved.append(Unserved(line.index, line.kg - lost, "hub_pickup", reason))
+                _hold_at_hub(ctx, line, "hub_pickup")
             elif line.index in ctx.ready:
                 _hub_slot(ctx, line)
+
+
+def _hold_at_hub(ctx: Context, line: Line, stage: str) -> None:
+    """A line partly collected stays whole at the hub: report the part that did arrive."""
+    lost = sum(u.kg for u in ctx.unserved if u.line == line.index)
+    if line.kg - lost > 1e-6:
+        reason = "the rest of this line could not be collected; this part waits at the hub"
+        ctx.unserved.append(Unserved(line.index, line.kg - lost, stage, reason))
 
 
 def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str]:

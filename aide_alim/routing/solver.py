@@ -12,6 +12,7 @@ seconds and kilograms).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -278,38 +279,58 @@ class PyVrpSolver:
         from pyvrp.exceptions import PenaltyBoundWarning
         from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
-        data = self._data(problem)
-        # With every stop optional the empty solution is feasible: starting there keeps a
-        # feasible best at all times (a random start may never reach feasibility when prizes
-        # outweigh the penalties early in the search).
-        all_optional = all(not c.required for c in problem.clients) and all(
-            not s.required for s in problem.shipments
-        )
-        initial = pyvrp.Solution(data, []) if all_optional else None
-        params = pyvrp.SolveParams()
-        top_prize = max(
-            [c.prize for c in problem.clients if not c.required]
-            + [s.prize for s in problem.shipments if not s.required]
-            + [0]
-        )
-        if top_prize:
-            # Penalties must be able to outweigh prizes, or an infeasible solution that serves
-            # everything always looks better than a feasible one that serves less.
-            params = pyvrp.SolveParams(
-                penalty=PenaltyParams(max_penalty=max(PenaltyParams().max_penalty, 20 * top_prize))
-            )
         stop = (
             MaxRuntime(time_limit_s)
             if no_improvement is None
             else MultipleCriteria([MaxRuntime(time_limit_s), NoImprovement(no_improvement)])
         )
+        optional = [c for c in problem.clients if not c.required]
+        optional += [s for s in problem.shipments if not s.required]  # type: ignore[misc]
+        all_optional = len(optional) == len(problem.clients) + len(problem.shipments) > 0
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PenaltyBoundWarning)
+            if all_optional:
+                # "Serve what you can": first try to serve everything (PyVRP's search is at its
+                # best on required stops, and opens new trips freely); only if that fails,
+                # solve the prize-collecting problem.
+                required = dataclasses.replace(
+                    problem,
+                    clients=tuple(
+                        dataclasses.replace(c, required=True, prize=0) for c in problem.clients
+                    ),
+                    shipments=tuple(
+                        dataclasses.replace(s, required=True, prize=0) for s in problem.shipments
+                    ),
+                )
+                result = pyvrp.solve(self._data(required), stop, seed=seed, collect_stats=False)
+                if result.best.is_feasible():
+                    return self._solution(problem, result, time.perf_counter() - started)
+                stop = (
+                    MaxRuntime(time_limit_s)
+                    if no_improvement is None
+                    else MultipleCriteria([MaxRuntime(time_limit_s), NoImprovement(no_improvement)])
+                )
+            data = self._data(problem)
+            params = pyvrp.SolveParams()
+            initial = None
+            if all_optional:
+                # Penalties must be able to outweigh the prizes, or serving everything late
+                # or overloaded always looks better than a feasible plan that serves less; the
+                # empty plan is feasible, so starting there keeps a feasible best throughout.
+                top_prize = max(x.prize for x in optional)
+                params = pyvrp.SolveParams(
+                    penalty=PenaltyParams(
+                        max_penalty=max(PenaltyParams().max_penalty, 20 * top_prize)
+                    )
+                )
+                initial = pyvrp.Solution(data, [])
             result = pyvrp.solve(
                 data, stop, seed=seed, collect_stats=False, params=params, initial_solution=initial
             )
-        runtime = time.perf_counter() - started
+        return self._solution(problem, result, time.perf_counter() - started)
+
+    def _solution(self, problem: VrpProblem, result: Any, runtime: float) -> VrpSolution:
         best = result.best
         routes = tuple(_pyvrp_route(problem, route) for route in best.routes())
         served_clients = {v.index for r in routes for v in r.visits if v.kind is VisitKind.CLIENT}
