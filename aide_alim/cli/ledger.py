@@ -120,7 +120,11 @@ def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
         click.echo("  (nothing recorded)")
         return
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        click.echo(table.to_string(index=False, max_colwidth=50))
+        click.echo(table.to_string(index=False, max_colwidth=50, float_format=_float))
+
+
+def _float(value: float) -> str:
+    return f"{value:.10g}"
 
 
 @ledger.command("add-expense")
