@@ -12,6 +12,15 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from routing_helpers import (
+    MONDAY,
+    association,
+    lines,
+    lot,
+    scenario,
+    site,
+    vehicle,
+)
 
 from aide_alim.errors import ScenarioError, StageError
 from aide_alim.routing import plan_routes
@@ -24,17 +33,6 @@ from aide_alim.routing.solver import (
     solve,
 )
 from aide_alim.scenario import Day, TimeWindow
-
-sys.path.insert(0, str(Path(__file__).parent))
-from routing_helpers import (  # noqa: E402
-    MONDAY,
-    association,
-    lines,
-    lot,
-    scenario,
-    site,
-    vehicle,
-)
 
 TUESDAY = MONDAY + dt.timedelta(days=1)
 SHARED = Path(__file__).parents[2] / "shared"
@@ -192,7 +190,7 @@ def test_no_vehicle_over_capacity_or_shift(hub_plan, direct_plan) -> None:  # ty
     for sc, _, plan in (hub_plan, direct_plan):
         stops = plan.stops[plan.stops["vehicle"] != ""]
         load = stops["load_ambient_kg"] + stops["load_chilled_kg"] + stops["load_frozen_kg"]
-        capacity = stops["vehicle"].map(lambda v: sc.vehicle_by_id[v].capacity_kg)
+        capacity = stops["vehicle"].map({v.id: v.capacity_kg for v in sc.vehicles})
         assert (load <= capacity + 1e-6).all()
         for _, r in plan.rounds.iterrows():
             shift = sc.vehicle_by_id[r["vehicle"]].shift
