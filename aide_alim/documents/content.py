@@ -187,6 +187,38 @@ def _place_info(scenario: Scenario, place: str, kind: str) -> tuple[str, str]:
     return place, ""
 
 
+# Routing gives its reasons in English words; associations read French. Known patterns first,
+# then the stage of the round that could not take the line.
+_UNSERVED_PATTERNS_FR = (
+    ("lack capacity or time", "les véhicules de ce jour-là n'ont plus de place ni de temps"),
+    ("no refrigerated vehicle", "aucun véhicule réfrigéré ne circule ce jour-là"),
+    ("no road path", "aucun itinéraire routier connu"),
+    ("cannot be met within", "vos horaires de réception ne tiennent pas dans les tournées"),
+    ("no feasible", "aucune tournée possible n'a été trouvée à temps"),
+    ("could not be collected", "la ramasse n'a pas pu se faire en entier"),
+    ("is closed", "le fournisseur est fermé ces jours-là"),
+    ("available only from", "le lot n'est disponible qu'après le jour prévu"),
+    ("does not meet", "vos horaires ne rencontrent pas ceux du lieu de retrait"),
+    ("works", "aucun véhicule adapté ne circule ces jours-là"),
+)
+_UNSERVED_STAGES_FR = {
+    "collection": "la ramasse chez le fournisseur n'a pas pu être planifiée",
+    "delivery": "la livraison n'a pas pu être planifiée",
+    "direct": "la ramasse et la livraison n'ont pas pu être planifiées",
+    "hub_pickup": "le retrait au hub n'a pas pu être planifié",
+    "site_pickup": "le retrait chez le fournisseur n'a pas pu être planifié",
+}
+
+
+def unserved_reason_fr(stage: str, reason: str) -> str:
+    """A French explanation of why the rounds do not carry a line (from routing's words)."""
+    head = _UNSERVED_STAGES_FR.get(stage, "l'acheminement n'a pas pu être planifié")
+    for pattern, french in _UNSERVED_PATTERNS_FR:
+        if pattern in reason:
+            return f"{head} : {french}"
+    return head
+
+
 # --------------------------------------------------------------------------- association plan
 
 
@@ -248,7 +280,8 @@ class _RouteIndex:
         table = getattr(plan, "unserved", None)
         for row in table.to_dict("records") if table is not None else []:
             key = (str(row["lot"]), str(row["association"]), _as_date(row["day"], scenario))
-            unserved.setdefault(key, []).append(f"{row['reason']} ({fmt.kg(float(row['kg']))})")
+            why = unserved_reason_fr(str(row.get("stage", "")), str(row["reason"]))
+            unserved.setdefault(key, []).append(f"{why} ({fmt.kg(float(row['kg']))})")
         by_association: dict[str, list[dict[str, Any]]] = {}
         for stop in stops.to_dict("records"):
             for association in stop["associations"]:
@@ -276,9 +309,9 @@ def handovers(
             reasons = index.unserved.get((lot, association.id, day), [])
             key: tuple[Any, ...] = (day, "non planifiée", "", "", "–", "–")
             groups.setdefault(key, []).append(lot)
-            notes[key] = "; ".join(dict.fromkeys(reasons)) or (
-                "aucune tournée ne le prend en charge : contactez la coordination"
-            )
+            notes[key] = (
+                "; ".join(dict.fromkeys(reasons)) or "aucune tournée ne prend ce lot en charge"
+            ) + ". Contactez la coordination pour convenir d'un retrait."
             if status != "partial":
                 continue
         if status in ("hub_pickup", "site_pickup"):
@@ -314,12 +347,25 @@ def handovers(
             slot = _slot(found[0]) if found else fmt.clock(_minutes(fate.get("handover")))
             key = (day, "livraison", association.name, association.address, slot, label)
         groups.setdefault(key, []).append(lot)
+    # Several visits of the same vehicle on the same day (one per lot or per trip) make one slot
+    # from the first arrival to the last departure.
+    merged: dict[tuple[Any, ...], tuple[str, str, list[str], str]] = {}
+    for key, lots in groups.items():
+        day, mode, place, address, slot, vehicle = key
+        start, _, end = slot.partition("–")
+        short = (day, mode, place, address, vehicle)
+        if short in merged:
+            first, last, before, _ = merged[short]
+            start, end = min(first, start), max(last, end)
+            lots = before + lots
+        merged[short] = (start, end, lots, notes.get(key, ""))
     result = [
         Handover(
-            day=key[0], mode=key[1], place=key[2], address=key[3], slot=key[4], vehicle=key[5],
-            lots=tuple(dict.fromkeys(lots)), note=notes.get(key, ""),
+            day=day, mode=mode, place=place, address=address,
+            slot=f"{start}–{end}" if end else start, vehicle=vehicle,
+            lots=tuple(dict.fromkeys(lots)), note=note,
         )
-        for key, lots in groups.items()
+        for (day, mode, place, address, vehicle), (start, end, lots, note) in merged.items()
     ]  # fmt: skip
     return tuple(sorted(result, key=lambda h: (h.day, h.slot, h.mode)))
 
@@ -468,12 +514,14 @@ def _why(scenario: Scenario, association: Association, mine: pd.DataFrame) -> li
             reasons.append(
                 f"Votre budget d'achat ({fmt.eur(association.budget_eur)}) est entièrement utilisé."
             )
-    days = ", ".join(d.label_fr for d in sorted(association.open_days))
-    reasons.append(
-        f"Vous pouvez recevoir le {days or 'aucun jour'}, de {association.receive_window}: "
-        "un lot dont la DLC tombe avant votre prochain jour d'ouverture ne peut pas vous être "
-        "attribué."
-    )
+    if len(association.open_days) < 5:
+        days = ", ".join(d.label_fr for d in sorted(association.open_days)) or "aucun jour"
+        window = association.receive_window
+        reasons.append(
+            f"Vous recevez : {days}, de {fmt.clock(window.start_min)} à "
+            f"{fmt.clock(window.end_min)}. Un lot dont la DLC tombe avant votre prochain jour "
+            "de réception ne peut pas vous être attribué."
+        )
     return reasons
 
 

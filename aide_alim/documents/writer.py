@@ -68,7 +68,6 @@ COMPARISON_SPEC = [
     ("price_of_fairness_kg", "Prix de l'équité [kg]", "kg"),
 ]
 PER_ASSOCIATION_SPEC = [
-    ("association", "Réf.", "text"),
     ("name", "Association", "text"),
     ("need", "Besoin", "kg"),
     ("received_kg", "Reçu [kg]", "kg"),
@@ -127,6 +126,49 @@ REASONS_SPEC = [
     ("lots", "Lots", "int"),
     ("kg", "kg", "kg"),
 ]
+
+
+UNSERVED_SPEC = [
+    ("lot", "Lot", "text"),
+    ("name", "Association", "text"),
+    ("day", "Jour", "date"),
+    ("kg", "kg", "kg"),
+    ("reason_fr", "Raison", "text"),
+    ("reason", "Détail (routage)", "text"),
+]
+
+
+def _unserved_fr(unserved: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    if unserved.empty:
+        return unserved
+    out = unserved.copy()
+    out["name"] = [names.get(a, a) for a in out["association"]]
+    stages = out["stage"] if "stage" in out else pd.Series([""] * len(out), index=out.index)
+    out["reason_fr"] = [
+        content.unserved_reason_fr(str(st), str(r))
+        for st, r in zip(stages, out["reason"], strict=True)
+    ]
+    return out
+
+
+def _metric(key: str, value: Any) -> str:
+    """A metric in French, formatted after its unit in the allocation's METRICS table."""
+    from aide_alim.allocation import METRICS
+
+    unit = METRICS.get(key, ("", ""))[0]
+    if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
+        return str(value)
+    if unit == "ratio":
+        return fmt.pct(float(value))
+    if unit == "count":
+        return fmt.number(float(value))
+    if unit == "kg":
+        return fmt.kg(float(value))
+    if unit == "€":
+        return fmt.eur(float(value))
+    if unit == "meals":
+        return f"{fmt.number(float(value))} repas"
+    return fmt.number(float(value), 3)
 
 
 def _mark_rule(comparison: pd.DataFrame | None, allocation: Any) -> pd.DataFrame:
@@ -285,11 +327,11 @@ def _write(
     )
     metrics = pd.DataFrame(
         [
-            {"metric": k, "label": METRIC_LABELS_FR.get(k, k), "value": v}
+            {"metric": k, "label": METRIC_LABELS_FR.get(k, k), "value": v, "text": _metric(k, v)}
             for k, v in (getattr(allocation, "metrics", {}) or {}).items()
             if isinstance(v, int | float | str | bool)
         ],
-        columns=["metric", "label", "value"],
+        columns=["metric", "label", "value", "text"],
     )
     totals = {
         k: v
@@ -363,12 +405,12 @@ def _write(
         "status_note": status_note.strip(),
         "headline": headline,
         "metrics": html.table(
-            metrics[["label", "value"]], {"label": "Indicateur", "value": "Valeur"}, 3
+            metrics[["label", "text"]], {"label": "Indicateur", "text": "Valeur"}
         ),
         "comparison": html.present(_mark_rule(comparison, allocation), COMPARISON_SPEC),
         "per_association": html.present(per_assoc, PER_ASSOCIATION_SPEC),
         "rounds": html.present(rounds, ROUNDS_SPEC) if len(rounds) else html.table(rounds),
-        "unserved": html.table(unserved),
+        "unserved": html.present(_unserved_fr(unserved, names), UNSERVED_SPEC),
         "leftovers": html.present(left, LEFTOVER_SPEC),
         "unmet_by_category": html.present(unmet_cat, UNMET_CATEGORY_SPEC),
         "unmet_by_class": html.present(unmet_cls, UNMET_CLASS_SPEC),
