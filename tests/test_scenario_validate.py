@@ -320,6 +320,16 @@ ERRORS = [
         E("scenario.toml", None, "routing.seed", 'expected a whole number, got "un"'),
     ),
     Case(
+        "missing road graph",
+        toml("[logistics]", '[logistics]\nroad_graph = "dijon.graphml"'),
+        E(
+            "scenario.toml",
+            None,
+            "logistics.road_graph",
+            'expected a GraphML road network file, got "dijon.graphml" (no file {folder}/dijon.graphml)',
+        ),
+    ),
+    Case(
         "bad ISO week",
         toml('week = "2020-W41"', 'week = "2020-41"'),
         E("scenario.toml", None, "week", 'expected an ISO week like "2020-W41", got "2020-41"'),

@@ -907,6 +907,7 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
             result[section] = cls(**sections[section])
         except (ValueError, TypeError) as exc:  # a rule that spans several keys
             out.error(file, None, section, _post_init_message(exc, sections[section]))
+    _check_road_graph(raw, result.get("logistics"), seen, out)
     if "week" in result:
         try:
             monday = parse_iso_week(result["week"])
@@ -921,6 +922,25 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
             )
             del result["week"]
     return result
+
+
+def _check_road_graph(
+    raw: RawScenario, logistics: Logistics | None, seen: dict[str, RawSetting], out: _Collector
+) -> None:
+    """``logistics.road_graph`` must name a file (relative to the scenario's folder)."""
+    if logistics is None or not logistics.road_graph:
+        return
+    path = Path(logistics.road_graph)
+    if not path.is_absolute():
+        base = Path(raw.source)
+        path = (base if base.is_dir() else base.parent) / path
+    if not path.is_file():
+        out.error(
+            raw.settings_file,
+            seen["logistics.road_graph"].row,
+            "logistics.road_graph",
+            f'expected a GraphML road network file, got "{logistics.road_graph}" (no file {path})',
+        )
 
 
 # -- the scenario ------------------------------------------------------------------------------
