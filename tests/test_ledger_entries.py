@@ -129,6 +129,10 @@ def test_import_expenses_from_a_french_excel_csv(db, convention, tmp_path):
     assert table["funder"].tolist() == ["etat", "metropole"]
     assert table["amount_eur"].sum() == 15000.0
     assert table["source"].tolist() == ["depenses.csv:2", "depenses.csv:3"]
+    with pytest.raises(LedgerError) as again:  # the same file twice counts nothing twice
+        import_csv(db, convention, path)
+    assert f"{path}, row 2: already recorded as expenditure #1" in str(again.value)
+    assert len(read_expenses(db, convention)) == 2
 
 
 def test_import_errors_name_file_row_and_column_and_write_nothing(db, convention, tmp_path):

@@ -278,24 +278,63 @@ def add_expenses(
     ]
     if problems:
         raise LedgerError(problems, what="the expenditures")
-    return _insert_expenses(db, convention, expenses)
+    rows = [i + 1 if len(expenses) > 1 else None for i in range(len(expenses))]
+    return _insert_expenses(db, convention, expenses, file=file, rows=rows)
+
+
+def _expense_key(e: Expense) -> tuple[str, str, dt.date, str, int, str]:
+    cents = int((e.amount_eur * 100).to_integral_value())
+    return (e.action, e.funder, e.date, e.label.strip(), cents, e.document.strip())
 
 
 def _insert_expenses(
-    db: Database, convention: Convention, expenses: Sequence[Expense]
+    db: Database,
+    convention: Convention,
+    expenses: Sequence[Expense],
+    *,
+    file: str,
+    rows: Sequence[int | None],
 ) -> list[int]:
+    """Insert in one transaction, refusing an expenditure already recorded (same action,
+    funder, date, label, amount and document), e.g. when a CSV is imported twice."""
     now = _now()
     ids: list[int] = []
+    table = schema.expense
     with db.transaction() as conn:
+        existing = {
+            (r.action, r.funder, r.date, r.label, int(r.amount_cents), r.document): int(r.id)
+            for r in conn.execute(
+                sa.select(table).where(table.c.convention_year == convention.year)
+            )
+        }
+        problems: list[Problem] = []
+        seen: dict[tuple[str, str, dt.date, str, int, str], int | None] = {}
+        for e, row in zip(expenses, rows, strict=True):
+            key = _expense_key(e)
+            if key in existing:
+                problems.append(
+                    Problem(
+                        file,
+                        row,
+                        None,
+                        f"already recorded as expenditure #{existing[key]} (same action, "
+                        "funder, date, label, amount and document); nothing was recorded",
+                    )
+                )
+            elif key in seen:
+                problems.append(Problem(file, row, None, f"same expenditure as row {seen[key]}"))
+            seen[key] = row
+        if problems:
+            raise LedgerError(problems, what="the expenditures")
         for e in expenses:
             result = conn.execute(
-                schema.expense.insert().values(
+                table.insert().values(
                     convention_year=convention.year,
                     action=e.action,
                     funder=e.funder,
                     date=e.date,
                     label=e.label.strip(),
-                    amount_cents=int((e.amount_eur * 100).to_integral_value()),
+                    amount_cents=_expense_key(e)[4],
                     document=e.document.strip(),
                     source=e.source,
                     recorded_at=now,
@@ -568,7 +607,10 @@ def import_csv(db: Database, convention: Convention, path: str | Path) -> Import
       text (commentaire), measure, subject (structure), unit, source``.
 
     Every row is checked first; any problem (file, row as a spreadsheet numbers it, column)
-    aborts the import with nothing written. Otherwise all rows go in one transaction.
+    aborts the import with nothing written. Otherwise all rows go in one transaction. An
+    expenditure already recorded (same action, funder, date, label, amount and document) is
+    refused, so importing the same file twice counts nothing twice; indicator values replace
+    the earlier value of the same key.
     """
     file = Path(path)
     header, rows = _read_csv_rows(file)
@@ -613,6 +655,7 @@ def _import_expenses(
     if problems:
         raise LedgerError(problems, what=Path(name).name)
     expenses: list[Expense] = []
+    row_numbers: list[int | None] = []
     for i, raw in enumerate(rows):
         row_no = i + 2  # header is row 1
         row = {mapping[k]: v for k, v in raw.items() if k in mapping}
@@ -656,9 +699,10 @@ def _import_expenses(
         row_problems += expense_problems(convention, expense, file=name, row=row_no)
         problems += row_problems
         expenses.append(expense)
+        row_numbers.append(row_no)
     if problems:
         raise LedgerError(problems, what=Path(name).name)
-    _insert_expenses(db, convention, expenses)
+    _insert_expenses(db, convention, expenses, file=name, rows=row_numbers)
     return ImportResult("expenses", len(expenses))
 
 
