@@ -193,13 +193,16 @@ def publish_week(
     try:
         with db.transaction() as conn:
             pub_id = _publish(conn, scenario, allocation, routes, week, snapshot, replace, note)
-    except IntegrityError:
-        # Another process published the same week between our check and our insert.
+    except IntegrityError as exc:
+        # Most likely another process published the same week between our check and our
+        # insert (the unique constraints caught it); anything else is reported as it is.
         with db.read() as conn:
             row = active_publication(conn, week)
-        raise AlreadyPublishedError(
-            week, row.version if row else 0, row.published_at if row else None
-        ) from None
+        if row is None:
+            raise HistoryError(
+                f"Week {week} could not be published, nothing was recorded: {exc.orig}"
+            ) from exc
+        raise AlreadyPublishedError(week, row.version, row.published_at) from None
     return PublicationId(pub_id)
 
 
@@ -426,7 +429,9 @@ def publications(db: Database, *, week: str | None = None) -> pd.DataFrame:
     with db.read() as conn:
         rows = conn.execute(query).mappings().all()
     columns = [c.name for c in query.selected_columns]
-    return pd.DataFrame([dict(r) for r in rows], columns=columns)
+    frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
+    frame["active"] = frame["active"].astype(bool)
+    return frame
 
 
 def snapshot_files(db: Database, week: str, *, version: int | None = None) -> dict[str, str]:
