@@ -97,8 +97,8 @@ def test_dozen_faults_are_all_printed_with_exit_1_and_no_traceback() -> None:
         'lots.csv, row 5, column available: expected a date like "2020-10-05" or "05/10/2020", '
         'got "32/10/2020"',
     ):
-        assert f"  {line}" in output
-    assert "vehicles.csv" not in output  # the French-style file is valid
+        assert f"\nError: {line}\n" in output
+    assert "Error: vehicles.csv" not in output  # the French-style file is valid
 
 
 def test_dozen_faults_as_json() -> None:
@@ -124,8 +124,8 @@ def test_warnings_are_printed_but_do_not_fail(tmp_path: Path) -> None:
     assert code == 0
     assert "1 warning(s):" in output
     assert (
-        "  associations.csv, row 2, column dry_kg: expected at most 20000 kg of free storage in "
-        'an association, got "50000"'
+        "Warning: associations.csv, row 2, column dry_kg: expected at most 20000 kg of free "
+        'storage in an association, got "50000"'
     ) in output
     code, output = run(str(folder), "--json")
     assert json.loads(output)["warnings"][0]["column"] == "dry_kg"
@@ -234,7 +234,7 @@ def test_dijon_with_a_dozen_faults_in_four_files(tmp_path: Path) -> None:
         ("scenario.toml", None, "policy.rule"),
     }
     code, output = run(str(folder))
-    assert code == 1 and "12 error(s)" in output and "  sites.csv" not in output
+    assert code == 1 and "12 error(s)" in output and "Error: sites.csv" not in output
 
 
 def test_workbook_validates_like_its_folder(tmp_path: Path) -> None:

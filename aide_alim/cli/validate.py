@@ -10,7 +10,6 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
-from aide_alim.errors import Problem
 from aide_alim.scenario.model import Temperature
 from aide_alim.scenario.validate import ValidationReport, check_scenario
 
@@ -45,20 +44,18 @@ def render_report(report: ValidationReport, path: Path) -> str:
     if report.ok:
         lines += _summary_lines(report.summary)
     if report.errors:
-        lines += [f"{len(report.errors)} error(s) in {path}:", *_problem_lines(report.errors)]
+        lines += [f"{len(report.errors)} error(s) in {path}:"]
+        lines += [f"Error: {problem}" for problem in report.errors]
     if report.warnings:
         if lines:
             lines.append("")
-        lines += [f"{len(report.warnings)} warning(s):", *_problem_lines(report.warnings)]
+        lines += [f"{len(report.warnings)} warning(s):"]
+        lines += [f"Warning: {problem}" for problem in report.warnings]
     if report.ok:
         lines += ["", f"OK: {path} is a valid scenario."]
     else:
         lines += ["", "The scenario was not loaded: correct the errors above and run again."]
     return "\n".join(lines)
-
-
-def _problem_lines(problems: Sequence[Problem]) -> list[str]:
-    return [f"  {problem}" for problem in problems]
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
