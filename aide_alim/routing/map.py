@@ -30,7 +30,7 @@ def plot_plan(plan: RoutePlan, ax: Axes | None = None) -> Axes:
     places = plan.places
     markers = {"hub": ("*", 260, "black"), "association": ("o", 40, "tab:blue")}
     for kind, group in places.groupby("kind"):
-        marker, size, colour = markers.get(str(kind), ("^", 50, "tab:green"))
+        marker, size, colour = markers.get(str(kind), ("^", 50, "dimgray"))
         label = {"hub": "plateforme", "association": "association"}.get(str(kind), "fournisseur")
         ax.scatter(
             group["lon"], group["lat"], marker=marker, s=size, c=colour, label=label, zorder=3

@@ -1,0 +1,138 @@
+"""``aide-alim route``: plan the week's collection and delivery rounds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from aide_alim.cli import main
+from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.errors import StageError
+from aide_alim.routing import RoutePlan, plan_routes
+from aide_alim.scenario.model import Scenario
+from aide_alim.scenario.validate import load_scenario
+
+
+@main.command("route")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option(
+    "--allocation",
+    "allocation_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Allocation lines CSV (allocation_lines.csv of `aide-alim allocate --out`). "
+    "Default: allocate now with the scenario's policy.",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["hub", "direct"]),
+    help="Organisation model (default: the scenario's logistics.model).",
+)
+@click.option("--time-limit", type=float, help="Search time per round problem [s].")
+@click.option("--seed", type=int, help="Solver seed (default: the scenario's).")
+@click.option("--out", type=click.Path(path_type=Path), help="Write CSV tables, JSON and map.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (for scripts).")
+@handle_errors
+def route_command(
+    scenario_path: Path,
+    allocation_file: Path | None,
+    model: str | None,
+    time_limit: float | None,
+    seed: int | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Plan the collection and delivery rounds of SCENARIO's week.
+
+    Prints the totals (km, hours, €, kg CO₂), one line per vehicle round and the lines no
+    round can carry, with the reason. --out DIR writes route_stops.csv, route_rounds.csv,
+    route_unserved.csv, route_lines.csv, route_plan.json and route_map.png.
+
+    Example: aide-alim route scenarios/dijon --allocation plans/allocation_lines.csv --out plans/
+
+    Compare the organisation models: aide-alim route scenarios/dijon --model direct --json
+    """
+    scenario = load_scenario(scenario_path)
+    if model is not None:
+        scenario = scenario.replace(logistics=scenario.logistics.replace(model=model))
+    if time_limit is not None and time_limit <= 0:
+        raise click.BadParameter(f"expected a time limit > 0 s, got {time_limit}")
+    lines = _read_lines(allocation_file) if allocation_file else _allocate(scenario)
+    plan = plan_routes(scenario, lines, time_limit_s=time_limit, seed=seed)
+    if out is not None:
+        write_plan(plan, out)
+    if as_json:
+        echo_json(plan.to_json())
+        return
+    click.echo(render_plan(plan))
+    if out is not None:
+        click.echo(f"\nWritten to {out}/")
+
+
+def _read_lines(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, sep=None, engine="python", dtype={"lot": str, "site": str})
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise StageError(
+            "routing", f"{path.name}: expected an allocation lines CSV ({exc})"
+        ) from None
+    if "association" in table.columns:
+        table["association"] = table["association"].astype(str)
+    return table
+
+
+def _allocate(scenario: Scenario) -> pd.DataFrame:
+    from aide_alim.allocation import allocate
+
+    lines: pd.DataFrame = allocate(scenario).lines
+    return lines
+
+
+def write_plan(plan: RoutePlan, out: Path) -> list[Path]:
+    """Write the plan's tables (CSV), its JSON summary and its map into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in ("stops", "rounds", "unserved", "lines"):
+        path = out / f"route_{name}.csv"
+        getattr(plan, name).to_csv(path, index=False)
+        paths.append(path)
+    import json
+
+    summary = out / "route_plan.json"
+    summary.write_text(json.dumps(plan.to_json(), ensure_ascii=False, indent=2, default=str))
+    paths.append(summary)
+    paths.append(plan.save_map(out / "route_map.png"))
+    return paths
+
+
+def render_plan(plan: RoutePlan) -> str:
+    """The plan as text: totals, rounds, unserved lines grouped by reason."""
+    t = plan.totals
+    lines = [
+        f"Rounds of {plan.week}, model {plan.model} ({plan.matrix_source} distances): "
+        f"{t['rounds']} rounds, {t['km']:.1f} km, {t['hours']:.1f} h, {t['cost_eur']:.2f} €, "
+        f"{t['co2_kg']:.1f} kg CO2",
+        f"Delivered by vehicle {t['kg_delivered']:.1f} kg, fetched by associations "
+        f"{t['kg_self_collected']:.1f} kg, not carried {t['kg_unserved']:.1f} kg "
+        f"({t['lines_unserved']} lines); planned in {t['wall_s']:.1f} s",
+    ]
+    if not plan.rounds.empty:
+        table = plan.rounds.assign(
+            start=plan.rounds["start"].dt.strftime("%H:%M"),
+            end=plan.rounds["end"].dt.strftime("%H:%M"),
+        )[["day", "vehicle", "trips", "stops", "start", "end", "km", "hours", "kg_picked",
+           "kg_dropped"]]  # fmt: skip
+        lines += ["", table.to_string(index=False)]
+    if not plan.unserved.empty:
+        grouped = (
+            plan.unserved.groupby(["stage", "reason"], sort=False)["kg"]
+            .agg(["count", "sum"])
+            .reset_index()
+        )
+        lines += ["", "Not carried:"]
+        lines += [
+            f"  {r.stage}: {r.reason} ({r['count']} lines, {r['sum']:.1f} kg)"
+            for _, r in grouped.iterrows()
+        ]
+    return "\n".join(lines)
