@@ -17,6 +17,7 @@ that says what is still missing.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -137,7 +138,7 @@ def collect_report(
     if charts:
         from aide_alim.ledger import charts as drawing
 
-        data = ReportData(**{**data.__dict__, "charts": drawing.draw_all(data)})
+        data = dataclasses.replace(data, charts=drawing.draw_all(data))
     return data
 
 
@@ -466,10 +467,16 @@ def render_pdf(data: ReportData) -> bytes:
     title(f"Rapport d’exécution {convention.year}", 16)
     para(f"{convention.name}\n{convention.territory}")
     para(
-        f"Établi le {fr_date(data.generated_on)} par "
-        f"{convention.party(convention.parity.funder).name}"
-        f" — à transmettre au Préfet, après délibération du conseil métropolitain, au plus tard "
-        f"le {fr_date(convention.report_deadline)} (art. 2.4)."
+        f"Établi le {fr_date(data.generated_on)} — à transmettre au Préfet, après délibération "
+        f"du conseil métropolitain, au plus tard le {fr_date(convention.report_deadline)} "
+        "(art. 2.4)."
+    )
+    para(
+        "Parties : "
+        + " ; ".join(
+            f"{p.name} ({p.represented_by})" if p.represented_by else p.name
+            for p in convention.parties
+        )
     )
     title("1. Synthèse globale")
     for sentence in synthesis(data):
