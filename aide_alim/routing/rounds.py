@@ -1,39 +1,45 @@
-"""The week's rounds: one VRP instance per day and round family, solved through ``solver.py``.
+"""The week's rounds: one VRP instance per day, solved through ``solver.py``.
 
-**Hub model** (``logistics.model = "hub"``), for every delivery line of the allocation:
+**Hub model** (``logistics.model = "hub"``), for every line of the allocation:
 
-1. *When a lot is collected.* On its delivery day if the site is open that day, a suitable
-   vehicle works (refrigerated for chilled and frozen goods) and the lot is available; otherwise
-   on the latest earlier day of the week that satisfies the same conditions and is not before
-   the lot's availability. Lots at the hub itself need no collection.
-2. *Collection rounds* (one instance per day): hub → suppliers → hub, one stop per site and
-   temperature group (ambient / cold), vehicles multi-trip (they may unload at their depot and
-   leave again).
-3. *Delivery rounds* (one instance per day, solved after that day's collection): hub →
-   associations that do not collect → hub, in their receiving windows. A vehicle starts its
-   deliveries when its collection round is over; goods collected the same day cannot leave the
-   hub before the collection trip that brought them is back (release time).
-4. Associations with ``collects = true`` fetch their lines at the hub: they get a *hub pickup
-   slot* on the delivery day, in their receiving window, once the goods are at the hub. Their own
+1. *When a lot is collected.* On the latest day *before* its delivery day on which the lot is
+   available, its site open and a suitable vehicle works (refrigerated for chilled and frozen
+   goods); it then waits at the hub. Failing such a day, on the delivery day itself. Lots at the
+   hub need no collection.
+2. *One instance a day* (family ``hub``), vehicles starting and ending at their depot, multi-trip
+   (they may come back to the depot and leave again): pickups at suppliers for the coming days
+   (hub → suppliers → hub), deliveries of what waits at the hub to associations that do not
+   collect (hub → associations → hub), and, for lines collected on their delivery day, paired
+   pickup-and-delivery from the site straight to the association in the same vehicle (no
+   unloading at the hub). The solver is free to mix them in one round or not.
+3. Associations with ``collects = true`` fetch their lines at the hub: they get a *hub pickup
+   slot* on the delivery day, in their receiving window, once the goods are there (for a
+   same-day line, the vehicle must unload at the hub early enough for that window). Their own
    trips are not counted in the totals (the same in both models).
 
 **Direct model** (``"direct"``): one instance per day of paired pickups and deliveries (PyVRP
 shipments: same vehicle, pickup before delivery) from each supplier site straight to each
-association that does not collect; nothing transits through the hub, so the site must be open on
-the delivery day. Associations that collect fetch at the supplier site (a *site pickup slot*).
+association that does not collect; nothing is stored at the hub, so the site must be open on the
+delivery day. Associations that collect fetch at the supplier site (a *site pickup slot*).
 
 **Cold chain.** Loads have two dimensions, total kg and cold kg (chilled + frozen); an ambient
 vehicle has zero cold capacity, so a chilled or frozen stop can never ride in it. Ambient and
-cold goods of the same place are separate stops (they may go in different vehicles).
-A refrigerated vehicle carries chilled and frozen goods together (insulated boxes assumed).
+cold goods of the same place are separate stops (they may go in different vehicles). A
+refrigerated vehicle carries chilled and frozen goods together (insulated boxes assumed).
+
+**Times.** Travel from the matrices; ``logistics.service_min`` is paid once per place a vehicle
+stops at (several stops at one place in a row pay it once), ``service_min_per_100kg`` per stop;
+a stop's service must end within its window; a vehicle's round lies within its shift and its
+depot's opening hours.
 
 **Stops that cannot be served** are reported with their reason, line by line, before the solver
-sees them: no road path, no suitable vehicle that day, window out of reach within any shift. All
-other stops are optional with a prize far above any round cost, so the solver serves every stop
-it can and leaves out only those the fleet of that day cannot fit (capacity or time), which are
-reported too. A stop heavier than the largest suitable vehicle is split into several visits.
+sees them: no road path, no suitable vehicle that day, window out of reach within any shift. The
+solver first tries to serve every stop; when the day's fleet cannot, it solves the
+prize-collecting problem (each stop's prize: 1.5 × a round made for it alone) and the stops it
+leaves out are reported as lacking capacity or time. A stop heavier than the largest suitable
+vehicle is split into several visits.
 
-**Objective** of every instance: Σ €/km × km + €/h × h of the routes, in thousandths of cents.
+**Objective** of every instance: Σ €/km × km + €/h × h of the rounds, in 10⁻⁵ €.
 """
 
 from __future__ import annotations
