@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenario_helpers import (
+    DIJON,
     FIXTURES,
     TABLE_FILES,
     TINY,
@@ -313,30 +314,50 @@ def corrupt(folder: Path, file: str, how: str, data: st.DataObject) -> None:
         path.write_bytes("\n".join(line_list).encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    file=st.sampled_from([*TABLE_FILES, "scenario.toml"]),
-    how=CORRUPTIONS,
-    data=st.data(),
+# Problems about a whole file (no row, no column) say so.
+FILE_LEVEL = (
+    "expected a text file",
+    "expected a header row",
+    "expected at least one",
+    "expected a file",
+    "expected valid TOML",
+    "expected a CSV table",
 )
-def test_random_corruption_ends_in_a_scenario_or_located_problems(
-    file: str, how: str, data: st.DataObject
-) -> None:
+
+
+def check_corrupted(source: Path, file: str, how: str, data: st.DataObject) -> None:
+    files = (*TABLE_FILES, "categories.csv", "scenario.toml")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = copy_scenario(Path(tmp) / "week")
+        folder = copy_scenario(Path(tmp) / "week", source)
         corrupt(folder, file, how, data)
         try:
             scenario = load_scenario(folder)
         except ScenarioError as error:
             assert error.errors
             for problem in error.errors:
-                assert problem.file in (*TABLE_FILES, "scenario.toml")
+                assert problem.file in files
                 assert problem.message.startswith("expected ")
-                assert problem.row is not None or problem.column is not None or problem.file
+                located = problem.row is not None or problem.column is not None
+                assert located or problem.message.startswith(FILE_LEVEL), problem
         else:
             assert isinstance(scenario, Scenario)
         report = check_scenario(folder)  # and the report agrees, without raising either
         assert report.ok == (report.scenario is not None)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(file=st.sampled_from([*TABLE_FILES, "scenario.toml"]), how=CORRUPTIONS, data=st.data())
+def test_random_corruption_ends_in_a_scenario_or_located_problems(
+    file: str, how: str, data: st.DataObject
+) -> None:
+    check_corrupted(TINY, file, how, data)
+
+
+@pytest.mark.skipif(not (DIJON / "categories.csv").exists(), reason="no scenarios/dijon yet")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(file=st.sampled_from([*TABLE_FILES, "categories.csv"]), how=CORRUPTIONS, data=st.data())
+def test_random_corruption_of_the_dijon_scenario(file: str, how: str, data: st.DataObject) -> None:
+    check_corrupted(DIJON, file, how, data)
 
 
 @settings(max_examples=25, deadline=None)
