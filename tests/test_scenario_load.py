@@ -411,3 +411,12 @@ def test_week_is_written_canonically(tmp_path: Path) -> None:
     edit_toml(folder, 'week = "2020-W41"', 'week = " 2020-w41 "')
     scenario = load_scenario(folder)
     assert (scenario.week, scenario.week_start) == ("2020-W41", dt.date(2020, 10, 5))
+
+
+def test_excel_separator_hint_line_is_not_a_row(tmp_path: Path) -> None:
+    folder = copy_scenario(tmp_path / "week")
+    text = (TINY / "lots.csv").read_text(encoding="utf-8").replace(",", ";")
+    text = text.replace(";80;", ";-80;")
+    (folder / "lots.csv").write_text("sep=;\n" + text, encoding="utf-8")
+    (error,) = check_scenario(folder).errors
+    assert (error.file, error.row, error.column) == ("lots.csv", 4, "kg")

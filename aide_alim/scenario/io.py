@@ -246,8 +246,16 @@ def detect_separator(text: str) -> str:
 
 
 def parse_csv_text(text: str, file: str) -> RawTable | Problem:
-    """Split CSV text into a header and numbered rows (row 1 = first line of the file)."""
-    separator = detect_separator(text)
+    """Split CSV text into a header and numbered rows (row 1 = first line of the file).
+
+    A first line ``sep=;`` (Excel's hint) gives the separator; Excel does not show it as a row,
+    so neither do the row numbers.
+    """
+    hint = re.match(r"sep=(.)\r?\n", text)
+    if hint:
+        separator, text = hint.group(1), text[hint.end() :]
+    else:
+        separator = detect_separator(text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
     except csv.Error as exc:
