@@ -15,8 +15,9 @@ RECEIVED = {
     "A1": ("Épicerie sociale Les Grésilles", [120.0, 140.0, 0.0, 160.0]),
     "A2": ("Restos <b>du</b> cœur & Co", [300.0, 280.0, 310.0, 290.0]),
     "A3": ('=HYPERLINK("http://x")', [50.0, 0.0, 0.0, 70.0]),
+    "A4": ("Banque $\\frac{alimentaire$ 5", [10.0, 10.0, 10.0, 10.0]),  # not mathtext
 }
-GAPS = {"A1": 1, "A2": 0, "A3": 2}
+GAPS = {"A1": 1, "A2": 0, "A3": 2, "A4": 0}
 
 
 def hand_built_axis3() -> Axis3Tables:

@@ -211,6 +211,14 @@ def _hostile_data(convention):
     )
 
 
+def test_charts_show_user_labels_literally(convention):
+    # "Banque $\\frac{alimentaire$ 5" would be read as (broken) mathematics by matplotlib.
+    data = collect_report(
+        convention, expenses_frame([]), values_frame([]), [], hand_built_axis3(), generated_on=TODAY
+    )
+    assert sorted(data.charts) == ["financial", "financial_impact", "regularity", "weekly_volume"]
+
+
 def test_every_user_string_is_escaped_in_html(convention):
     html = render_html(_hostile_data(convention))
     assert "<script>" not in html and "<img src=x" not in html and "<b>" not in html
@@ -252,7 +260,7 @@ def test_axis3_values_of_a_hand_built_history(convention):
     assert values[("3.1.a", "fournisseurs distincts", "", year)] == 4  # S1–S4, counted once
     assert values[("3.1.a", "part donnée", "", year)] == pytest.approx(1600 / 2060)
     assert values[("3.2.a", "semaines publiées", "", year)] == 4
-    assert values[("3.2.a", "structures servies", "", year)] == 3
+    assert values[("3.2.a", "structures servies", "", year)] == 4
     assert values[("3.2.b", "kg reçus", "A1", year)] == 420.0
     assert values[("3.2.b", "part des semaines servies", "A3", year)] == 0.5
     assert values[("3.2.b", "plus longue interruption", "A3", year)] == 2

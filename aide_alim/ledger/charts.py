@@ -20,6 +20,11 @@ MAX_STACKED = 12
 OTHERS = "__autres__"
 
 
+def _text(label: str) -> str:
+    """A user's label shown literally: matplotlib would read ``$…$`` as mathematics."""
+    return label.replace("$", r"\$")
+
+
 def _png(fig: plt.Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
@@ -39,7 +44,7 @@ def financial(data: ReportData) -> bytes:
     positions = range(len(table))
     colors = [BLUE, ORANGE, GREY, "#5b8c3a"]
     for k, funder in enumerate(convention.funders):
-        name = convention.party(funder).name
+        name = _text(convention.party(funder).name)
         color = colors[k % len(colors)]
         base = [p - 0.4 + (2 * k + 0.5) * width for p in positions]
         ax.bar(
@@ -93,7 +98,7 @@ def weekly_volume(data: ReportData) -> bytes | None:
             pivot[association],
             bottom=bottom,
             color=GREY if association == OTHERS else cmap(k % 20),
-            label=str(names.get(association) or association),
+            label=_text(str(names.get(association) or association)),
         )
         bottom += pivot[association]
     step = max(1, len(pivot) // 12)
@@ -107,7 +112,9 @@ def weekly_volume(data: ReportData) -> bytes | None:
 
 def _barh(table: pd.DataFrame, column: str, title: str, xlabel: str, scale: float = 1.0) -> bytes:
     ordered = table.sort_values(column)
-    labels = [str(n or a) for n, a in zip(ordered["name"], ordered["association"], strict=False)]
+    labels = [
+        _text(str(n or a)) for n, a in zip(ordered["name"], ordered["association"], strict=False)
+    ]
     fig, ax = plt.subplots(figsize=(6.5, 0.3 * len(ordered) + 1.2))
     ax.barh(labels, ordered[column] * scale, color=BLUE)
     ax.set_title(title)
