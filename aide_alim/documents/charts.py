@@ -20,7 +20,12 @@ CLASS_COLOURS = {
     Temperature.CHILLED.value: "#4f9bd9",
     Temperature.FROZEN.value: "#1d3f8f",
 }
-FAMILY_FR = {"collection": "ramasse", "delivery": "livraison", "direct": "directe"}
+FAMILY_FR = {
+    "hub": "tournée",
+    "collection": "ramasse",
+    "delivery": "livraison",
+    "direct": "directe",
+}
 VEHICLE_COLOURS = ("#d1495b", "#00798c", "#edae49", "#30638e", "#66a182", "#8d6a9f", "#2e4057")
 
 
@@ -111,7 +116,7 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
         mine = stops[stops["vehicle"] == vehicle]
         first = True
-        for _, leg in mine.groupby(["day", "family", "trip"], sort=True):
+        for _, leg in mine.groupby(["day", "family"], sort=True):
             leg = leg.sort_values("seq", kind="stable")
             ax.plot(
                 leg["lon"], leg["lat"], color=colour, linewidth=1, alpha=0.7,
@@ -129,19 +134,26 @@ def sheet_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     fig.subplots_adjust(left=0.13, right=0.97, top=0.97, bottom=0.1)
     ax = fig.add_subplot()
     _points(scenario, ax)
-    for i, ((family, trip), leg) in enumerate(stops.groupby(["family", "trip"], sort=True)):
+    for i, (family, leg) in enumerate(stops.groupby("family", sort=True)):
         leg = leg.sort_values("seq", kind="stable")
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
-        label = f"{FAMILY_FR.get(str(family), str(family))} {trip}"
+        label = FAMILY_FR.get(str(family), str(family))
         ax.plot(
             leg["lon"], leg["lat"], color=colour, linewidth=1.5, marker="o", markersize=4,
             label=label,
         )  # fmt: skip
-        for n, (_, stop) in enumerate(leg.iterrows()):
-            if stop["kind"] in ("start", "end", "reload"):
-                continue
-            ax.annotate(str(n), (stop["lon"], stop["lat"]), fontsize=8, xytext=(3, 3),
-                        textcoords="offset points")  # fmt: skip
+        # Numbered as the sheet's rows: consecutive visits of one place share a number.
+        number, previous = -1, None
+        for stop in leg.to_dict("records"):
+            here = (stop["place_name"], stop["kind"])
+            if here != previous:
+                number += 1
+                previous = here
+                if stop["kind"] not in ("start", "end", "reload", "unload"):
+                    ax.annotate(
+                        str(number), (stop["lon"], stop["lat"]), fontsize=8, xytext=(3, 3),
+                        textcoords="offset points",
+                    )  # fmt: skip
     ax.legend(fontsize=7, loc="best")
     _frame(ax, scenario.hub_site.lat)
     return _png(fig)

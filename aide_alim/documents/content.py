@@ -51,7 +51,8 @@ TEMPERATURE_NOTE_FR = {
 KIND_FR = {
     "start": "Départ",
     "end": "Retour",
-    "reload": "Rechargement",
+    "reload": "Passage au hub",
+    "unload": "Dépôt au hub",
     "pickup": "Ramasse",
     "delivery": "Livraison",
     "hub_pickup": "Retrait au hub",
@@ -633,6 +634,7 @@ class RouteSheet:
 
 
 FAMILY_FR = {
+    "hub": "Tournée",
     "collection": "Ramasse chez les fournisseurs",
     "delivery": "Livraison aux associations",
     "direct": "Ramasse et livraison directe",
@@ -662,36 +664,56 @@ def _shares(
     return {lot: kg * total / whole for lot, kg in by_lot.items()}
 
 
+def _trip_balance(
+    kg_by_pair: dict[tuple[str, str], float], trip: list[dict[Any, Any]]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """What a trip takes from the hub and what it leaves there [kg per lot].
+
+    A trip delivers lots it picked up on the way or loaded at the hub (stock collected earlier),
+    and brings back to the hub what it picked up but did not deliver (stock for later days).
+    """
+    picked: dict[str, float] = {}
+    dropped: dict[str, float] = {}
+    for stop in trip:
+        if stop["kind"] == "pickup":
+            target, total = picked, float(stop["kg_picked"])
+        elif stop["kind"] in ("delivery", "unload"):
+            target, total = dropped, float(stop["kg_dropped"])
+        else:
+            continue
+        for lot, kg in _shares(kg_by_pair, stop["lots"], stop["associations"], total).items():
+            target[lot] = target.get(lot, 0.0) + kg
+    from_hub = {lot: kg - picked.get(lot, 0.0) for lot, kg in dropped.items()}
+    to_hub = {lot: kg - dropped.get(lot, 0.0) for lot, kg in picked.items()}
+    return (
+        {lot: kg for lot, kg in from_hub.items() if kg > 0.05},
+        {lot: kg for lot, kg in to_hub.items() if kg > 0.05},
+    )
+
+
 def _round_stops(
-    scenario: Scenario, lines: dict[tuple[str, str], float], trip: pd.DataFrame
+    scenario: Scenario, kg_by_pair: dict[tuple[str, str], float], trip: pd.DataFrame
 ) -> list[SheetStop]:
-    """Stops of one round with loads: pickups load, deliveries unload; at the hub, a delivery
-    round loads what its trip delivers and a collection round unloads what it picked up."""
+    """Stops of one round with what to load and unload: goods at suppliers and associations,
+    and at the hub the stock a trip takes out and the goods it brings back."""
     records = trip.to_dict("records")
-    out: list[SheetStop] = []
+    bounds = [i for i, r in enumerate(records) if r["kind"] in ("start", "reload", "end")]
+    rows: list[dict[str, Any]] = []
     for i, stop in enumerate(records):
         load: dict[str, float] = {}
         unload: dict[str, float] = {}
-        if stop["kind"] == "pickup":
-            load = _shares(lines, stop["lots"], stop["associations"], float(stop["kg_picked"]))
-        elif stop["kind"] == "delivery":
-            unload = _shares(lines, stop["lots"], stop["associations"], float(stop["kg_dropped"]))
-        if stop["kind"] in ("start", "reload") and stop["family"] == "delivery":
-            for later in records[i + 1 :]:
-                if later["kind"] in ("reload", "end"):
-                    break
-                for lot, kg in _shares(
-                    lines, later["lots"], later["associations"], float(later["kg_dropped"])
-                ).items():
-                    load[lot] = load.get(lot, 0.0) + kg
-        if stop["kind"] in ("reload", "end") and stop["family"] == "collection":
-            for earlier in reversed(records[:i]):
-                if earlier["kind"] in ("start", "reload"):
-                    break
-                for lot, kg in _shares(
-                    lines, earlier["lots"], earlier["associations"], float(earlier["kg_picked"])
-                ).items():
-                    unload[lot] = unload.get(lot, 0.0) + kg
+        kind = stop["kind"]
+        if kind == "pickup":
+            load = _shares(kg_by_pair, stop["lots"], stop["associations"], float(stop["kg_picked"]))
+        elif kind in ("delivery", "unload"):
+            total = float(stop["kg_dropped"])
+            unload = _shares(kg_by_pair, stop["lots"], stop["associations"], total)
+        if kind in ("reload", "end"):  # the trip that ends here leaves its surplus at the hub
+            start = max((b for b in bounds if b < i), default=0)
+            unload = _trip_balance(kg_by_pair, records[start : i + 1])[1]
+        if kind in ("start", "reload"):  # the trip that starts here takes stock from the hub
+            end = min((b for b in bounds if b > i), default=len(records) - 1)
+            load = _trip_balance(kg_by_pair, records[i : end + 1])[0]
         board = [
             f"{label} {fmt.kg(float(stop[col]))}"
             for label, col in (
@@ -701,19 +723,52 @@ def _round_stops(
             )
             if float(stop[col]) > 0
         ]
-        out.append(
-            SheetStop(
-                kind=KIND_FR.get(str(stop["kind"]), str(stop["kind"])),
-                place=str(stop["place_name"]),
-                address=str(stop["address"]),
-                arrival=fmt.clock(stop["arrival_min"]),
-                departure=fmt.clock(stop["departure_min"]),
-                load=tuple(_lot_text(scenario, lot, kg) for lot, kg in sorted(load.items())),
-                unload=tuple(_lot_text(scenario, lot, kg) for lot, kg in sorted(unload.items())),
-                on_board=", ".join(board) or "vide",
-            )
+        for_whom = ""
+        if kind == "unload" and stop["associations"]:
+            names = [
+                scenario.association_by_id[a].name if a in scenario.association_by_id else a
+                for a in stop["associations"]
+            ]
+            for_whom = f" – pour {', '.join(names)}"
+        last = rows[-1] if rows else None
+        if last is not None and (last["place"], last["kind"]) == (stop["place_name"], kind):
+            # The solver visits a supplier once per recipient: one row per place on the sheet.
+            last["departure"] = stop["departure_min"]
+            last["on_board"] = board
+            for lot, kg in load.items():
+                last["load"][lot] = last["load"].get(lot, 0.0) + kg
+            for lot, kg in unload.items():
+                last["unload"][lot] = last["unload"].get(lot, 0.0) + kg
+            continue
+        rows.append(
+            {
+                "kind": kind,
+                "place": stop["place_name"],
+                "address": stop["address"],
+                "arrival": stop["arrival_min"],
+                "departure": stop["departure_min"],
+                "load": dict(load),
+                "unload": dict(unload),
+                "on_board": board,
+                "for_whom": for_whom,
+            }
         )
-    return out
+    return [
+        SheetStop(
+            kind=KIND_FR.get(str(r["kind"]), str(r["kind"])),
+            place=str(r["place"]),
+            address=str(r["address"]),
+            arrival=fmt.clock(r["arrival"]),
+            departure=fmt.clock(r["departure"]),
+            load=tuple(_lot_text(scenario, lot, kg) for lot, kg in sorted(r["load"].items())),
+            unload=tuple(
+                _lot_text(scenario, lot, kg) + r["for_whom"]
+                for lot, kg in sorted(r["unload"].items())
+            ),
+            on_board=", ".join(r["on_board"]) or "vide",
+        )
+        for r in rows
+    ]
 
 
 def route_sheets(
@@ -735,15 +790,17 @@ def route_sheets(
         )
         temperatures: set[Temperature] = set()
         rounds: list[tuple[float, SheetRound]] = []
-        for (family, trip_no), trip in group.groupby(["family", "trip"], sort=True):
-            trip = trip.sort_values("seq", kind="stable")
-            for ids in trip["lots"]:
+        for family, route in group.groupby("family", sort=True):
+            route = route.sort_values("seq", kind="stable")  # trips are separated by reloads
+            for ids in route["lots"]:
                 temperatures.update(
                     scenario.lot_by_id[lot].temperature for lot in ids if lot in scenario.lot_by_id
                 )
+            trips = int(route["trip"].max())
             title = FAMILY_FR.get(str(family), str(family))
-            if int(cast(int, trip_no)) > 1 or (group["trip"] > 1).any():
-                title += f" – voyage {trip_no}"
+            if trips > 1:
+                title += f" ({trips} voyages)"
+            trip = route
             start = float(trip["departure_min"].min())
             rounds.append(
                 (start, SheetRound(title, tuple(_round_stops(scenario, day_lines, trip))))
