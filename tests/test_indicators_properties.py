@@ -18,11 +18,8 @@ def test_gini_is_bounded_and_scale_free(values: list[float], scale: float) -> No
     g = gini(values)
     n = len(values)
     assert -1e-12 <= g <= 1 - 1 / n + 1e-9
-    assert (
-        gini([v * scale for v in values]) == np.float64(g)
-        or abs(gini([v * scale for v in values]) - g) < 1e-9
-    )
-    assert gini(sorted(values)) == g or abs(gini(sorted(values)) - g) < 1e-12
+    assert abs(gini([v * scale for v in values]) - g) < 1e-9  # scale free
+    assert abs(gini(sorted(values)) - g) < 1e-12  # order free
 
 
 @settings(max_examples=40, deadline=None)
