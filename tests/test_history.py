@@ -255,3 +255,22 @@ def test_snapshot_rebuilds_the_published_scenario(db) -> None:
         assert getattr(again, part) == getattr(tiny, part), part
     with pytest.raises(HistoryError, match="No publication of week 2020-W50"):
         load_snapshot(db, "2020-W50")
+
+
+def test_an_older_database_is_upgraded_without_losing_anything(db_url) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from aide_alim.db import alembic_config
+
+    old = open_database(db_url, upgrade=False)
+    with old.engine.begin() as conn:  # the database as the first release left it
+        command.upgrade(alembic_config(conn), "0001_history")
+    assert current_revision(old) == "0001_history"
+    scn, alloc = two_week_scenario()
+    publish_week(old, scn, alloc)
+    old.close()
+    new = open_database(db_url)
+    assert current_revision(new) == head_revision()
+    assert publications(new)["week"].tolist() == ["2020-W41"]
+    assert read_history(new).deliveries["kg"].sum() == 120.0
+    new.close()
