@@ -173,7 +173,14 @@ def test_a_parity_breach_appears_in_the_report(convention):
 
 
 def _hostile_data(convention):
-    labels = ["=cmd|' /C calc'!A0", "+33 6 12", "-2+3", "@SUM(A1)", "<script>alert(1)</script>"]
+    labels = [
+        "=cmd|' /C calc'!A0",
+        "+33 6 12",
+        "-2+3",
+        "@SUM(A1)",
+        "<script>alert(1)</script>",
+        "ligne 1\x0bligne 2",
+    ]
     expenses = expenses_frame(
         [
             {
@@ -239,13 +246,14 @@ def test_formula_injection_is_neutralised_in_the_workbook(convention, tmp_path):
         "'-2+3",
         "'@SUM(A1)",
         "<script>alert(1)</script>",
+        "ligne 1ligne 2",  # a control character is dropped, not a crash
     ]
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
     assert not any(c.data_type == "f" for c in cells)  # no formula anywhere
     names = [row[1].value for row in book["Axe 3 par structure"].iter_rows(min_row=2)]
     assert '\'=HYPERLINK("http://x")' in names
     amounts = [row[5].value for row in book["Dépenses"].iter_rows(min_row=2)]
-    assert amounts == [10.0] * 5  # numbers stay numbers
+    assert amounts == [10.0] * 6  # numbers stay numbers
     assert files.pdf.read_bytes().startswith(b"%PDF-")
 
 

@@ -686,7 +686,10 @@ def _cell(value: Any) -> Any:
         return value
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
-    return neutralize_formula(str(value))
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Control characters (a vertical tab pasted from a spreadsheet…) are not allowed in xlsx.
+    return neutralize_formula(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 # ------------------------------------------------------------------------------------ files
