@@ -23,7 +23,9 @@ Tables (pandas DataFrames):
 ``totals`` (dict): ``km``, ``hours``, ``cost_eur``, ``co2_kg``, ``vehicles_used`` (distinct
 vehicles), ``vehicle_days``, ``rounds``, ``trips``, ``stops``, ``kg_collected`` (picked up at
 suppliers), ``kg_delivered`` (dropped at associations by a vehicle), ``kg_self_collected`` (fetched
-by associations), ``kg_unserved``, ``lines_unserved``, ``solves``, ``solve_seconds``, ``wall_s``.
+by associations), ``kg_carried`` (the two together), ``kg_unserved``, ``lines_unserved``,
+``eur_per_kg_carried`` [€/kg] and ``co2_g_per_kg_carried`` [g/kg] (to compare models that do
+not carry the same amount), ``solves``, ``solve_seconds``, ``wall_s``.
 Totals count vehicle rounds only (associations' own trips are left out in both models), so a hub
 plan and a direct plan of the same allocation compare directly.
 """
@@ -323,6 +325,15 @@ def build_plan(ctx: Context, *, wall_s: float) -> RoutePlan:
         "kg_delivered": round(kg_delivered, 3),
         "kg_self_collected": round(kg_self, 3),
         "kg_unserved": round(float(unserved["kg"].sum()), 3),
+        "kg_carried": round(kg_delivered + kg_self, 3),
+        "eur_per_kg_carried": round(float(rounds["cost_eur"].sum()) / (kg_delivered + kg_self), 4)
+        if kg_delivered + kg_self > 0
+        else 0.0,
+        "co2_g_per_kg_carried": round(
+            1000 * float(rounds["co2_kg"].sum()) / (kg_delivered + kg_self), 2
+        )
+        if kg_delivered + kg_self > 0
+        else 0.0,
         "lines_unserved": len(bad_lines),
         "solves": ctx.solves,
         "solve_seconds": round(ctx.solve_seconds, 3),
