@@ -60,6 +60,7 @@ from aide_alim.scenario.model import Association, Logistics, Lot, Policy, Scenar
 
 __all__ = [
     "PARAMETERS",
+    "Parameter",
     "SpecError",
     "SweepSpec",
     "Variant",
@@ -97,38 +98,38 @@ def _where(problem: Problem) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Param:
-    """One grid parameter: the Python type of its values and a one-line description."""
+class Parameter:
+    """A grid parameter: the Python type of its values and what it changes."""
 
     kind: type
     doc: str
 
 
-def _field_kinds(cls: type, skip: set[str]) -> dict[str, _Param]:
-    params: dict[str, _Param] = {}
+def _field_kinds(cls: type, skip: set[str]) -> dict[str, Parameter]:
+    params: dict[str, Parameter] = {}
     for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
         default = f.default
-        params[f.name] = _Param(type(default), f"{cls.__name__}.{f.name}")
+        params[f.name] = Parameter(type(default), f"{cls.__name__}.{f.name}")
     return params
 
 
 _POLICY_PARAMS = _field_kinds(Policy, skip={"memory"})
 _LOGISTICS_PARAMS = _field_kinds(Logistics, skip={"road_graph"})
-_STUDY_PARAMS: dict[str, _Param] = {
-    "vehicles": _Param(int, "fleet size: the first N vehicles, cloned in turn beyond the fleet"),
-    "refrigerated": _Param(
+_STUDY_PARAMS: dict[str, Parameter] = {
+    "vehicles": Parameter(int, "fleet size: the first N vehicles, cloned in turn beyond the fleet"),
+    "refrigerated": Parameter(
         int, "how many vehicles are refrigerated (the fleet's refrigerated ones first)"
     ),
-    "capacity_kg": _Param(float, "capacity of every vehicle [kg]"),
-    "hub": _Param(str, "site id of the hub (vehicles based at the old hub move to it)"),
-    "collects": _Param(str, "who fetches at the hub: scenario, all or none"),
-    "storage_scale": _Param(float, "factor on every association's free storage"),
-    "budget_scale": _Param(float, "factor on every budget and on the collective fund"),
-    "supply_scale": _Param(float, "factor on every lot's kg"),
+    "capacity_kg": Parameter(float, "capacity of every vehicle [kg]"),
+    "hub": Parameter(str, "site id of the hub (vehicles based at the old hub move to it)"),
+    "collects": Parameter(str, "who fetches at the hub: scenario, all or none"),
+    "storage_scale": Parameter(float, "factor on every association's free storage"),
+    "budget_scale": Parameter(float, "factor on every budget and on the collective fund"),
+    "supply_scale": Parameter(float, "factor on every lot's kg"),
 }
-PARAMETERS: Mapping[str, _Param] = {**_POLICY_PARAMS, **_LOGISTICS_PARAMS, **_STUDY_PARAMS}
+PARAMETERS: Mapping[str, Parameter] = {**_POLICY_PARAMS, **_LOGISTICS_PARAMS, **_STUDY_PARAMS}
 """Grid parameter name → value type and description."""
 
 _COLLECTS = ("scenario", "all", "none")

@@ -56,10 +56,13 @@ def sweep_command(
     spec asks for them, its status and error text, and the seconds it took. A variant that fails
     is recorded and the others go on.
 
-    Example:
+    Example (every fairness rule on 10 drawn weeks, 2 worker processes):
 
-        aide-alim sweep scenarios/dijon --spec scenarios/dijon/sweeps/fairness.toml
-        --workers 2 --out fairness.parquet
+    \b
+        aide-alim sweep scenarios/dijon --workers 2 --out fairness.parquet \\
+            --spec scenarios/dijon/sweeps/fairness.toml
+
+    On a Dask cluster: --scheduler tcp://HOST:8786 (its workers need aide_alim).
     """
     from aide_alim.scenario import load_scenario
     from aide_alim.sweep import load_spec, sweep
