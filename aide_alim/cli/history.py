@@ -140,7 +140,7 @@ def indicators_command(
         raise AideAlimError(f"--format {fmt} writes a file: give it with --out FILE.")
     with open_database(db_url) as db:
         tables = indicators(db, start, end)
-    period = f"{start or 'début'} → {end or 'fin'}"
+    period = f"{start} → {end}" if start and end else ""
     if fmt == "table":
         text = render.render_text(tables, (key,) if key != "summary" else ())
     elif fmt == "csv":

@@ -88,16 +88,16 @@ FORMATS = ("table", "csv", "xlsx", "html")
 
 
 def _number(value: object) -> str:
+    """A cell the French way: 1 234,56 (narrow no-break space between thousands)."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", " ")
+        return f"{value:,}".replace(",", "\u202f")
     if isinstance(value, float):
         if math.isnan(value):
             return "—"
-        return (
-            f"{value:,.2f}".replace(",", " ") if abs(value) >= 1 or value == 0 else f"{value:.3f}"
-        )
+        text = f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3f}"
+        return text.replace(",", "\u202f").replace(".", ",")
     return str(value)
 
 
@@ -226,7 +226,7 @@ img { max-width: 100%; }
 <h1>Indicateurs d'approvisionnement des structures d'aide alimentaire</h1>
 <p>Période : {{ period }} ({{ weeks }} semaine(s) publiée(s)). Les quantités sont celles
 effectivement reçues lorsque la structure les a déclarées, sinon celles du plan publié.
-1 repas = {{ kg_per_meal }} kg.</p>
+Un repas compte pour {{ kg_per_meal }} kg.</p>
 {% for chart in charts %}{% if chart.png %}
 <figure><img alt="{{ chart.title }}" src="data:image/png;base64,{{ chart.png }}">
 <figcaption>{{ chart.title }}</figcaption></figure>{% endif %}{% endfor %}
@@ -245,11 +245,14 @@ effectivement reçues lorsque la structure les a déclarées, sinon celles du pl
 def render_html(
     tables: Mapping[str, pd.DataFrame],
     *,
-    period: str,
+    period: str = "",
     keys: tuple[str, ...] = ("summary", "regularity", "financial", "fairness_gini", "action_31"),
     kg_per_meal: float = 0.5,
 ) -> str:
-    """The indicators as one self-contained French HTML page (charts embedded)."""
+    """The indicators as one self-contained French HTML page (charts embedded).
+
+    ``period``: shown in the title; by default the first and last published weeks.
+    """
     env = Environment(autoescape=True)
     weekly = tables["weekly"]
     charts = [
@@ -274,7 +277,9 @@ def render_html(
                 "rows": rows,
             }
         )
-    weeks = int(tables["weekly"]["week"].nunique()) if not weekly.empty else 0
+    weeks = int(weekly["week"].nunique()) if not weekly.empty else 0
+    if not period:
+        period = f"{weekly['week'].min()} → {weekly['week'].max()}" if weeks else "—"
     return env.from_string(_PAGE).render(
         period=period,
         weeks=weeks,
