@@ -603,11 +603,14 @@ def sweep(
     ``scheduler``: ``None`` starts a ``LocalCluster`` of ``workers`` single-threaded processes
     (default: one per core) for this sweep; a ``"tcp://host:port"`` address uses an existing
     cluster (its workers must have aide_alim installed); a ``distributed.Client`` is used as it
-    is. A variant that fails is recorded (``status`` = ``error`` and the ``error`` text) and the
-    others go on. Columns are described in :func:`evaluate_variant`.
+    is (``workers`` is then not allowed). A variant that fails is recorded (``status`` =
+    ``error`` and the ``error`` text) and the others go on. ``progress(done, total)`` is called
+    as variants finish. Columns are described in :func:`evaluate_variant`.
     """
     from distributed import as_completed
 
+    if scheduler is not None and workers is not None:
+        raise AideAlimError("Give either a scheduler (an existing cluster) or workers, not both.")
     if isinstance(spec, str | Path):
         spec = load_spec(spec)
     elif not isinstance(spec, SweepSpec):
