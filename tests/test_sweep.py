@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from aide_alim import sweep as sweep_module
 from aide_alim.cli import main
+from aide_alim.errors import AideAlimError
 from aide_alim.scenario import Scenario, load_scenario
 from aide_alim.sweep import SpecError, SweepSpec, Variant, load_spec, make_variants, sweep
 
@@ -121,6 +122,11 @@ def test_spec_that_is_not_toml_is_located(tmp_path: Path) -> None:
 def test_unknown_hub_is_refused_before_any_run(tiny: Scenario) -> None:
     with pytest.raises(SpecError, match=r"grid.hub: expected a site id .*got 'nowhere'"):
         sweep(tiny, {"grid": {"hub": ["hub", "nowhere"]}}, workers=1)
+
+
+def test_scheduler_and_workers_together_are_refused(tiny: Scenario) -> None:
+    with pytest.raises(AideAlimError, match="either a scheduler"):
+        sweep(tiny, {}, scheduler="tcp://127.0.0.1:1", workers=2)
 
 
 # --- variants ---------------------------------------------------------------------------------
