@@ -136,7 +136,7 @@ def run_week(
 
     loaded = stage(Stage.VALIDATE, lambda: _validate(scenario, rule, time_limit_s))
     allocation = stage(Stage.ALLOCATE, lambda: _allocate(loaded))
-    comparison = stage(Stage.COMPARE, lambda: _compare(loaded, compare_rules))
+    comparison = stage(Stage.COMPARE, lambda: _compare(loaded, compare_rules, allocation))
     plan = stage(Stage.ROUTE, lambda: _route(loaded, allocation))
 
     def documents() -> tuple[str, ...]:
@@ -227,13 +227,26 @@ def _allocate(scenario: Scenario) -> Any:
     return allocation
 
 
-def _compare(scenario: Scenario, rules: tuple[str, ...] | None) -> pd.DataFrame:
+def _compare(scenario: Scenario, rules: tuple[str, ...] | None, allocation: Any) -> pd.DataFrame:
+    """Every rule of ``rules`` scored on the week; the rule already allocated is not re-solved."""
     if not rules:
         return pd.DataFrame()
     from aide_alim.allocation import compare
 
-    table: pd.DataFrame = compare(scenario, rules=rules)
-    return table
+    others = tuple(r for r in rules if r != allocation.rule)
+    table: pd.DataFrame = compare(scenario, rules=others) if others else pd.DataFrame()
+    if allocation.rule in rules:
+        chosen = {
+            "rule": allocation.rule,
+            "status": str(allocation.status),
+            **allocation.metrics,
+            "seconds": allocation.total_seconds,
+            "n_solves": allocation.n_solves,
+        }
+        table = pd.concat([table, pd.DataFrame([chosen])], ignore_index=True)
+        table["_order"] = [rules.index(r) for r in table["rule"]]
+        table = table.sort_values("_order", kind="stable").drop(columns="_order")
+    return table.reset_index(drop=True)
 
 
 def _route(scenario: Scenario, allocation: Any) -> Any:
