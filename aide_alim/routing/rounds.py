@@ -270,6 +270,8 @@ def _check_lines(scenario: Scenario, lines: pd.DataFrame) -> list[Line]:
         collects = row.get("collects")
         if collects is None or (isinstance(collects, float) and math.isnan(collects)):
             collects = scenario.association_by_id[assoc].collects
+        elif isinstance(collects, str):  # a CSV read without type inference
+            collects = collects.strip().lower() in ("true", "1", "yes", "oui", "vrai")
         if kg > 0:
             result.append(
                 Line(
