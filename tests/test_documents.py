@@ -230,3 +230,12 @@ def test_summary_and_plan_render_in_chromium(week_docs: Path, tmp_path: Path) ->
     assert "Pourquoi vous recevez cette part" in plan
     assert "Yaourts" in plan
     assert "<script>alert(1)" not in plan
+
+
+def test_summary_tells_the_prospection_what_would_find_takers(week_docs: Path) -> None:
+    summary = (week_docs / "synthese.html").read_text(encoding="utf-8")
+    # fresh: A1 (35 kg short, 80 kg of cold room left) and the collecting one (80 kg short)
+    assert "Produits frais : jusqu&#39;à 115\u00a0kg trouveraient preneur chez 2 associations" in (
+        summary
+    )
+    assert "Surgelés : jusqu&#39;à 80\u00a0kg trouveraient preneur chez 1 association " in summary

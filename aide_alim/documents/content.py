@@ -936,6 +936,35 @@ def unmet_by_class(scenario: Scenario, lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def prospection_advice(unmet_class: pd.DataFrame, left: pd.DataFrame) -> tuple[str, ...]:
+    """Plain-French advice for next week's prospection, from what could still be absorbed."""
+    advice: list[str] = []
+    ranked = unmet_class.sort_values("unmet_need_with_room_kg", ascending=False)
+    for row in ranked.to_dict("records"):
+        t = Temperature(row["temperature"])
+        kg = float(row["unmet_need_with_room_kg"])
+        count = int(row["associations_with_room"])
+        if kg >= 1:
+            advice.append(
+                f"{CLASS_PLURAL_FR[t].capitalize()} : jusqu'à {fmt.kg(kg)} trouveraient preneur "
+                f"chez {count} association{'s' if count > 1 else ''} qui ont encore du besoin et "
+                f"de la place ({STORAGE_FR[t]} libre : {fmt.kg(float(row['free_storage_kg']))})."
+            )
+        else:
+            advice.append(
+                f"{CLASS_PLURAL_FR[t].capitalize()} : inutile d'en chercher, aucune association "
+                f"n'a à la fois du besoin et de la place ({STORAGE_FR[t]})."
+            )
+    if len(left):
+        by_reason = left.groupby("reason_fr")["kg"].sum().sort_values(ascending=False)
+        top, kg = str(by_reason.index[0]), float(by_reason.iloc[0])
+        advice.append(
+            f"{fmt.kg(float(left['kg'].sum()))} n'ont pas été placés cette semaine, surtout "
+            f"parce que : {top} ({fmt.kg(kg)})."
+        )
+    return tuple(advice)
+
+
 def leftovers(scenario: Scenario, allocation: Any, labels: dict[str, str]) -> pd.DataFrame:
     """Lots (or parts) not placed, with product, class and the reason in French."""
     un = getattr(allocation, "unallocated", None)

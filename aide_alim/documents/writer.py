@@ -412,6 +412,7 @@ def _write(
         "rounds": html.present(rounds, ROUNDS_SPEC) if len(rounds) else html.table(rounds),
         "unserved": html.present(_unserved_fr(unserved, names), UNSERVED_SPEC),
         "leftovers": html.present(left, LEFTOVER_SPEC),
+        "advice": content.prospection_advice(unmet_cls, left),
         "unmet_by_category": html.present(unmet_cat, UNMET_CATEGORY_SPEC),
         "unmet_by_class": html.present(unmet_cls, UNMET_CLASS_SPEC),
         "free_storage": html.present(free[free["free_kg"] > 0], FREE_STORAGE_SPEC),
