@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from documents_helpers import (
     FORMULA,
@@ -18,7 +19,7 @@ from documents_helpers import (
 from openpyxl import load_workbook
 
 from aide_alim.documents import FileNamer, neutralise_cell, slugify, write_documents
-from aide_alim.documents.content import lines_table, unmet_need
+from aide_alim.documents.content import explain_share, lines_table, unmet_need
 from aide_alim.scenario.model import Temperature
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -239,3 +240,27 @@ def test_summary_tells_the_prospection_what_would_find_takers(week_docs: Path) -
         summary
     )
     assert "Surgelés : jusqu&#39;à 80\u00a0kg trouveraient preneur chez 1 association " in summary
+
+
+def test_share_is_explained_in_meals_when_the_policy_counts_meals() -> None:
+    scenario = hostile_scenario()
+    scenario = scenario.replace(policy=scenario.policy.replace(basis="meals"))
+    a1 = scenario.association_by_id["A1"]
+    lines = lines_table(scenario, hand_allocation(scenario).lines)
+    mine = lines[lines["association"] == "A1"]
+    by_association = pd.DataFrame(
+        [
+            {"association": "A1", "need": 210.0, "received": 140.0, "received_kg": 70.0,
+             "other_supply": 0.0, "fill_ratio": 140 / 210, "fair_share": 126.0},
+            {"association": "A3", "need": 210.0, "received": 0.0, "received_kg": 0.0,
+             "other_supply": 40.0, "fill_ratio": 40 / 210, "fair_share": 86.0},
+        ]
+    )  # fmt: skip
+    text = " ".join(explain_share(scenario, a1, mine, by_association, "maxmin"))
+    assert "Votre besoin estimé : 210\u00a0repas" in text
+    assert "= 105\u00a0kg, à 0,5\u00a0kg par repas" in text
+    assert "Vous recevez 70\u00a0kg (140\u00a0repas), soit 67\u00a0% de votre besoin." in text
+    assert (
+        "votre part équitable serait de 126\u00a0repas ; vous recevez 14\u00a0repas de plus" in text
+    )
+    assert "max-min" in text
