@@ -384,3 +384,17 @@ def test_dijon_week_is_planned_whole_and_in_time() -> None:
     rolling = plan.stops[plan.stops["vehicle"] != ""]
     cold = rolling[(rolling["load_chilled_kg"] > 0) | (rolling["load_frozen_kg"] > 0)]
     assert all(sc.vehicle_by_id[v].refrigerated for v in cold["vehicle"])
+
+
+def test_vehicles_work_only_on_their_days() -> None:
+    sc = scenario(
+        sites=[site("S1", 47.35, 5.02)],
+        associations=[association("A1", 47.33, 5.00)],
+        lots=[lot("L1", "S1", 300)],
+        vehicles=[vehicle("MON_ONLY", 1000, days=frozenset({Day.MON})), vehicle("V2", 400)],
+    )
+    plan = plan_routes(sc, lines(sc, [("L1", "A1", TUESDAY, 300)]))
+    assert plan.totals["kg_unserved"] == 0
+    monday = plan.rounds[plan.rounds["vehicle"] == "MON_ONLY"]
+    assert (monday["day"] == MONDAY).all()
+    assert set(plan.rounds.loc[plan.rounds["day"] == TUESDAY, "vehicle"]) == {"V2"}
