@@ -105,7 +105,7 @@ def test_same_scenario_and_seed_give_identical_files(
     assert first.plan.stops.equals(second.plan.stops)
     compared = 0
     for path in first.out_dir.rglob("*"):
-        if path.suffix in (".csv", ".html", ".pdf", ".png"):
+        if path.suffix in (".csv", ".html", ".pdf", ".png", ".xlsx"):
             twin = second.out_dir / path.relative_to(first.out_dir)
             assert path.read_bytes() == twin.read_bytes(), path.name
             compared += 1

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -56,4 +59,27 @@ def write_workbook(path: Path, sheets: Mapping[str, pd.DataFrame], created: dt.d
             width = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])
             ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 50)
         ws.freeze_panes = "A2"
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    _freeze_zip(buffer.getvalue(), path, stamp)
+
+
+def _freeze_zip(data: bytes, path: Path, stamp: dt.datetime) -> None:
+    """Rewrite the xlsx zip with fixed entry dates and modification time (openpyxl stamps the
+    time of saving), so that the same week gives the same bytes."""
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + iso.encode() + rb"\g<2>",
+                    content,
+                )
+            entry = zipfile.ZipInfo(item.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, content)
