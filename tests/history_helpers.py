@@ -207,11 +207,45 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         yield from _fresh_postgres(os.environ[POSTGRES_ENV])
 
 
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = open_database(db_url)
+@pytest.fixture(params=database_params())
+def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
+    """An empty history database at the newest schema: SQLite always, PostgreSQL if configured.
+
+    PostgreSQL: one database for the session, emptied before each test (creating a database
+    per test costs about a second).
+    """
+    if request.param == "sqlite":
+        database = open_database(sqlite_url(tmp_path))
+        yield database
+        database.close()
+        return
+    database = _postgres_session_db()
+    with database.engine.begin() as conn:
+        names = [n for n in sa.inspect(conn).get_table_names() if n != "alembic_version"]
+        if names:
+            quoted = ", ".join(f'"{n}"' for n in names)
+            conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
     yield database
-    database.close()
+
+
+_SESSION: dict[str, Database] = {}
+
+
+def _postgres_session_db() -> Database:
+    """The PostgreSQL database shared by the ``db`` fixture, dropped when the tests end."""
+    if "postgres" not in _SESSION:
+        import atexit
+
+        urls = _fresh_postgres(os.environ[POSTGRES_ENV])
+        _SESSION["postgres"] = open_database(next(urls))
+
+        def drop() -> None:
+            _SESSION.pop("postgres").close()
+            for _ in urls:  # runs the generator's clean-up: DROP DATABASE
+                pass
+
+        atexit.register(drop)
+    return _SESSION["postgres"]
 
 
 # -- child processes (publish killed midway, concurrent publishes) -------------------------------
