@@ -2,7 +2,9 @@
 
 With ``policy.memory`` on, the allocation of a new week is told how far behind each association
 is (the "least served so far" idea, kept inside the leximin model by the allocation stage):
-:func:`past_shortfall` reads it from the history.
+:func:`past_shortfall` reads it from the history. :func:`allocate_with_history` wires it to
+:func:`aide_alim.allocation.allocate`, and :func:`allocate_and_publish` is what
+``aide-alim publish`` does: allocate (with memory if the policy asks), route, publish.
 """
 
 from __future__ import annotations
