@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -264,3 +265,34 @@ def test_share_is_explained_in_meals_when_the_policy_counts_meals() -> None:
         "votre part équitable serait de 126\u00a0repas ; vous recevez 14\u00a0repas de plus" in text
     )
     assert "max-min" in text
+
+
+def test_a_week_where_nothing_could_be_placed_still_gets_its_summary(tmp_path: Path) -> None:
+    scenario = hostile_scenario()
+    full = hand_allocation(scenario)
+    nothing = dataclasses.replace(
+        full,
+        lines=full.lines.iloc[0:0],
+        unallocated=pd.DataFrame(
+            [
+                {
+                    "lot": lot.id,
+                    "kg": lot.kg,
+                    "reason": "storage_full",
+                    "reason_fr": "stockage plein chez toutes les associations possibles",
+                }
+                for lot in scenario.lots
+            ]
+        ),
+        by_association=full.by_association.assign(received=0.0, received_kg=0.0),
+    )
+    plan = hand_plan(scenario)
+    empty_plan = dataclasses.replace(
+        plan, stops=plan.stops.iloc[0:0], rounds=plan.rounds.iloc[0:0], lines=plan.lines.iloc[0:0]
+    )
+    written = write_documents(scenario, nothing, empty_plan, tmp_path)
+    assert written.route_sheets == ()
+    summary = (tmp_path / "synthese.html").read_text(encoding="utf-8")
+    assert "stockage plein chez toutes les associations possibles" in summary
+    a1 = (tmp_path / "plans" / "a1.html").read_text(encoding="utf-8")
+    assert "Vous ne recevez aucun lot cette semaine." in a1
