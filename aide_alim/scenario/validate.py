@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from geopy.distance import great_circle
+import numpy as np
 
 from aide_alim.errors import Problem, ScenarioError
+from aide_alim.geo import haversine_km
 from aide_alim.scenario.categories import (
     DEFAULT_CATEGORIES,
     normalise_category,
@@ -979,10 +980,6 @@ def _table_rows(
     return rows, table.file
 
 
-def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(great_circle(a, b).km)
-
-
 def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
     """Validate raw tables: the scenario (``None`` if any error) and every problem found."""
     problems: list[Problem] = list(raw.problems)
@@ -1004,22 +1001,18 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
     logistics: Logistics = settings.get("logistics", Logistics())
 
     hub = _check_hub(raw, settings, sites_rows, site_ids, sites_file, out)
-    hub_place = None
-    if hub is not None and site_ids[hub].ok:
-        hub_place = (site_ids[hub].values["lat"], site_ids[hub].values["lon"])
 
-    sites = []
-    for r in sites_rows:
-        if r.ok:
-            _check_reach(r, hub_place, logistics.reach_km, "a site", sites_file, out)
-            sites.append(Site(**r.values))
+    sites = [Site(**r.values) for r in sites_rows if r.ok]
 
     associations = []
     for r in assoc_rows:
         _check_association(r, assoc_file, out)
         if r.ok:
-            _check_reach(r, hub_place, logistics.reach_km, "an association", assoc_file, out)
             associations.append(Association(**r.values))
+    _check_reach(
+        [r for r in sites_rows if r.ok], [r for r in assoc_rows if r.ok], logistics.reach_km,
+        sites_file, assoc_file, out,
+    )  # fmt: skip
 
     lots = []
     for r in lot_rows:
@@ -1125,24 +1118,43 @@ def _check_hub(
 
 
 def _check_reach(
-    r: _Row,
-    hub: tuple[float, float] | None,
+    site_rows: list[_Row],
+    assoc_rows: list[_Row],
     reach_km: float,
-    what: str,
-    file: str,
+    sites_file: str,
+    assoc_file: str,
     out: _Collector,
 ) -> None:
-    if hub is None:
+    """Warn about places with nothing within reach: usually a typo in a coordinate.
+
+    A supplier no association can be reached from, or an association no site is within reach
+    of, is suspicious in a metropolis as in a national run spread over regions.
+    """
+    if not site_rows or not assoc_rows:
         return
-    km = _distance_km(hub, (r.values["lat"], r.values["lon"]))
-    if km > reach_km:
-        out.warn(
-            file,
-            r.row,
-            "lat",
-            f"expected {what} within {_fmt(reach_km)} km of the hub (logistics.reach_km), "
-            f'got "{r.got("lat")}, {r.got("lon")}" at {km:.0f} km',
-        )
+    site_lat, site_lon = np.array([(r.values["lat"], r.values["lon"]) for r in site_rows]).T
+    assoc_lat, assoc_lon = np.array([(r.values["lat"], r.values["lon"]) for r in assoc_rows]).T
+    km = haversine_km(site_lat[:, None], site_lon[:, None], assoc_lat[None, :], assoc_lon[None, :])
+    for r, nearest in zip(site_rows, km.min(axis=1), strict=True):
+        if nearest > reach_km and r.values["kind"] is SiteKind.SUPPLIER:
+            out.warn(
+                sites_file,
+                r.row,
+                "lat",
+                f"expected a site within {_fmt(reach_km)} km of an association "
+                f'(logistics.reach_km), got "{r.got("lat")}, {r.got("lon")}": the nearest '
+                f"association is {nearest:.0f} km away",
+            )
+    for r, nearest in zip(assoc_rows, km.min(axis=0), strict=True):
+        if nearest > reach_km:
+            out.warn(
+                assoc_file,
+                r.row,
+                "lat",
+                f"expected an association within {_fmt(reach_km)} km of a site "
+                f'(logistics.reach_km), got "{r.got("lat")}, {r.got("lon")}": the nearest '
+                f"site is {nearest:.0f} km away",
+            )
 
 
 def _check_association(r: _Row, file: str, out: _Collector) -> None:
@@ -1183,13 +1195,15 @@ def _check_lot(
         if "value_eur_kg" in v and v["value_eur_kg"] is None:
             v["value_eur_kg"] = category.value_eur_kg
         temperature = v.get("temperature")
-        if temperature is not None and temperature.needs_cold != category.temperature.needs_cold:
+        # Only the cold-chain direction is suspicious: a cold category declared ambient (fine
+        # for UHT milk, a food-safety risk otherwise); keeping an ambient product cold is not.
+        if temperature is Temperature.AMBIENT and category.temperature.needs_cold:
             out.warn(
                 file,
                 r.row,
                 "temperature",
-                f'expected "{category.temperature.value}" for the category {category.id}, '
-                f'got "{temperature.value}"',
+                f'expected "{category.temperature.value}" for the category {category.id} '
+                f'(ambient only if shelf-stable), got "{temperature.value}"',
             )
     if "available" in v and v["available"] is None and week_start is not None:
         v["available"] = week_start
