@@ -119,7 +119,7 @@ def run_week(
         start = time.perf_counter()
         try:
             result = work()
-        except (ScenarioError, StageError) as exc:
+        except (ScenarioError, StageError, OutputExistsError) as exc:
             _report_failure(progress, which, start, str(exc))
             raise
         except AideAlimError as exc:
@@ -146,6 +146,7 @@ def run_week(
             tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         )
         try:
+            staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
             written = write_documents(loaded, allocation, plan, staging, comparison=comparison)
             _publish(staging, target, force=force)
         except BaseException:
@@ -163,6 +164,12 @@ def run_week(
                 folder.rmdir()
         raise
     return WeekResult(loaded, allocation, plan, comparison, target, files, seconds)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _report_failure(progress: Progress | None, which: Stage, start: float, message: str) -> None:
