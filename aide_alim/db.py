@@ -102,8 +102,11 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A connection for reading (one consistent snapshot, never writes)."""
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                if self.dialect == "postgresql":  # one snapshot for all the statements
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise DatabaseError(
                 f"Could not read the history database {self.url}: {exc.orig}"
