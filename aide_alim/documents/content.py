@@ -363,7 +363,8 @@ def handovers(
     result = [
         Handover(
             day=day, mode=mode, place=place, address=address,
-            slot=f"{start}–{end}" if end else start, vehicle=vehicle,
+            slot=(f"vers {start}" if start == end else f"{start}–{end}") if end else start,
+            vehicle=vehicle,
             lots=tuple(dict.fromkeys(lots)), note=note,
         )
         for (day, mode, place, address, vehicle), (start, end, lots, note) in merged.items()
