@@ -171,6 +171,13 @@ def _metric(key: str, value: Any) -> str:
     return fmt.number(float(value), 3)
 
 
+def _in_basis(spec: list[tuple[str, str, str]], scenario: Scenario) -> list[tuple[str, str, str]]:
+    """Headers of the columns counted in the policy's basis, with its unit."""
+    unit = {"kg": "kg", "value": "€", "meals": "repas"}[scenario.policy.basis]
+    in_basis = {"need", "other_supply", "fair_share"}
+    return [(c, f"{h} [{unit}]" if c in in_basis else h, k) for c, h, k in spec]
+
+
 def _mark_rule(comparison: pd.DataFrame | None, allocation: Any) -> pd.DataFrame:
     if comparison is None or comparison.empty:
         return pd.DataFrame()
@@ -408,7 +415,7 @@ def _write(
             metrics[["label", "text"]], {"label": "Indicateur", "text": "Valeur"}
         ),
         "comparison": html.present(_mark_rule(comparison, allocation), COMPARISON_SPEC),
-        "per_association": html.present(per_assoc, PER_ASSOCIATION_SPEC),
+        "per_association": html.present(per_assoc, _in_basis(PER_ASSOCIATION_SPEC, scenario)),
         "rounds": html.present(rounds, ROUNDS_SPEC) if len(rounds) else html.table(rounds),
         "unserved": html.present(_unserved_fr(unserved, names), UNSERVED_SPEC),
         "leftovers": html.present(left, LEFTOVER_SPEC),
