@@ -393,6 +393,13 @@ def _write(
     ):
         if isinstance(totals.get(key), int | float) and not math.isnan(totals[key]):
             headline.append((label, render(float(totals[key]))))
+    if len(unserved):
+        headline.append(
+            (
+                "Attribué mais pas acheminé par les tournées",
+                f"{fmt.kg(float(unserved['kg'].sum()))} ({len(unserved)} lignes, voir plus bas)",
+            )
+        )
     status = getattr(allocation, "status", "")
     message = getattr(allocation, "message", "")
     status_note = (
