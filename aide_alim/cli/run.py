@@ -110,6 +110,9 @@ def summary_text(result: WeekResult) -> str:
         out.append(f"  rounds: {', '.join(parts)}")
     unserved = getattr(result.plan, "unserved", None)
     if unserved is not None and len(unserved):
-        out.append(f"  stops not served: {len(unserved)} (see the summary)")
+        out.append(
+            f"  allocated but not carried by the rounds: {_num(unserved['kg'].sum())} kg "
+            f"({len(unserved)} lines; reasons in the summary)"
+        )
     out.append(f"Documents: {result.out_dir} (open {result.out_dir / 'synthese.html'})")
     return "\n".join(out)
