@@ -267,7 +267,7 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
             ["Lot", "Produit", "Catégorie", "Température", "kg", "Cartons", "DLC", "DDM",
              "Valeur", "À payer"],
             rows,
-            (16, 30, 22, 20, 15, 13, 17, 17, 16, 16),
+            (13, 28, 21, 22, 14, 15, 19, 19, 16, 16),
             right=frozenset({4, 5, 8, 9}),
         )  # fmt: skip
         doc.para(
