@@ -230,3 +230,18 @@ def test_cli_reports_scenario_errors_by_location(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "lots.csv" in result.output and "row 2" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_documents_failure_removes_the_folders_it_created(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken_documents(*args: object, **kwargs: object) -> None:
+        raise ValueError("template missing")
+
+    monkeypatch.setattr("aide_alim.documents.write_documents", broken_documents)
+    with pytest.raises(StageError, match="documents: ValueError: template missing"):
+        run_week(TINY, tmp_path / "2020" / "W41" / "semaine", compare_rules=None)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "fichier").write_text("x")
+    with pytest.raises(OutputExistsError, match="not a folder"):
+        run_week(TINY, tmp_path / "fichier", force=True, compare_rules=None)
