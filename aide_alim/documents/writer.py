@@ -220,10 +220,13 @@ def _csv(frame: pd.DataFrame, path: Path, *, french: bool = False) -> None:
 
 
 def _tidy_stops(stops: pd.DataFrame) -> pd.DataFrame:
+    """The stops for a spreadsheet: ids space-separated, times as ``HH:MM``."""
     out = stops.copy()
     for column in ("lots", "associations"):
         out[column] = out[column].map(lambda v: " ".join(v))
-    return out
+    out["arrival"] = [fmt.clock(v) if v == v else "" for v in out["arrival_min"]]
+    out["departure"] = [fmt.clock(v) if v == v else "" for v in out["departure_min"]]
+    return out.drop(columns=["arrival_min", "departure_min"])
 
 
 def write_documents(
