@@ -77,6 +77,8 @@ def category_chart(lines: pd.DataFrame, leftovers: pd.DataFrame, labels: dict[st
         list(x), [_text(labels.get(c, c)) for c in cats], rotation=35, ha="right", fontsize=7
     )
     ax.set_ylabel("kg")
+    top = max([a + b for a, b in zip(g, lo, strict=True)] or [0.0])
+    ax.set_ylim(0, max(top * 1.08, 1.0))
     ax.legend(fontsize=8)
     return _png(fig)
 
