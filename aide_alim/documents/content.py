@@ -457,6 +457,11 @@ def explain_share(
             f"{_amount(float(fair), basis)} ; {comparison}."
         )
     sentences.append(f"Règle de répartition appliquée : {RULE_FR.get(rule, rule)}.")
+    if rule in ("leximin", "maxmin") and len(fills) > 1 and fill <= float(fills.min()) + 0.005:
+        sentences.append(
+            "Vous êtes parmi les associations les moins bien couvertes cette semaine : la règle "
+            "vous a servie en priorité, dans la limite de ce que vous pouvez stocker et recevoir."
+        )
     if fill >= 0.999:
         sentences.append("Votre besoin de la semaine est entièrement couvert.")
     sentences.extend(_why(scenario, association, mine))
