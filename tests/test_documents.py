@@ -20,7 +20,9 @@ from documents_helpers import (
 from openpyxl import load_workbook
 
 from aide_alim.documents import FileNamer, neutralise_cell, slugify, write_documents
-from aide_alim.documents.content import explain_share, lines_table, unmet_need
+from aide_alim.documents.plans import explain_share
+from aide_alim.documents.prospection import unmet_need
+from aide_alim.documents.tables import lines_table
 from aide_alim.scenario.model import Temperature
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -86,7 +86,7 @@ def summary_text(result: WeekResult) -> str:
     )
     left = allocation.unallocated
     if len(left):
-        from aide_alim.documents.content import reason_labels
+        from aide_alim.documents.tables import reason_labels
 
         labels = reason_labels(allocation)
         out.append(f"  left over: {_num(left['kg'].sum())} kg")

@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from aide_alim.documents import charts, content, fmt, html, pdf
+from aide_alim.documents import charts, fmt, html, pdf, plans, prospection, sheets, tables
 from aide_alim.documents.safety import FileNamer, inside, neutralise_frame
 from aide_alim.documents.workbook import write_workbook
-from aide_alim.scenario.model import Scenario
+from aide_alim.scenario.model import Scenario, Temperature
 
 SUMMARY = "synthese.html"
 WORKBOOK = "tableaux.xlsx"
@@ -145,7 +145,7 @@ def _unserved_fr(unserved: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     out["name"] = [names.get(a, a) for a in out["association"]]
     stages = out["stage"] if "stage" in out else pd.Series([""] * len(out), index=out.index)
     out["reason_fr"] = [
-        content.unserved_reason_fr(str(st), str(r))
+        plans.unserved_reason_fr(str(st), str(r))
         for st, r in zip(stages, out["reason"], strict=True)
     ]
     return out
@@ -268,10 +268,10 @@ def _write(
     fonts: pdf.Fonts,
 ) -> Documents:
     created = scenario.week_start
-    lines = content.lines_table(scenario, allocation.lines)
-    stops = content.stops_table(scenario, plan)
-    labels = content.reason_labels(allocation)
-    left = content.leftovers(scenario, allocation, labels)
+    lines = tables.lines_table(scenario, allocation.lines)
+    stops = tables.stops_table(scenario, plan)
+    labels = tables.reason_labels(allocation)
+    left = tables.leftovers(scenario, allocation, labels)
     by_association = allocation.by_association
 
     (out_dir / PLANS).mkdir()
@@ -281,20 +281,20 @@ def _write(
     # --- distribution plans
     namer = FileNamer("association")
     plan_files: list[str] = []
-    plans = content.association_plans(scenario, allocation, lines, stops, plan)
+    week_plans = plans.association_plans(scenario, allocation, lines, stops, plan)
     plan_links: list[tuple[str, str]] = []
-    for p in plans:
+    for p in week_plans:
         stem = namer.stem(p.association.id)
         folder = out_dir / PLANS
         rows = [
-            {**line, "temperature_label": content.Temperature(line["temperature"]).label_fr}
+            {**line, "temperature_label": Temperature(line["temperature"]).label_fr}
             for line in p.lines.to_dict("records")
         ]
         inside(folder, f"{stem}.html").write_text(
             html.render("plan.html.j2", plan=p, rows=rows), encoding="utf-8"
         )
         inside(folder, f"{stem}.pdf").write_bytes(pdf.plan_pdf(p, created, fonts))
-        _csv(content.plan_csv_table(p), inside(folder, f"{stem}.csv"), french=True)
+        _csv(plans.plan_csv_table(p), inside(folder, f"{stem}.csv"), french=True)
         plan_files += [f"{PLANS}/{stem}.{ext}" for ext in ("html", "pdf", "csv")]
         plan_links.append((f"Plan – {p.association.name}", f"{PLANS}/{stem}.html"))
 
@@ -302,7 +302,7 @@ def _write(
     sheet_files: list[str] = []
     sheet_links: list[tuple[str, str]] = []
     vehicle_names = FileNamer("vehicule")
-    for sheet in content.route_sheets(scenario, lines, stops, plan):
+    for sheet in sheets.route_sheets(scenario, lines, stops, plan):
         stem = f"{vehicle_names.stem(sheet.vehicle_id)}_{sheet.day.isoformat()}"
         folder = out_dir / SHEETS
         png = charts.sheet_map(scenario, sheet.stops)
@@ -325,9 +325,9 @@ def _write(
     rounds = rounds if rounds is not None else pd.DataFrame()
     unserved = getattr(plan, "unserved", None)
     unserved = unserved if unserved is not None else pd.DataFrame()
-    unmet_cat = content.unmet_need(scenario, lines, by_association)
-    unmet_cls = content.unmet_by_class(scenario, lines)
-    free = content.free_storage(scenario, lines)
+    unmet_cat = prospection.unmet_need(scenario, lines, by_association)
+    unmet_cls = prospection.unmet_by_class(scenario, lines)
+    free = prospection.free_storage(scenario, lines)
     reasons = (
         left.groupby(["reason", "reason_fr"], as_index=False)
         .agg(lots=("lot", "nunique"), kg=("kg", "sum"))
@@ -348,7 +348,7 @@ def _write(
         for k, v in dict(getattr(plan, "totals", {}) or {}).items()
         if not any(word in k for word in ("second", "wall"))  # run-to-run timings
     }
-    tables: dict[str, pd.DataFrame] = {
+    week_tables: dict[str, pd.DataFrame] = {
         "attribution": lines,
         "par_association": by_association,
         "non_attribues": left,
@@ -365,17 +365,17 @@ def _write(
         "raisons_non_attribues": reasons,
     }
     if comparison is not None:
-        tables["comparaison"] = comparison
+        week_tables["comparaison"] = comparison
     data_files = []
-    for name, frame in tables.items():
+    for name, frame in week_tables.items():
         _csv(frame, inside(out_dir / DATA, f"{name}.csv"))
         data_files.append(f"{DATA}/{name}.csv")
-    write_workbook(out_dir / WORKBOOK, tables, created)
+    write_workbook(out_dir / WORKBOOK, week_tables, created)
 
     # --- summary
     names = {a.id: a.name for a in scenario.associations}
     cat_labels = {c.id: c.label for c in scenario.categories.values()}
-    fills = content.fill_stats(by_association)
+    fills = tables.fill_stats(by_association)
     kg_out = float(lines["kg"].sum())
     meals_out = kg_out / scenario.policy.kg_per_meal
     n_served = lines["association"].nunique()
@@ -414,10 +414,10 @@ def _write(
     summary = {
         "scenario_name": scenario.name,
         "week": fmt.week_label(scenario.week_start),
-        "rule_fr": content.RULE_FR.get(
+        "rule_fr": tables.RULE_FR.get(
             str(getattr(allocation, "rule", "")), str(getattr(allocation, "rule", ""))
         ),
-        "basis_fr": content.BASIS_FR.get(scenario.policy.basis, scenario.policy.basis),
+        "basis_fr": tables.BASIS_FR.get(scenario.policy.basis, scenario.policy.basis),
         "model": scenario.logistics.model,
         "status_note": status_note.strip(),
         "headline": headline,
@@ -429,7 +429,7 @@ def _write(
         "rounds": html.present(rounds, ROUNDS_SPEC) if len(rounds) else html.table(rounds),
         "unserved": html.present(_unserved_fr(unserved, names), UNSERVED_SPEC),
         "leftovers": html.present(left, LEFTOVER_SPEC),
-        "advice": content.prospection_advice(unmet_cls, left),
+        "advice": prospection.prospection_advice(unmet_cls, left),
         "unmet_by_category": html.present(unmet_cat, UNMET_CATEGORY_SPEC),
         "unmet_by_class": html.present(unmet_cls, UNMET_CLASS_SPEC),
         "free_storage": html.present(free[free["free_kg"] > 0], FREE_STORAGE_SPEC),

@@ -1,0 +1,425 @@
+"""What the distribution plan of an association says: its lots, when and where it gets them,
+and, in plain French, how its share compares with its need and with the fair share, and why
+(:func:`explain_share`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from aide_alim.documents import fmt
+from aide_alim.documents.tables import CLASS_PLURAL_FR, RULE_FR, STORAGE_FR, as_date, clock_minutes
+from aide_alim.scenario.model import Association, Scenario, Temperature
+
+# Routing gives its reasons in English words; associations read French. Known patterns first,
+# then the stage of the round that could not take the line.
+_UNSERVED_PATTERNS_FR = (
+    ("lack capacity or time", "les véhicules de ce jour-là n'ont plus de place ni de temps"),
+    ("no refrigerated vehicle", "aucun véhicule réfrigéré ne circule ce jour-là"),
+    ("no road path", "aucun itinéraire routier connu"),
+    ("cannot be met within", "vos horaires de réception ne tiennent pas dans les tournées"),
+    ("no feasible", "aucune tournée possible n'a été trouvée à temps"),
+    ("could not be collected", "la ramasse n'a pas pu se faire en entier"),
+    ("is closed", "le fournisseur est fermé ces jours-là"),
+    ("available only from", "le lot n'est disponible qu'après le jour prévu"),
+    ("does not meet", "vos horaires ne rencontrent pas ceux du lieu de retrait"),
+    ("works", "aucun véhicule adapté ne circule ces jours-là"),
+)
+
+
+_UNSERVED_STAGES_FR = {
+    "collection": "la ramasse chez le fournisseur n'a pas pu être planifiée",
+    "delivery": "la livraison n'a pas pu être planifiée",
+    "direct": "la ramasse et la livraison n'ont pas pu être planifiées",
+    "hub_pickup": "le retrait au hub n'a pas pu être planifié",
+    "site_pickup": "le retrait chez le fournisseur n'a pas pu être planifié",
+}
+
+
+def unserved_reason_fr(stage: str, reason: str) -> str:
+    """A French explanation of why the rounds do not carry a line (from routing's words)."""
+    head = _UNSERVED_STAGES_FR.get(stage, "l'acheminement n'a pas pu être planifié")
+    for pattern, french in _UNSERVED_PATTERNS_FR:
+        if pattern in reason:
+            return f"{head} : {french}"
+    return head
+
+
+@dataclass(frozen=True)
+class Handover:
+    """When and where an association gets some of its lots."""
+
+    day: dt.date
+    mode: str  # "livraison", "retrait au hub", "retrait chez le fournisseur", "non planifiée"
+    place: str
+    address: str
+    slot: str
+    vehicle: str
+    lots: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AssociationPlan:
+    """Everything the distribution plan of one association shows."""
+
+    association: Association
+    week: str
+    lines: pd.DataFrame
+    handovers: tuple[Handover, ...]
+    total_kg: float
+    total_units: int
+    total_value_eur: float
+    total_price_eur: float
+    total_meals: float
+    explanation: tuple[str, ...]
+    rule: str
+
+    @property
+    def received(self) -> bool:
+        return self.total_kg > 0
+
+
+def _slot(stop: dict[str, Any]) -> str:
+    return f"{fmt.clock(stop['arrival_min'])}–{fmt.clock(stop['departure_min'])}"
+
+
+@dataclass(frozen=True)
+class _RouteIndex:
+    """The route plan looked up by allocation line: fates, unserved reasons, stops."""
+
+    fates: dict[tuple[str, str, dt.date], dict[str, Any]]
+    unserved: dict[tuple[str, str, dt.date], list[str]]
+    stops: dict[str, list[dict[str, Any]]]  # association → stops handling its lots
+
+    @classmethod
+    def of(cls, scenario: Scenario, stops: pd.DataFrame, plan: Any) -> _RouteIndex:
+        fates: dict[tuple[str, str, dt.date], dict[str, Any]] = {}
+        table = getattr(plan, "lines", None)
+        for row in table.to_dict("records") if table is not None else []:
+            key = (str(row["lot"]), str(row["association"]), as_date(row["day"], scenario))
+            fates[key] = {str(k): v for k, v in row.items()}
+        unserved: dict[tuple[str, str, dt.date], list[str]] = {}
+        table = getattr(plan, "unserved", None)
+        for row in table.to_dict("records") if table is not None else []:
+            key = (str(row["lot"]), str(row["association"]), as_date(row["day"], scenario))
+            why = unserved_reason_fr(str(row.get("stage", "")), str(row["reason"]))
+            unserved.setdefault(key, []).append(f"{why} ({fmt.kg(float(row['kg']))})")
+        by_association: dict[str, list[dict[str, Any]]] = {}
+        for stop in stops.to_dict("records"):
+            for association in stop["associations"]:
+                by_association.setdefault(association, []).append(
+                    {str(k): v for k, v in stop.items()}
+                )
+        return cls(fates, unserved, by_association)
+
+
+def handovers(
+    scenario: Scenario, association: Association, lines: pd.DataFrame, index: _RouteIndex
+) -> tuple[Handover, ...]:
+    """Delivery slots and vehicles, own pickups with their slot, and what could not be planned.
+
+    Read from the route plan: its ``lines`` (the fate of each allocation line), its stops and
+    its ``unserved`` table.
+    """
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    notes: dict[tuple[Any, ...], str] = {}
+    here = index.stops.get(association.id, [])
+    for lot, day in zip(lines["lot"].astype(str), lines["day"], strict=True):
+        fate = index.fates.get((lot, association.id, day), {})
+        status = str(fate.get("status", ""))
+        if status in ("unserved", "partial") or not fate:
+            reasons = index.unserved.get((lot, association.id, day), [])
+            key: tuple[Any, ...] = (day, "non planifiée", "", "", "–", "–")
+            groups.setdefault(key, []).append(lot)
+            notes[key] = (
+                "; ".join(dict.fromkeys(reasons)) or "aucune tournée ne prend ce lot en charge"
+            ) + ". Contactez la coordination pour convenir d'un retrait."
+            if status != "partial":
+                continue
+        if status in ("hub_pickup", "site_pickup"):
+            found = [
+                s for s in here if s["kind"] == status and s["day"] == day and lot in s["lots"]
+            ]
+            mode = "retrait au hub" if status == "hub_pickup" else "retrait chez le fournisseur"
+            if found:
+                stop = found[0]
+                key = (day, mode, stop["place_name"], stop["address"], _slot(stop), "vos moyens")
+            else:
+                hub = scenario.hub_site
+                key = (
+                    day,
+                    mode,
+                    hub.name,
+                    hub.address,
+                    str(association.receive_window),
+                    "vos moyens",
+                )
+        else:
+            vehicle_id = str(fate.get("delivery_vehicle", ""))
+            found = [
+                s
+                for s in here
+                if s["kind"] == "delivery"
+                and s["day"] == day
+                and s["vehicle"] == vehicle_id
+                and lot in s["lots"]
+            ]
+            vehicle = scenario.vehicle_by_id.get(vehicle_id)
+            label = (vehicle.name or vehicle.id) if vehicle else vehicle_id
+            slot = _slot(found[0]) if found else fmt.clock(clock_minutes(fate.get("handover")))
+            key = (day, "livraison", association.name, association.address, slot, label)
+        groups.setdefault(key, []).append(lot)
+    # Several visits of the same vehicle on the same day (one per lot or per trip) make one slot
+    # from the first arrival to the last departure.
+    merged: dict[tuple[Any, ...], tuple[str, str, list[str], str]] = {}
+    for key, lots in groups.items():
+        day, mode, place, address, slot, vehicle = key
+        start, _, end = slot.partition("–")
+        short = (day, mode, place, address, vehicle)
+        if short in merged:
+            first, last, before, _ = merged[short]
+            start, end = min(first, start), max(last, end)
+            lots = before + lots
+        merged[short] = (start, end, lots, notes.get(key, ""))
+    result = [
+        Handover(
+            day=day, mode=mode, place=place, address=address,
+            slot=(f"vers {start}" if start == end else f"{start}–{end}") if end else start,
+            vehicle=vehicle,
+            lots=tuple(dict.fromkeys(lots)), note=note,
+        )
+        for (day, mode, place, address, vehicle), (start, end, lots, note) in merged.items()
+    ]  # fmt: skip
+    return tuple(sorted(result, key=lambda h: (h.day, h.slot, h.mode)))
+
+
+def _row_for(by_association: pd.DataFrame, association_id: str) -> dict[str, Any]:
+    if by_association is None or by_association.empty:
+        return {}
+    match = by_association[by_association["association"] == association_id]
+    return {str(k): v for k, v in match.iloc[0].items()} if len(match) else {}
+
+
+def _amount(value: float, basis: str) -> str:
+    if basis == "value":
+        return fmt.eur(value)
+    if basis == "meals":
+        return f"{fmt.number(value)}{fmt.NBSP}repas"
+    return fmt.kg(value)
+
+
+def explain_share(
+    scenario: Scenario,
+    association: Association,
+    mine: pd.DataFrame,
+    by_association: pd.DataFrame,
+    rule: str,
+) -> tuple[str, ...]:
+    """Plain-French sentences on how the association's share compares with its need and why."""
+    policy = scenario.policy
+    basis = policy.basis
+    row = _row_for(by_association, association.id)
+    need = float(row.get("need", scenario.need(association)))
+    received = float(row.get("received", mine["kg"].sum() if basis == "kg" else 0.0))
+    received_kg = float(row.get("received_kg", mine["kg"].sum()))
+    other = float(row.get("other_supply", scenario.other_supply(association)))
+    fill = float(row.get("fill_ratio", (received + other) / need if need > 0 else math.nan))
+    sentences: list[str] = []
+
+    need_kg = association.beneficiaries * policy.ration_kg
+    how = (
+        f"{fmt.number(association.beneficiaries)} bénéficiaires × "
+        f"{fmt.number(policy.ration_kg, 2)}{fmt.NBSP}kg par semaine"
+    )
+    if basis == "kg":
+        sentences.append(f"Votre besoin estimé : {fmt.kg(need)} ({how}).")
+    elif basis == "meals":
+        sentences.append(
+            f"Votre besoin estimé : {_amount(need, basis)} ({how} = {fmt.kg(need_kg)}, "
+            f"à {fmt.number(policy.kg_per_meal, 1)}{fmt.NBSP}kg par repas)."
+        )
+    else:
+        sentences.append(
+            f"Votre besoin estimé : {fmt.eur(need)} de valeur marchande ({how} = "
+            f"{fmt.kg(need_kg)}, à {fmt.eur(scenario.mean_value_eur_kg)}/kg, valeur moyenne des "
+            "lots de la semaine)."
+        )
+
+    fills = by_association["fill_ratio"] if "fill_ratio" in by_association else pd.Series()
+    mean_fill = float(fills.mean()) if len(fills) else math.nan
+    got = f"Vous recevez {fmt.kg(received_kg)}"
+    if basis != "kg":
+        got += f" ({_amount(received, basis)})"
+    if other > 0:
+        sentences.append(
+            f"{got} ; avec {_amount(other, basis)} reçus d'autres sources cette semaine, "
+            f"votre besoin est couvert à {fmt.pct(fill)}."
+        )
+    else:
+        sentences.append(f"{got}, soit {fmt.pct(fill)} de votre besoin.")
+    if len(fills):
+        sentences.append(
+            f"La moyenne des {len(fills)} associations est de {fmt.pct(mean_fill)} "
+            f"(de {fmt.pct(float(fills.min()))} à {fmt.pct(float(fills.max()))})."
+        )
+    fair = row.get("fair_share")
+    if fair is not None and not (isinstance(fair, float) and math.isnan(fair)) and fair > 0:
+        tau = (float(fair) + other) / need if need > 0 else math.nan
+        diff = received - float(fair)
+        if abs(diff) <= 0.02 * float(fair):
+            comparison = "vous recevez à peu près cette part"
+        elif diff > 0:
+            comparison = f"vous recevez {_amount(diff, basis)} de plus"
+        else:
+            comparison = f"vous recevez {_amount(-diff, basis)} de moins"
+        sentences.append(
+            f"Si toute l'offre de la semaine était partagée au prorata des besoins, chaque "
+            f"association serait couverte à {fmt.pct(tau)} : votre part équitable serait de "
+            f"{_amount(float(fair), basis)} ; {comparison}."
+        )
+    sentences.append(f"Règle de répartition appliquée : {RULE_FR.get(rule, rule)}.")
+    if rule in ("leximin", "maxmin") and len(fills) > 1 and fill <= float(fills.min()) + 0.005:
+        sentences.append(
+            "Vous êtes parmi les associations les moins bien couvertes cette semaine : la règle "
+            "vous a servie en priorité, dans la limite de ce que vous pouvez stocker et recevoir."
+        )
+    if fill >= 0.999:
+        sentences.append("Votre besoin de la semaine est entièrement couvert.")
+    sentences.extend(_why(scenario, association, mine))
+    return tuple(sentences)
+
+
+def _why(scenario: Scenario, association: Association, mine: pd.DataFrame) -> list[str]:
+    """The limits that shaped this association's share (cold chain, storage, refusals, budget)."""
+    reasons: list[str] = []
+    received_by_class = mine.groupby("temperature")["kg"].sum() if len(mine) else pd.Series()
+    offered = {lot.temperature for lot in scenario.lots}
+    refrigerated_fleet = any(v.refrigerated for v in scenario.vehicles)
+    for temperature in Temperature:
+        storage = association.storage_kg(temperature)
+        got = float(received_by_class.get(temperature.value, 0.0))
+        if temperature not in offered:
+            continue
+        if storage <= 0 and got == 0:
+            what = "de congélateur" if temperature is Temperature.FROZEN else (
+                "de stockage réfrigéré" if temperature is Temperature.CHILLED else
+                "de place en stockage sec"
+            )  # fmt: skip
+            reasons.append(
+                f"Vous n'avez pas reçu de {CLASS_PLURAL_FR[temperature]} car vous n'avez pas "
+                f"{what} disponible cette semaine."
+            )
+        elif (
+            temperature.needs_cold
+            and got == 0
+            and not association.collects
+            and not refrigerated_fleet
+        ):
+            reasons.append(
+                f"Les {CLASS_PLURAL_FR[temperature]} ne peuvent pas vous être livrés faute de "
+                "véhicule réfrigéré ; vous pourriez les retirer vous-même au hub."
+            )
+        elif storage > 0 and got >= 0.98 * storage:
+            reasons.append(
+                f"Votre {STORAGE_FR[temperature]} ({fmt.kg(storage)} libres) est plein : c'est "
+                f"ce qui limite vos {CLASS_PLURAL_FR[temperature]}."
+            )
+    if association.refuses:
+        labels = sorted(
+            scenario.categories[c].label if c in scenario.categories else c
+            for c in association.refuses
+        )
+        reasons.append(f"Vous avez indiqué ne pas prendre : {', '.join(labels)}.")
+    sold_kg = sum(lot.kg for lot in scenario.lots if not lot.is_donation)
+    paid = float(mine["price_eur"].sum()) if len(mine) else 0.0
+    if sold_kg > 0 and scenario.policy.budget == "association":
+        if association.budget_eur <= 0:
+            reasons.append(
+                f"Des lots vendus ({fmt.kg(sold_kg)} cette semaine) ne vous ont pas été attribués "
+                "car vous n'avez pas de budget d'achat."
+            )
+        elif paid >= 0.98 * association.budget_eur:
+            reasons.append(
+                f"Votre budget d'achat ({fmt.eur(association.budget_eur)}) est entièrement utilisé."
+            )
+    if len(association.open_days) < 5:
+        days = ", ".join(d.label_fr for d in sorted(association.open_days)) or "aucun jour"
+        window = association.receive_window
+        reasons.append(
+            f"Vous recevez : {days}, de {fmt.clock(window.start_min)} à "
+            f"{fmt.clock(window.end_min)}. Un lot dont la DLC tombe avant votre prochain jour "
+            "de réception ne peut pas vous être attribué."
+        )
+    return reasons
+
+
+def association_plans(
+    scenario: Scenario, allocation: Any, lines: pd.DataFrame, stops: pd.DataFrame, plan: Any
+) -> list[AssociationPlan]:
+    """The distribution plan of every association (also those that receive nothing)."""
+    by_association = getattr(allocation, "by_association", pd.DataFrame())
+    rule = str(getattr(allocation, "rule", scenario.policy.rule))
+    week = fmt.week_label(scenario.week_start)
+    plans = []
+    index = _RouteIndex.of(scenario, stops, plan)
+    by_id = dict(tuple(lines.groupby("association", sort=False))) if len(lines) else {}
+    for association in scenario.associations:
+        mine = by_id.get(association.id, lines.iloc[0:0]).reset_index(drop=True)
+        plans.append(
+            AssociationPlan(
+                association=association,
+                week=week,
+                lines=mine,
+                handovers=handovers(scenario, association, mine, index),
+                total_kg=float(mine["kg"].sum()),
+                total_units=int(mine["units"].sum()),
+                total_value_eur=float(mine["value_eur"].sum()),
+                total_price_eur=float(mine["price_eur"].sum()),
+                total_meals=float(mine["meals"].sum()),
+                explanation=explain_share(scenario, association, mine, by_association, rule),
+                rule=rule,
+            )
+        )
+    return plans
+
+
+def plan_csv_table(plan: AssociationPlan) -> pd.DataFrame:
+    """The lines of one plan with French column names (the association's CSV)."""
+    slots = {}
+    for h in plan.handovers:
+        for lot in h.lots:
+            slots[(h.day, lot)] = h
+    rows = []
+    for _, line in plan.lines.iterrows():
+        found = slots.get((line["day"], line["lot"]))
+        rows.append(
+            {
+                "lot": line["lot"],
+                "produit": line["product"],
+                "catégorie": line["category_label"],
+                "température": Temperature(line["temperature"]).label_fr,
+                "kg": round(float(line["kg"]), 3),
+                "cartons": int(line["units"]),
+                "DLC": line["use_by"].isoformat() if line["use_by"] else "",
+                "DDM": line["best_before"].isoformat() if line["best_before"] else "",
+                "valeur_eur": round(float(line["value_eur"]), 2),
+                "prix_a_payer_eur": round(float(line["price_eur"]), 2),
+                "repas": round(float(line["meals"]), 1),
+                "jour": line["day"].isoformat(),
+                "mode": found.mode if found else "",
+                "lieu": found.place if found else "",
+                "creneau": found.slot if found else "",
+                "vehicule": found.vehicle if found else "",
+            }
+        )
+    columns = [
+        "lot", "produit", "catégorie", "température", "kg", "cartons", "DLC", "DDM",
+        "valeur_eur", "prix_a_payer_eur", "repas", "jour", "mode", "lieu", "creneau", "vehicule",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
