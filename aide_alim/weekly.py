@@ -19,12 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
 from aide_alim.errors import AideAlimError, ScenarioError, StageError
 from aide_alim.scenario.model import RULES, Scenario
+
+if TYPE_CHECKING:
+    from aide_alim.allocation import Allocation
+    from aide_alim.routing import RoutePlan
 
 T = TypeVar("T")
 
@@ -79,8 +83,8 @@ class WeekResult:
     """
 
     scenario: Scenario
-    allocation: Any
-    plan: Any
+    allocation: Allocation
+    plan: RoutePlan
     comparison: pd.DataFrame
     out_dir: Path
     files: tuple[str, ...]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,6 +24,10 @@ from aide_alim.documents import charts, fmt, html, pdf, plans, prospection, shee
 from aide_alim.documents.safety import FileNamer, inside, neutralise_frame
 from aide_alim.documents.workbook import write_workbook
 from aide_alim.scenario.model import Scenario, Temperature
+
+if TYPE_CHECKING:
+    from aide_alim.allocation import Allocation
+    from aide_alim.routing import RoutePlan
 
 SUMMARY = "synthese.html"
 WORKBOOK = "tableaux.xlsx"
@@ -231,8 +235,8 @@ def _tidy_stops(stops: pd.DataFrame) -> pd.DataFrame:
 
 def write_documents(
     scenario: Scenario,
-    allocation: Any,
-    plan: Any,
+    allocation: Allocation,
+    plan: RoutePlan,
     out_dir: Path,
     *,
     comparison: pd.DataFrame | None = None,
