@@ -13,14 +13,13 @@ The plan CSVs are for French spreadsheets: ``;``-separated, decimal comma, UTF-8
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from aide_alim.documents import charts, fmt, html, pdf, plans, prospection, sheets, tables
+from aide_alim.documents import charts, fmt, html, pdf, plans, prospection, sheets, summary, tables
 from aide_alim.documents.safety import FileNamer, inside, neutralise_frame
 from aide_alim.documents.workbook import write_workbook
 from aide_alim.scenario.model import Scenario, Temperature
@@ -34,161 +33,6 @@ WORKBOOK = "tableaux.xlsx"
 PLANS = "plans"
 SHEETS = "feuilles_de_route"
 DATA = "donnees"
-
-METRIC_LABELS_FR = {
-    "min_fill_ratio": "Taux de couverture minimal",
-    "mean_fill_ratio": "Taux de couverture moyen",
-    "gini": "Indice de Gini des taux de couverture (0 = tous égaux)",
-    "jain": "Indice de Jain des taux de couverture (1 = tous égaux)",
-    "max_deviation": "Écart maximal à la part proportionnelle",
-    "envy_max": "Envie maximale (part du besoin)",
-    "envy_pairs": "Paires d'associations avec envie",
-    "kg_distributed": "Distribué [kg]",
-    "value_distributed_eur": "Valeur marchande distribuée [€]",
-    "meals_distributed": "Repas distribués",
-    "paid_eur": "Payé par les associations [€]",
-    "kg_left": "Non attribué [kg]",
-    "value_left_eur": "Valeur non attribuée [€]",
-    "share_distributed": "Part de l'offre distribuée",
-    "price_of_fairness_kg": "Prix de l'équité [kg]",
-    "kg_past_ddm": "Livré après DDM [kg]",
-    "n_lines": "Lignes (lot, association, jour)",
-    "n_deliveries": "Livraisons (association, jour)",
-}
-
-
-COMPARISON_SPEC = [
-    ("rule", "Règle", "text"),
-    ("status", "Statut", "text"),
-    ("min_fill_ratio", "Couverture min", "pct"),
-    ("mean_fill_ratio", "Couverture moyenne", "pct"),
-    ("gini", "Gini", "num"),
-    ("jain", "Jain", "num"),
-    ("max_deviation", "Écart max à la part", "pct"),
-    ("envy_max", "Envie max", "pct"),
-    ("kg_distributed", "Distribué [kg]", "kg"),
-    ("value_distributed_eur", "Valeur distribuée [€]", "eur"),
-    ("kg_left", "Non attribué [kg]", "kg"),
-    ("price_of_fairness_kg", "Prix de l'équité [kg]", "kg"),
-]
-PER_ASSOCIATION_SPEC = [
-    ("name", "Association", "text"),
-    ("need", "Besoin", "kg"),
-    ("received_kg", "Reçu [kg]", "kg"),
-    ("other_supply", "Autres sources", "kg"),
-    ("fill_ratio", "Couverture", "pct"),
-    ("fair_share", "Part équitable", "kg"),
-    ("deviation", "Écart à la part", "pct"),
-    ("value_eur", "Valeur [€]", "eur"),
-    ("paid_eur", "Payé [€]", "eur"),
-]
-ROUNDS_SPEC = [
-    ("vehicle", "Véhicule", "text"),
-    ("day", "Jour", "date"),
-    ("round", "Tournée", "int"),
-    ("kind", "Type", "text"),
-    ("stops", "Arrêts", "int"),
-    ("n_stops", "Arrêts", "int"),
-    ("kg", "Charge [kg]", "kg"),
-    ("load_kg", "Charge [kg]", "kg"),
-    ("km", "km", "num"),
-    ("hours", "Heures", "num"),
-    ("cost_eur", "Coût [€]", "eur"),
-    ("co2_kg", "CO₂ [kg]", "num"),
-]
-LEFTOVER_SPEC = [
-    ("lot", "Lot", "text"),
-    ("product", "Produit", "text"),
-    ("category", "Catégorie", "text"),
-    ("temperature", "Température", "temp"),
-    ("kg", "kg", "kg"),
-    ("use_by", "DLC", "date"),
-    ("reason_fr", "Raison", "text"),
-]
-UNMET_CATEGORY_SPEC = [
-    ("category_label", "Catégorie", "text"),
-    ("temperature", "Température", "temp"),
-    ("distributed_kg", "Distribué cette semaine [kg]", "kg"),
-    ("associations_with_room", "Associations preneuses", "int"),
-    ("unmet_need_with_room_kg", "Besoin non couvert absorbable [kg]", "kg"),
-]
-UNMET_CLASS_SPEC = [
-    ("temperature", "Température", "temp"),
-    ("free_storage_kg", "Stockage libre [kg]", "kg"),
-    ("associations_with_room", "Associations avec besoin et place", "int"),
-    ("unmet_need_with_room_kg", "Besoin non couvert absorbable [kg]", "kg"),
-]
-FREE_STORAGE_SPEC = [
-    ("name", "Association", "text"),
-    ("temperature", "Température", "temp"),
-    ("storage_kg", "Stockage déclaré [kg]", "kg"),
-    ("received_kg", "Reçu [kg]", "kg"),
-    ("free_kg", "Libre [kg]", "kg"),
-]
-REASONS_SPEC = [
-    ("reason_fr", "Raison", "text"),
-    ("lots", "Lots", "int"),
-    ("kg", "kg", "kg"),
-]
-
-
-UNSERVED_SPEC = [
-    ("lot", "Lot", "text"),
-    ("name", "Association", "text"),
-    ("day", "Jour", "date"),
-    ("kg", "kg", "kg"),
-    ("reason_fr", "Raison", "text"),
-    ("reason", "Détail (routage)", "text"),
-]
-
-
-def _unserved_fr(unserved: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    if unserved.empty:
-        return unserved
-    out = unserved.copy()
-    out["name"] = [names.get(a, a) for a in out["association"]]
-    stages = out["stage"] if "stage" in out else pd.Series([""] * len(out), index=out.index)
-    out["reason_fr"] = [
-        plans.unserved_reason_fr(str(st), str(r))
-        for st, r in zip(stages, out["reason"], strict=True)
-    ]
-    return out
-
-
-def _metric(key: str, value: Any) -> str:
-    """A metric in French, formatted after its unit in the allocation's METRICS table."""
-    from aide_alim.allocation import METRICS
-
-    unit = METRICS.get(key, ("", ""))[0]
-    if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
-        return str(value)
-    if unit == "ratio":
-        return fmt.pct(float(value))
-    if unit == "count":
-        return fmt.number(float(value))
-    if unit == "kg":
-        return fmt.kg(float(value))
-    if unit == "€":
-        return fmt.eur(float(value))
-    if unit == "meals":
-        return f"{fmt.number(float(value))} repas"
-    return fmt.number(float(value), 3)
-
-
-def _in_basis(spec: list[tuple[str, str, str]], scenario: Scenario) -> list[tuple[str, str, str]]:
-    """Headers of the columns counted in the policy's basis, with its unit."""
-    unit = {"kg": "kg", "value": "€", "meals": "repas"}[scenario.policy.basis]
-    in_basis = {"need", "other_supply", "fair_share"}
-    return [(c, f"{h} [{unit}]" if c in in_basis else h, k) for c, h, k in spec]
-
-
-def _mark_rule(comparison: pd.DataFrame | None, allocation: Any) -> pd.DataFrame:
-    if comparison is None or comparison.empty:
-        return pd.DataFrame()
-    out = comparison.copy()
-    chosen = str(getattr(allocation, "rule", ""))
-    out["rule"] = [f"{r} (retenue)" if r == chosen else r for r in out["rule"]]
-    return out
 
 
 @dataclass(frozen=True)
@@ -339,14 +183,7 @@ def _write(
         if len(left)
         else pd.DataFrame(columns=["reason", "reason_fr", "lots", "kg"])
     )
-    metrics = pd.DataFrame(
-        [
-            {"metric": k, "label": METRIC_LABELS_FR.get(k, k), "value": v, "text": _metric(k, v)}
-            for k, v in (getattr(allocation, "metrics", {}) or {}).items()
-            if isinstance(v, int | float | str | bool)
-        ],
-        columns=["metric", "label", "value", "text"],
-    )
+    metrics = summary.metrics_table(allocation)
     totals = {
         k: v
         for k, v in dict(getattr(plan, "totals", {}) or {}).items()
@@ -377,77 +214,26 @@ def _write(
     write_workbook(out_dir / WORKBOOK, week_tables, created)
 
     # --- summary
-    names = {a.id: a.name for a in scenario.associations}
-    cat_labels = {c.id: c.label for c in scenario.categories.values()}
-    fills = tables.fill_stats(by_association)
-    kg_out = float(lines["kg"].sum())
-    meals_out = kg_out / scenario.policy.kg_per_meal
-    n_served = lines["association"].nunique()
-    headline = [
-        ("Taux de couverture (min / moyenne / max)",
-         f"{fmt.pct(fills['min'])} / {fmt.pct(fills['mean'])} / {fmt.pct(fills['max'])}"),
-        ("Distribué", f"{fmt.kg(kg_out)} · {fmt.number(meals_out)} repas"),
-        ("Valeur marchande distribuée", fmt.eur(float(lines["value_eur"].sum()))),
-        ("Payé par les associations", fmt.eur(float(lines["price_eur"].sum()))),
-        ("Non attribué", fmt.kg(float(left["kg"].sum()) if len(left) else 0.0)),
-        ("Associations servies", f"{n_served} sur {len(scenario.associations)}"),
-    ]  # fmt: skip
-    for key, label, render in (
-        ("km", "Distance des tournées", lambda v: f"{fmt.number(v, 1)}{fmt.NBSP}km"),
-        ("hours", "Durée des tournées", lambda v: f"{fmt.number(v, 1)}{fmt.NBSP}h"),
-        ("cost_eur", "Coût des tournées", fmt.eur),
-        ("co2_kg", "Émissions", lambda v: f"{fmt.number(v, 1)}{fmt.NBSP}kg CO₂"),
-    ):
-        if isinstance(totals.get(key), int | float) and not math.isnan(totals[key]):
-            headline.append((label, render(float(totals[key]))))
-    if len(unserved):
-        headline.append(
-            (
-                "Attribué mais pas acheminé par les tournées",
-                f"{fmt.kg(float(unserved['kg'].sum()))} ({len(unserved)} lignes, voir plus bas)",
-            )
-        )
-    status = getattr(allocation, "status", "")
-    message = getattr(allocation, "message", "")
-    status_note = (
-        "" if str(status) == "optimal" else f"Statut de la répartition : {status}. {message}"
+    page = summary.summary_html(
+        scenario,
+        allocation,
+        week_tables={
+            "lines": lines,
+            "stops": stops,
+            "left": left,
+            "metrics": metrics,
+            "rounds": rounds,
+            "unserved": unserved,
+            "unmet_category": unmet_cat,
+            "unmet_class": unmet_cls,
+            "free": free,
+            "reasons": reasons,
+        },
+        totals=totals,
+        comparison=comparison,
+        documents=[("Classeur de tous les tableaux (xlsx)", WORKBOOK), *plan_links, *sheet_links],
     )
-    per_assoc = by_association.copy()
-    if "name" not in per_assoc:
-        per_assoc.insert(1, "name", [names.get(a, a) for a in per_assoc["association"]])
-    summary = {
-        "scenario_name": scenario.name,
-        "week": fmt.week_label(scenario.week_start),
-        "rule_fr": tables.RULE_FR.get(
-            str(getattr(allocation, "rule", "")), str(getattr(allocation, "rule", ""))
-        ),
-        "basis_fr": tables.BASIS_FR.get(scenario.policy.basis, scenario.policy.basis),
-        "model": scenario.logistics.model,
-        "status_note": status_note.strip(),
-        "headline": headline,
-        "metrics": html.table(
-            metrics[["label", "text"]], {"label": "Indicateur", "text": "Valeur"}
-        ),
-        "comparison": html.present(_mark_rule(comparison, allocation), COMPARISON_SPEC),
-        "per_association": html.present(per_assoc, _in_basis(PER_ASSOCIATION_SPEC, scenario)),
-        "rounds": html.present(rounds, ROUNDS_SPEC) if len(rounds) else html.table(rounds),
-        "unserved": html.present(_unserved_fr(unserved, names), UNSERVED_SPEC),
-        "leftovers": html.present(left, LEFTOVER_SPEC),
-        "advice": prospection.prospection_advice(unmet_cls, left),
-        "unmet_by_category": html.present(unmet_cat, UNMET_CATEGORY_SPEC),
-        "unmet_by_class": html.present(unmet_cls, UNMET_CLASS_SPEC),
-        "free_storage": html.present(free[free["free_kg"] > 0], FREE_STORAGE_SPEC),
-        "leftover_reasons": html.present(reasons, REASONS_SPEC),
-        "fill_png": html.b64(charts.fill_ratio_chart(by_association, names)),
-        "category_png": html.b64(charts.category_chart(lines, left, cat_labels)),
-        "map_png": html.b64(charts.routes_map(scenario, stops)),
-        "documents": [
-            ("Classeur de tous les tableaux (xlsx)", WORKBOOK),
-            *plan_links,
-            *sheet_links,
-        ],
-    }
-    (out_dir / SUMMARY).write_text(html.render("summary.html.j2", s=summary), encoding="utf-8")
+    (out_dir / SUMMARY).write_text(page, encoding="utf-8")
     return Documents(
         SUMMARY,
         WORKBOOK,
