@@ -69,7 +69,7 @@ def read_cvrp(path: Path) -> tuple[VrpProblem, float]:
     problem = VrpProblem(
         coords=coords,
         distances=(dist,),
-        durations=(np.zeros_like(dist),),
+        durations=(dist,),  # as pyvrp.read does: same data as the bare solver
         depots=(VrpDepot(location=depot),),
         vehicle_types=(VrpVehicleType(num_available=fleet, capacity=(int(inst["capacity"]),)),),
         clients=clients,
