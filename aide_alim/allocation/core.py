@@ -98,6 +98,7 @@ def allocate(
             return _empty(scenario, adm, status, message, build, solve_s, n_solves, start, size)
         status = AllocationStatus.OPTIMAL
         t_rep = time.perf_counter()
+        ledger.ceiling = lp.ceiling
         repair(ledger, lp.pair_index, lp.kg, lp.day)
         repair_s = time.perf_counter() - t_rep
     elif rule in BASELINES:

@@ -55,6 +55,8 @@ from aide_alim.scenario.model import Scenario
 _SLACK = 1e-7
 _DUAL_TOL = 1e-7
 _MAX_LEVELS = 200
+_FULL_MODEL_COLUMNS = 20_000  #: below this, every column is in the model from the start
+_CG_TOL = 1e-7
 
 
 @dataclass
@@ -74,6 +76,8 @@ class LpOutcome:
     n_classes: int = 0
     n_columns: int = 0
     n_rows: int = 0
+    n_active: int = 0  #: columns that column generation brought into the model
+    ceiling: np.ndarray | None = None  #: proportional rule: most each may receive (basis)
     solver_used: str = ""
 
 
@@ -133,7 +137,15 @@ def _group(keys: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
 
 
 class _Model:
-    """The PuLP model over lot classes, with the fill rows kept for the leximin loop."""
+    """The PuLP model over lot classes, solved by column generation.
+
+    Every (class, association[, day]) column is known up front as numpy arrays, but only the
+    *active* ones are PuLP variables. After each solve the reduced cost of every inactive
+    column is computed from the row duals in one vectorised pass, and the most attractive
+    columns are added until none prices out: the restricted LP is then optimal for the full LP
+    and its duals are valid for the leximin certification. A leximin LP uses a few thousand
+    of the hundreds of thousands of columns of a département, so each solve stays small.
+    """
 
     def __init__(
         self,
@@ -148,114 +160,141 @@ class _Model:
         self.scenario, self.adm, self.classes = scenario, adm, classes
         starts = adm.lot_slices()
         n_assoc = adm.assoc_need.size
-        col_class, col_pair, col_day = [], [], []
-        with_days = self._days_matter(adm)
-        self.with_days = with_days
-        for k, lot in enumerate(classes.first_lot.tolist()):
-            s, e = int(starts[lot]), int(starts[lot + 1])
-            for j, p in enumerate(range(s, e)):
-                a = int(adm.pair_assoc[p])
-                if with_days and not adm.assoc_collects[a]:
-                    for d in range(7):
-                        if adm.pair_days[p] >> d & 1:
-                            col_class.append(k)
-                            col_pair.append((j, p))
-                            col_day.append(d)
-                else:
-                    col_class.append(k)
-                    col_pair.append((j, p))
-                    col_day.append(-1)
-        self.col_class = np.array(col_class, dtype=np.int64)
-        self.col_template = np.array([j for j, _ in col_pair], dtype=np.int64)
-        rep_pair = np.array([p for _, p in col_pair], dtype=np.int64)
-        self.col_day = np.array(col_day, dtype=np.int64)
-        self.col_assoc = adm.pair_assoc[rep_pair] if rep_pair.size else rep_pair
-        rep_lot = classes.first_lot[self.col_class] if rep_pair.size else rep_pair
+        self.with_days = with_days = self._days_matter(adm)
+        # Columns: one per template pair of each class (× possible day when days matter).
+        first = classes.first_lot
+        counts = (starts[first + 1] - starts[first]).astype(np.int64)
+        col_class = np.repeat(np.arange(first.size), counts)
+        col_template = np.arange(col_class.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        rep_pair = starts[first][col_class] + col_template if col_class.size else col_class
+        col_day = np.full(col_class.size, -1, dtype=np.int64)
+        if with_days and col_class.size:
+            expand = ~adm.assoc_collects[adm.pair_assoc[rep_pair]]
+            days = adm.pair_days[rep_pair].astype(np.int64)
+            reps = np.where(expand, [bin(int(m)).count("1") for m in days], 1)
+            col_class, col_template, rep_pair, days, expand = (
+                np.repeat(v, reps) for v in (col_class, col_template, rep_pair, days, expand)
+            )
+            # k-th set bit of each repeated mask
+            rank = np.arange(col_class.size) - np.repeat(np.cumsum(reps) - reps, reps)
+            col_day = np.full(col_class.size, -1, dtype=np.int64)
+            for i in np.flatnonzero(expand).tolist():
+                col_day[i] = [d for d in range(7) if days[i] >> d & 1][rank[i]]
+        self.col_class, self.col_template, self.col_day = col_class, col_template, col_day
+        self.col_assoc = adm.pair_assoc[rep_pair]
+        rep_lot = first[col_class]
         col_temp = adm.lot_temp[rep_lot]
-        col_price = adm.lot_price[rep_lot]
-        col_basis = adm.lot_basis[rep_lot]
+        self.col_price = col_price = adm.lot_price[rep_lot]
+        self.col_basis = col_basis = adm.lot_basis[rep_lot]
         col_ddm = adm.pair_past_ddm[rep_pair]
         col_km = np.array(
-            [classes.km[k][j] for k, j in zip(col_class, self.col_template, strict=True)]
+            [
+                classes.km[k][j]
+                for k, j in zip(col_class.tolist(), col_template.tolist(), strict=True)
+            ]
         )
         km_scale = max(float(col_km.max()) if col_km.size else 0.0, 1e-9)
         self.gain = 1.0 - policy.ddm_penalty * col_ddm - 1e-3 * col_km / km_scale
+        n_cols = col_class.size
+        self.n_columns = n_cols
 
-        prob = pulp.LpProblem("allocation", pulp.LpMaximize)
-        assoc_ids = [a.id for a in scenario.associations]
-        x = [
-            prob.add_variable(f"give_{k}_{a}_{assoc_ids[a]}_{d if d >= 0 else 'any'}", 0)
-            for k, a, d in zip(col_class.__iter__(), self.col_assoc.tolist(), col_day, strict=True)
-        ]
-        self.x = x
+        self.prob = prob = pulp.LpProblem("allocation", pulp.LpMaximize)
         self.t = prob.add_variable("t", None)
-        cols = np.arange(len(x))
-
-        def add(name: str, idx: np.ndarray, coefs: np.ndarray | None, sense: int, rhs: float):
-            co = np.ones(idx.size) if coefs is None else coefs
-            expr = pulp.LpAffineExpression(
-                zip(map(x.__getitem__, idx.tolist()), co.tolist(), strict=True)
-            )
-            con = pulp.LpConstraint(expr, sense, name, float(rhs))
-            prob.addConstraint(con)
-            return con
-
+        self.rows: list[pulp.LpConstraint] = []
+        self.families: list[tuple[np.ndarray, np.ndarray]] = []
+        assoc_ids = [a.id for a in scenario.associations]
+        self.assoc_ids = assoc_ids
         le, ge = pulp.LpConstraintLE, pulp.LpConstraintGE
-        keys, groups = _group(self.col_class)
-        for k, idx in zip(keys.tolist(), groups, strict=True):
-            add(f"supply_{k}", idx, None, le, classes.kg[k])
-        keys, groups = _group(self.col_assoc * 3 + col_temp)
-        for key, idx in zip(keys.tolist(), groups, strict=True):
-            a, temp = divmod(key, 3)
-            add(f"storage_{a}_{assoc_ids[a]}_{temp}", idx, None, le, adm.assoc_storage[a, temp])
+
+        def family(keys: np.ndarray, mask: np.ndarray, coefs: np.ndarray, make) -> None:  # type: ignore[no-untyped-def]
+            """Rows for the distinct ``keys`` of the masked columns (``make(key)`` → row)."""
+            row_of = np.full(n_cols, -1, dtype=np.int64)
+            uniq = np.unique(keys[mask])
+            index = {}
+            for key in uniq.tolist():
+                name, sense, rhs = make(key)
+                index[key] = len(self.rows)
+                con = pulp.LpConstraint(pulp.LpAffineExpression(), sense, name, float(rhs))
+                prob.addConstraint(con)
+                self.rows.append(con)
+            if uniq.size:
+                pos = np.searchsorted(uniq, keys[mask])
+                row_of[mask] = np.array([index[k] for k in uniq.tolist()])[pos]
+            self.families.append((row_of, np.where(mask, coefs, 0.0)))
+
+        every = np.ones(n_cols, dtype=bool)
+        one = np.ones(n_cols)
+        family(col_class, every, one, lambda k: (f"supply_{k}", le, classes.kg[k]))
+        family(
+            self.col_assoc * 3 + col_temp,
+            every,
+            one,
+            lambda key: (
+                f"storage_{key // 3}_{assoc_ids[key // 3]}_{key % 3}",
+                le,
+                adm.assoc_storage[key // 3, key % 3],
+            ),
+        )
         sold = col_price > 0
         if sold.any():
             if policy.budget == "association":
-                keys, groups = _group(self.col_assoc[sold])
-                for a, idx in zip(keys.tolist(), groups, strict=True):
-                    sub = cols[sold][idx]
-                    add(f"budget_{a}_{assoc_ids[a]}", sub, col_price[sub], le, adm.assoc_budget[a])
+                family(
+                    self.col_assoc,
+                    sold,
+                    col_price,
+                    lambda a: (f"budget_{a}_{assoc_ids[a]}", le, adm.assoc_budget[a]),
+                )
             else:
-                sub = cols[sold]
-                add("collective_fund", sub, col_price[sub], le, policy.collective_fund_eur)
+                family(
+                    np.zeros(n_cols, dtype=np.int64),
+                    sold,
+                    col_price,
+                    lambda _: ("collective_fund", le, policy.collective_fund_eur),
+                )
         if with_days:
-            for d in range(7):
-                on_day = cols[self.col_day == d]
-                if on_day.size:
-                    add(f"vehicles_day{d}", on_day, None, le, adm.day_capacity_kg[d])
-                    cold = on_day[col_temp[on_day] > 0]
-                    if cold.size:
-                        add(f"refrigerated_day{d}", cold, None, le, adm.day_cold_capacity_kg[d])
+            on_day = col_day >= 0
+            family(col_day, on_day, one, lambda d: (f"vehicles_day{d}", le, adm.day_capacity_kg[d]))
+            family(
+                col_day,
+                on_day & (col_temp > 0),
+                one,
+                lambda d: (f"refrigerated_day{d}", le, adm.day_cold_capacity_kg[d]),
+            )
         if policy.category_balance:
-            self._category_rows(add, cols, rep_lot)
+            self._category_family(family, rep_lot)
 
-        self.fill_rows: dict[int, pulp.LpConstraint] = {}
-        self.fixed: dict[int, float] = {}
-        self.prob = prob
         self.need = adm.assoc_need
         other = adm.assoc_other.copy()
         if shortfall is not None:
             other = other - shortfall
         self.other = other
+        self.fill_rows: dict[int, pulp.LpConstraint] = {}
+        self.fixed: dict[int, float] = {}
         if fairness:
-            by_assoc = dict(zip(*_group(self.col_assoc), strict=True))
-            for a in range(n_assoc):
-                if self.need[a] <= 0:
-                    continue
-                idx = by_assoc.get(a, np.zeros(0, dtype=np.int64))
-                con = add(
-                    f"fill_{a}_{assoc_ids[a]}",
-                    idx,
-                    col_basis[idx] / self.need[a],
-                    ge,
-                    -other[a] / self.need[a],
+            need_pos = self.need > 0
+            fill_row = np.full(n_assoc, -1, dtype=np.int64)
+            for a in np.flatnonzero(need_pos).tolist():
+                expr = pulp.LpAffineExpression([(self.t, -1.0)])
+                con = pulp.LpConstraint(
+                    expr, ge, f"fill_{a}_{assoc_ids[a]}", -other[a] / self.need[a]
                 )
-                con.expr[self.t] = -1.0
+                prob.addConstraint(con)
+                fill_row[a] = len(self.rows)
+                self.rows.append(con)
                 self.fill_rows[a] = con
-                if idx.size == 0:  # nothing can reach it: its level is its other supply
+            with np.errstate(divide="ignore", invalid="ignore"):
+                coef = np.where(need_pos[self.col_assoc], col_basis / self.need[self.col_assoc], 0)
+            self.families.append((fill_row[self.col_assoc], coef))
+            self.fill_coef = coef
+            has_cols = np.zeros(n_assoc, dtype=bool)
+            has_cols[self.col_assoc] = True
+            for a in list(self.fill_rows):
+                if not has_cols[a]:  # nothing can reach it: its level is its other supply
                     self.fix(a, other[a] / self.need[a])
-        self.col_basis = col_basis
-        self.n_rows = len(prob.constraints)
+        self.x: dict[int, pulp.LpVariable] = {}
+        self.active = np.zeros(n_cols, dtype=bool)
+        self.food_stage = False
+        self.n_rows = len(self.rows)
 
     @staticmethod
     def _days_matter(adm: Admissibility) -> bool:
@@ -280,25 +319,78 @@ class _Model:
                     return True
         return False
 
-    def _category_rows(
-        self, add: Callable[..., object], cols: np.ndarray, rep_lot: np.ndarray
-    ) -> None:
+    def _category_family(self, family: Callable[..., None], rep_lot: np.ndarray) -> None:
         scenario, adm = self.scenario, self.adm
         cap = scenario.policy.deviation_cap
-        cats = np.array([scenario.lots[i].category for i in rep_lot.tolist()], dtype=object)
-        cat_ids = sorted(set(cats.tolist()))
-        lot_cat = np.array([lot.category for lot in scenario.lots], dtype=object)
-        for c in cat_ids:
-            in_c = cols[cats == c]
-            supply = adm.lot_kg[lot_cat == c].sum()
-            assocs = np.unique(self.col_assoc[in_c])
-            total_need = adm.assoc_need[assocs].sum()
-            if total_need <= 0:
-                continue
-            keys, groups = _group(self.col_assoc[in_c])
-            for a, idx in zip(keys.tolist(), groups, strict=True):
-                share = supply * adm.assoc_need[a] / total_need
-                add(f"category_{a}_{c}", in_c[idx], None, pulp.LpConstraintLE, (1 + cap) * share)
+        lot_cat = [lot.category for lot in scenario.lots]
+        cat_ids = sorted(set(lot_cat))
+        cat_of = {c: i for i, c in enumerate(cat_ids)}
+        col_cat = np.array([cat_of[lot_cat[i]] for i in rep_lot.tolist()], dtype=np.int64)
+        lot_cat_i = np.array([cat_of[c] for c in lot_cat], dtype=np.int64)
+        supply = np.bincount(lot_cat_i, weights=adm.lot_kg, minlength=len(cat_ids))
+        total_need = np.zeros(len(cat_ids))
+        for c in range(len(cat_ids)):
+            assocs = np.unique(self.col_assoc[col_cat == c])
+            total_need[c] = adm.assoc_need[assocs].sum()
+        n = len(cat_ids)
+        keys = self.col_assoc * n + col_cat
+        ok = total_need[col_cat] > 0
+
+        def make(key: int) -> tuple[str, int, float]:
+            a, c = divmod(key, n)
+            share = supply[c] * adm.assoc_need[a] / total_need[c]
+            return f"category_{a}_{cat_ids[c]}", pulp.LpConstraintLE, (1 + cap) * share
+
+        family(keys, ok, np.ones(keys.size), make)
+
+    # -- columns ------------------------------------------------------------------------
+    def activate(self, cols: np.ndarray) -> None:
+        """Make columns ``cols`` PuLP variables and put them in their rows (and objective)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        if cols.size == 0:
+            return
+        ids = self.assoc_ids
+        new = [
+            (j, self.prob.add_variable(f"give_{k}_{a}_{ids[a]}_{d if d >= 0 else 'any'}_{j}", 0))
+            for j, k, a, d in zip(
+                cols.tolist(),
+                self.col_class[cols].tolist(),
+                self.col_assoc[cols].tolist(),
+                self.col_day[cols].tolist(),
+                strict=True,
+            )
+        ]
+        variables = [v for _, v in new]
+        self.x.update(new)
+        self.active[cols] = True
+        rows = self.rows
+        for row_of, coef in self.families:
+            r = row_of[cols]
+            c = coef[cols]
+            keep = r >= 0
+            for ri, v, co in zip(
+                r[keep].tolist(),
+                np.asarray(variables, dtype=object)[keep],
+                c[keep].tolist(),
+                strict=True,
+            ):
+                rows[ri].expr[v] = co
+        if self.food_stage:
+            objective = self.prob.objective
+            for j, v in new:
+                objective[v] = float(self.gain[j])
+        for con in rows:
+            con.modified = True
+
+    def duals(self) -> np.ndarray:
+        return np.array([r.pi or 0.0 for r in self.rows] + [0.0])
+
+    def reduced(self, y: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """cost − Aᵀy for every column, with the row duals ``y`` in max form."""
+        ay = np.zeros(self.n_columns)
+        for row_of, coef in self.families:
+            ay += coef * y[row_of]  # row -1 picks the trailing 0
+        return cost - ay
 
     # -- leximin helpers ------------------------------------------------------------------
     def fix(self, a: int, level: float) -> None:
@@ -312,11 +404,205 @@ class _Model:
     def free(self) -> list[int]:
         return [a for a in self.fill_rows if a not in self.fixed]
 
-    def food_objective(self) -> pulp.LpAffineExpression:
-        return pulp.LpAffineExpression(zip(self.x, self.gain.tolist(), strict=True))
+    def set_food_objective(self) -> None:
+        self.food_stage = True
+        self.prob.setObjective(
+            pulp.LpAffineExpression((v, float(self.gain[j])) for j, v in self.x.items())
+        )
 
     def values(self) -> np.ndarray:
-        return np.array([v.varValue or 0.0 for v in self.x])
+        out = np.zeros(self.n_columns)
+        for j, v in self.x.items():
+            out[j] = v.varValue or 0.0
+        return out
+
+    # -- backend operations (PuLP here; :class:`_HighsModel` drives highspy directly) ------
+    def solve(self, run: _Solver) -> str:
+        return run.solve(self.prob)
+
+    def set_level_objective(self) -> None:
+        self.food_stage = False
+        self.prob.setObjective(pulp.LpAffineExpression([(self.t, 1.0)]))
+
+    def t_value(self) -> float:
+        return float(self.t.varValue or 0.0)
+
+    def set_t_lower(self, value: float) -> None:
+        self.t.lowBound = value
+
+    def fill_dual(self, a: int) -> float:
+        return float(self.fill_rows[a].pi or 0.0)
+
+    def basic_columns(self) -> np.ndarray:
+        """Active columns with a positive value (for the dual sign check)."""
+        return np.array(
+            [j for j, v in self.x.items() if (v.varValue or 0.0) > 1e-7], dtype=np.int64
+        )
+
+    def initial_columns(self, per_class: int = 8) -> np.ndarray:
+        """A spread of columns to start from: every column if the model is small, else up to
+        ``per_class`` associations per class, rotated so that every association appears."""
+        if self.n_columns <= _FULL_MODEL_COLUMNS:
+            return np.arange(self.n_columns)
+        keys, groups = _group(self.col_class)
+        picks = []
+        for k, idx in zip(keys.tolist(), groups, strict=True):
+            if idx.size <= per_class:
+                picks.append(idx)
+            else:
+                start = (k * 7919) % idx.size
+                picks.append(np.take(idx, np.arange(start, start + per_class), mode="wrap"))
+        return np.unique(np.concatenate(picks))
+
+
+class _HighsModel(_Model):
+    """The same model, kept alive in HiGHS (highspy) between solves.
+
+    PuLP rebuilds and cold-solves the whole model at every call (it cannot warm start); the
+    leximin loop and column generation re-solve the same LP dozens of times with small
+    changes, so for HiGHS the rows and columns go straight to a ``highspy.Highs`` instance
+    and each re-solve starts from the previous basis (dual simplex after a level is fixed,
+    primal after columns are added). The rows are those of the PuLP model (same names, same
+    bounds), so both backends solve the same LP.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        import highspy
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _silence_highs_banner()
+        self.highspy = highspy
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        inf = highspy.kHighsInf
+        lower = np.array([r.getLb() if r.getLb() is not None else -inf for r in self.rows])
+        upper = np.array([r.getUb() if r.getUb() is not None else inf for r in self.rows])
+        n = len(self.rows)
+        h.addRows(
+            n,
+            lower,
+            upper,
+            0,
+            np.zeros(n, dtype=np.int32),
+            np.zeros(0, dtype=np.int32),
+            np.zeros(0),
+        )
+        fill_index = {id(con): i for i, con in enumerate(self.rows)}
+        self.fill_row_index = {a: fill_index[id(con)] for a, con in self.fill_rows.items()}
+        t_rows = np.array(
+            [self.fill_row_index[a] for a in self.fill_rows if a not in self.fixed], dtype=np.int32
+        )
+        h.addCols(
+            1,
+            np.zeros(1),
+            np.array([-inf]),
+            np.array([inf]),
+            t_rows.size,
+            np.zeros(1, dtype=np.int32),
+            t_rows,
+            -np.ones(t_rows.size),
+        )
+        for a, level in self.fixed.items():
+            self._fix_row(a, level)
+        self.h = h
+        self.col_of = np.full(self.n_columns, -1, dtype=np.int64)  # HiGHS column of each column
+        self.order: list[int] = []
+        self.col_value = np.zeros(1)
+        self.row_dual = np.zeros(n)
+
+    def _fix_row(self, a: int, level: float) -> None:
+        if not hasattr(self, "h"):
+            return
+        row = self.fill_row_index[a]
+        self.h.changeCoeff(row, 0, 0.0)
+        rhs = level - _SLACK * max(1.0, abs(level)) - self.other[a] / self.need[a]
+        self.h.changeRowBounds(row, rhs, self.highspy.kHighsInf)
+
+    def fix(self, a: int, level: float) -> None:
+        super().fix(a, level)
+        self._fix_row(a, level)
+
+    def activate(self, cols: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int64)
+        if cols.size == 0:
+            return
+        rows = np.stack([row_of[cols] for row_of, _ in self.families])
+        coefs = np.stack([coef[cols] for _, coef in self.families])
+        keep = (rows >= 0) & (coefs != 0)
+        counts = keep.sum(axis=0)
+        starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int32)
+        index = rows.T[keep.T].astype(np.int32)
+        value = coefs.T[keep.T].astype(float)
+        costs = self.gain[cols] if self.food_stage else np.zeros(cols.size)
+        inf = self.highspy.kHighsInf
+        self.h.addCols(
+            cols.size,
+            costs,
+            np.zeros(cols.size),
+            np.full(cols.size, inf),
+            index.size,
+            starts,
+            index,
+            value,
+        )
+        first = 1 + len(self.order)
+        self.col_of[cols] = np.arange(first, first + cols.size)
+        self.order.extend(cols.tolist())
+        self.active[cols] = True
+
+    def solve(self, run: _Solver) -> str:
+        start = time.perf_counter()
+        self.h.run()
+        status = self.h.getModelStatus()
+        run.n_solves += 1
+        solution = self.h.getSolution()
+        self.col_value = np.asarray(solution.col_value)
+        self.row_dual = np.asarray(solution.row_dual)
+        run.seconds += time.perf_counter() - start
+        model_status = self.highspy.HighsModelStatus
+        if status == model_status.kOptimal:
+            return "optimal"
+        if status in (model_status.kInfeasible, model_status.kUnboundedOrInfeasible):
+            return "infeasible"
+        return "failed"
+
+    def _set_costs(self, t_cost: float, x_costs: np.ndarray) -> None:
+        n = 1 + len(self.order)
+        costs = np.r_[t_cost, x_costs].astype(float)
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
+
+    def set_level_objective(self) -> None:
+        self.food_stage = False
+        self._set_costs(1.0, np.zeros(len(self.order)))
+
+    def set_food_objective(self) -> None:
+        self.food_stage = True
+        self._set_costs(0.0, self.gain[np.array(self.order, dtype=np.int64)])
+
+    def t_value(self) -> float:
+        return float(self.col_value[0])
+
+    def set_t_lower(self, value: float) -> None:
+        self.h.changeColBounds(0, value, self.highspy.kHighsInf)
+
+    def fill_dual(self, a: int) -> float:
+        return float(self.row_dual[self.fill_row_index[a]])
+
+    def duals(self) -> np.ndarray:
+        return np.r_[self.row_dual, 0.0]
+
+    def values(self) -> np.ndarray:
+        out = np.zeros(self.n_columns)
+        if self.order:
+            out[np.array(self.order)] = self.col_value[1 : 1 + len(self.order)]
+        return out
+
+    def basic_columns(self) -> np.ndarray:
+        if not self.order:
+            return np.zeros(0, dtype=np.int64)
+        order = np.array(self.order, dtype=np.int64)
+        return order[self.col_value[1 : 1 + order.size] > 1e-7]
 
 
 _banner_silenced = False
@@ -394,6 +680,14 @@ class _Solver:
         return "failed"
 
 
+def _highspy_available() -> bool:
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _split_back(model: _Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class quantities → (pair index, kg, day) per lot (north-west-corner walk per class)."""
     adm, classes = model.adm, model.classes
@@ -430,6 +724,43 @@ def _split_back(model: _Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(out_p), np.concatenate(out_kg), np.concatenate(out_d)
 
 
+def _solve_cg(model: _Model, run: _Solver, cost: np.ndarray, t_cost: float) -> str:
+    """Solve the current stage to optimality over all columns (column generation).
+
+    ``cost`` is each column's objective coefficient (max form), ``t_cost`` that of t.
+    """
+    batch = max(1000, 2 * model.n_rows)
+    while True:
+        status = model.solve(run)
+        if status != "optimal" or model.active.all():
+            return status
+        y = model.duals()
+        sign = _dual_sign(model, y, cost, t_cost)
+        r = model.reduced(sign * y, cost)
+        r[model.active] = -np.inf
+        cand = np.flatnonzero(r > _CG_TOL)
+        if cand.size == 0:
+            return status
+        model.activate(cand[np.argsort(-r[cand], kind="stable")[:batch]])
+
+
+def _dual_sign(model: _Model, y: np.ndarray, cost: np.ndarray, t_cost: float) -> float:
+    """+1 if the solver's duals are max-form shadow prices, −1 if min-form (HiGHS through
+    PuLP reports the duals of the minimisation it solves): the sign for which the reduced
+    cost of the basic columns vanishes."""
+    cols = model.basic_columns()
+    if cols.size:
+        ay = np.zeros(cols.size)
+        for row_of, coef in model.families:
+            ay += coef[cols] * y[row_of[cols]]
+        plus = np.abs(cost[cols] - ay).max()
+        minus = np.abs(cost[cols] + ay).max()
+        return 1.0 if plus <= minus else -1.0
+    # only t is basic: its column is −1 in the free fill rows
+    sum_free = sum(model.fill_dual(a) for a in model.free())
+    return 1.0 if abs(t_cost + sum_free) <= abs(t_cost - sum_free) else -1.0
+
+
 def solve_rule(
     scenario: Scenario,
     adm: Admissibility,
@@ -446,30 +777,23 @@ def solve_rule(
     """
     t0 = time.perf_counter()
     classes = merge_lots(scenario, adm) if classes is None else classes
-    model = _Model(scenario, adm, classes, fairness=rule != "max_total", shortfall=shortfall)
+    direct = solver == "highs" and rule != "proportional" and _highspy_available()
+    kind = _HighsModel if direct else _Model
+    model = kind(scenario, adm, classes, fairness=rule != "max_total", shortfall=shortfall)
+    model.activate(model.initial_columns())
     build = time.perf_counter() - t0
     run = _Solver(solver)
-    out = LpOutcome(
-        status="optimal",
-        n_classes=int(classes.kg.size),
-        n_columns=len(model.x),
-        n_rows=model.n_rows,
-    )
-    prob = model.prob
+    out = LpOutcome(status="optimal", n_classes=int(classes.kg.size), n_columns=model.n_columns)
     try:
-        if not model.x:
+        if model.n_columns == 0:
             out.message = "no lot can go to any association"
         elif rule in ("leximin", "maxmin"):
-            status = _levels(model, run, out, leximin=rule == "leximin")
-            if status != "optimal":
-                out.status = status
+            out.status = _levels(model, run, out, leximin=rule == "leximin")
         elif rule == "proportional":
-            status = _proportional(model, run, out)
-            if status != "optimal":
-                out.status = status
+            out.status = _proportional(model, run, out)
         elif rule == "max_total":
-            prob.setObjective(model.food_objective())
-            out.status = run.solve(prob)
+            model.set_food_objective()
+            out.status = _solve_cg(model, run, model.gain, 0.0)
         else:
             raise ValueError(f"Expected an optimising rule, got {rule!r}.")
     finally:
@@ -477,9 +801,11 @@ def solve_rule(
         out.solve_seconds = run.seconds
         out.build_seconds = build
         out.solver_used = run.name
+        out.n_rows = len(model.rows)
+        out.n_active = int(model.active.sum())
         if run.message:
             out.message = (out.message + " " + run.message).strip()
-    if out.status == "optimal" and model.x:
+    if out.status == "optimal" and model.n_columns:
         values = model.values()
         out.objective_kg = float(values.sum())
         t1 = time.perf_counter()
@@ -489,20 +815,20 @@ def solve_rule(
 
 
 def _levels(model: _Model, run: _Solver, out: LpOutcome, *, leximin: bool) -> str:
-    prob = model.prob
-    prob.setObjective(pulp.LpAffineExpression([(model.t, 1.0)]))
+    zero = np.zeros(model.n_columns)
     while model.free():
-        status = run.solve(prob)
+        model.set_level_objective()
+        status = _solve_cg(model, run, zero, 1.0)
         if status != "optimal":
             out.message = _explain(status, "max-min level")
             return status
-        level = float(model.t.varValue or 0.0)
+        level = model.t_value()
         out.levels.append(level)
         free = model.free()
         if not leximin:
-            model.t.lowBound = level - _SLACK * max(1.0, abs(level))
+            model.set_t_lower(level - _SLACK * max(1.0, abs(level)))
             break
-        duals = np.array([abs(model.fill_rows[a].pi or 0.0) for a in free])
+        duals = np.abs(np.array([model.fill_dual(a) for a in free]))
         blocked = [a for a, y in zip(free, duals, strict=True) if y > _DUAL_TOL]
         if not blocked:
             blocked = [free[int(np.argmax(duals))]]
@@ -510,8 +836,8 @@ def _levels(model: _Model, run: _Solver, out: LpOutcome, *, leximin: bool) -> st
             blocked = free
         for a in blocked:
             model.fix(a, level)
-    prob.setObjective(model.food_objective())
-    status = run.solve(prob)
+    model.set_food_objective()
+    status = _solve_cg(model, run, model.gain, 0.0)
     if status != "optimal":
         out.message = _explain(status, "final (most food)")
     return status
@@ -524,7 +850,9 @@ def _proportional(model: _Model, run: _Solver, out: LpOutcome) -> str:
     supply = float((adm.lot_kg[lots_ok] * adm.lot_basis[lots_ok]).sum())
     need = adm.assoc_need
     tau = (supply + adm.assoc_other.sum()) / max(need.sum(), 1e-12)
+    out.ceiling = (1 + cap) * tau * need - model.other + 1e-6 * np.maximum(need, 1.0)
     short = []
+    cap_row = np.full(need.size, -1, dtype=np.int64)
     for a, con in model.fill_rows.items():
         con.expr[model.t] = 0.0
         upper = pulp.LpConstraint(
@@ -536,12 +864,16 @@ def _proportional(model: _Model, run: _Solver, out: LpOutcome) -> str:
             (1 + cap) * tau - model.other[a] / need[a],
         )
         prob.addConstraint(upper)
+        cap_row[a] = len(model.rows)
+        model.rows.append(upper)
         s = prob.add_variable(f"shortfall_{a}", 0)
         con.expr[s] = 1.0
         con.constant = -((1 - cap) * tau - model.other[a] / need[a])
         short.append(s)
+    model.families.append((cap_row[model.col_assoc], model.fill_coef))
+    model.n_rows = len(model.rows)
     prob.setObjective(pulp.LpAffineExpression([(s, -1.0) for s in short]))
-    status = run.solve(prob)
+    status = _solve_cg(model, run, np.zeros(model.n_columns), 0.0)
     if status != "optimal":
         out.message = _explain(status, "proportional shortfall")
         return status
@@ -555,8 +887,8 @@ def _proportional(model: _Model, run: _Solver, out: LpOutcome) -> str:
             total + 1e-7 * max(1.0, total),
         )
     )
-    prob.setObjective(model.food_objective())
-    status = run.solve(prob)
+    model.set_food_objective()
+    status = _solve_cg(model, run, model.gain, 0.0)
     if status != "optimal":
         out.message = _explain(status, "proportional final")
     return status

@@ -53,6 +53,8 @@ class Ledger:
     days_used: np.ndarray = field(init=False)
     lines: list[tuple[int, int, int, int, float]] = field(init=False)
     starts: np.ndarray = field(init=False)
+    #: most an association may receive, in the basis (the proportional rule's cap)
+    ceiling: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         adm = self.adm
@@ -126,6 +128,8 @@ class Ledger:
         if price > 0:
             money = self.budget[assoc] if self.policy.budget == "association" else self.fund
             cap = min(cap, float(money) / price)
+        if self.ceiling is not None:
+            cap = min(cap, (self.ceiling[assoc] - self.received[assoc]) / adm.lot_basis[lot])
         day, day_room = self._day_room(lot, assoc, days)
         if day < 0:
             return 0, -1
@@ -183,6 +187,10 @@ class Ledger:
         if price > 0:
             money = self.budget[assoc] if self.policy.budget == "association" else self.fund
             room = np.minimum(room, np.asarray(money) / price)
+        if self.ceiling is not None:
+            room = np.minimum(
+                room, (self.ceiling[assoc] - self.received[assoc]) / adm.lot_basis[lot]
+            )
         need_kg = np.where(new, max(unit, self.min_new_kg(lot)), unit)
         ok = room >= need_kg - _EPS
         if len(self.recipients[lot]) >= self.policy.max_split:
@@ -233,17 +241,21 @@ class Ledger:
         blocks.pop("", None)
         if not blocks or sum(blocks.values()) < len(self.pairs_of(lot)):
             return default
+        for choice in ("split_limit", "below_min_delivery"):
+            if choice in blocks:  # someone could have taken it but for this rule
+                return choice
         order = list(_BLOCK_ORDER)
         return max(blocks, key=lambda r: (blocks[r], -order.index(r)))
 
     def _block(self, lot: int, assoc: int, days: int) -> str:
+        """The limit that stops ``assoc`` from taking one more carton of ``lot`` ("" if none).
+
+        Physical limits (storage, budget, vans) are checked first; the split limit and the
+        minimum delivery only count for associations that nothing else blocks.
+        """
         adm = self.adm
         unit = min(float(adm.lot_unit_kg[lot]), float(self.kg_left[lot]))
         new = assoc not in self.recipients[lot]
-        if new and len(self.recipients[lot]) >= self.policy.max_split:
-            return "split_limit"
-        if new and self.kg_left[lot] < self.min_new_kg(lot) - _EPS:
-            return "below_min_delivery"
         if self.storage[assoc, adm.lot_temp[lot]] < unit - _EPS:
             return "storage_full"
         price = float(adm.lot_price[lot])
@@ -252,6 +264,8 @@ class Ledger:
             return "budget_exhausted"
         if self._day_room(lot, assoc, days)[0] < 0:
             return "vehicle_capacity"
+        if new and len(self.recipients[lot]) >= self.policy.max_split:
+            return "split_limit"
         if new and self.room(lot, assoc, days)[0] <= 0:
             return "below_min_delivery"
         return ""

@@ -1,0 +1,145 @@
+"""``aide-alim allocate`` and ``aide-alim compare``: share the week's lots out, or compare rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from aide_alim.allocation import METRICS, allocate, compare, lines_to_csv
+from aide_alim.cli import main
+from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.scenario.model import BASES, RULES
+from aide_alim.scenario.validate import load_scenario
+
+_COMPARE_COLUMNS = (
+    "rule",
+    "status",
+    "min_fill_ratio",
+    "gini",
+    "jain",
+    "max_deviation",
+    "envy_max",
+    "kg_distributed",
+    "kg_left",
+    "value_distributed_eur",
+    "meals_distributed",
+    "price_of_fairness_kg",
+    "seconds",
+)
+
+
+@main.command("allocate")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--rule", type=click.Choice(RULES), help="Fairness rule (default: the scenario's).")
+@click.option("--basis", type=click.Choice(BASES), help="Count need in kg, € value or meals.")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write CSV tables and JSON here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
+@handle_errors
+def allocate_command(
+    scenario_path: Path,
+    rule: str | None,
+    basis: str | None,
+    solver: str,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Share the lots of SCENARIO out between the associations, fairly, within every limit.
+
+    Prints the fairness and volume metrics, what each association receives and what stays,
+    with the reason. --out DIR writes allocation_lines.csv, unallocated.csv,
+    by_association.csv and allocation.json.
+
+    Example: aide-alim allocate scenarios/dijon --rule leximin --basis meals --out plans/
+
+    For scripts: aide-alim allocate scenarios/dijon --json
+    """
+    scenario = load_scenario(scenario_path)
+    changes = {k: v for k, v in (("rule", rule), ("basis", basis)) if v is not None}
+    policy = scenario.policy.replace(**changes)
+    result = allocate(scenario, policy, solver=solver)
+    if out is not None:
+        lines_to_csv(result, out)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        click.echo(render_allocation(result))
+        if out is not None:
+            click.echo(f"\nWritten to {out}/")
+    if not result.is_ok:
+        raise SystemExit(1)
+
+
+def render_allocation(result) -> str:  # type: ignore[no-untyped-def]
+    """The allocation as text: status, metrics, per-association table, what stays and why."""
+    lines = [f"Rule {result.rule}, basis {result.basis}: {result.status}"]
+    if result.message:
+        lines.append(result.message)
+    if not result.is_ok:
+        return "\n".join(lines)
+    lines.append("")
+    for key, value in result.metrics.items():
+        unit = METRICS[key][0]
+        lines.append(f"  {key:<24} {value:>14,.3f}  {unit}")
+    table = result.by_association[
+        ["association", "need", "received", "other_supply", "fill_ratio", "deviation", "n_lots"]
+    ]
+    lines += ["", table.to_string(index=False, float_format=lambda v: f"{v:,.2f}")]
+    if len(result.unallocated):
+        summary = result.unallocated.groupby("reason", as_index=False)["kg"].agg(["sum", "count"])
+        summary.columns = ["reason", "kg", "lots"]
+        lines += ["", "Not allocated:", summary.to_string(index=False)]
+    lines.append(
+        f"\n{result.n_solves} LP solve(s); build {result.build_seconds:.2f} s, "
+        f"solve {result.solve_seconds:.2f} s, cartons {result.repair_seconds:.2f} s"
+    )
+    return "\n".join(lines)
+
+
+@main.command("compare")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--rules", help="Comma-separated rules (default: every rule).")
+@click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write compare.csv in this folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON records.")
+@handle_errors
+def compare_command(
+    scenario_path: Path, rules: str | None, solver: str, out: Path | None, as_json: bool
+) -> None:
+    """Run every fairness rule on SCENARIO and print their metrics side by side.
+
+    Example: aide-alim compare scenarios/dijon --out results/
+    """
+    scenario = load_scenario(scenario_path)
+    chosen = RULES if rules is None else tuple(r.strip() for r in rules.split(",") if r.strip())
+    unknown = [r for r in chosen if r not in RULES]
+    if unknown:
+        raise click.BadParameter(
+            f"expected rules among {', '.join(RULES)}, got {', '.join(unknown)}",
+            param_hint="--rules",
+        )
+    table = compare(scenario, chosen, solver=solver)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "compare.csv", index=False)
+    if as_json:
+        echo_json(table.to_dict(orient="records"))
+        return
+    shown = table[[c for c in _COMPARE_COLUMNS if c in table.columns]]
+    click.echo(render_compare(shown))
+    if out is not None:
+        click.echo(f"\nWritten to {out / 'compare.csv'}")
+
+
+def render_compare(table: pd.DataFrame) -> str:
+    """Rules as rows, metrics as columns, 3 decimals for ratios and whole kg/€."""
+
+    def fmt(col: str):  # type: ignore[no-untyped-def]
+        if col in ("rule", "status"):
+            return str
+        unit = METRICS.get(col, ("s", ""))[0]
+        return (lambda v: f"{v:,.0f}") if unit in ("kg", "€", "meals") else (lambda v: f"{v:.3f}")
+
+    return table.to_string(index=False, formatters={c: fmt(c) for c in table.columns})
