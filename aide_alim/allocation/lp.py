@@ -439,7 +439,7 @@ class _Model:
             [j for j, v in self.x.items() if (v.varValue or 0.0) > 1e-7], dtype=np.int64
         )
 
-    def initial_columns(self, per_class: int = 8) -> np.ndarray:
+    def initial_columns(self, per_class: int = 24) -> np.ndarray:
         """A spread of columns to start from: every column if the model is small, else up to
         ``per_class`` associations per class, rotated so that every association appears."""
         if self.n_columns <= _FULL_MODEL_COLUMNS:
@@ -510,6 +510,7 @@ class _HighsModel(_Model):
         self.order: list[int] = []
         self.col_value = np.zeros(1)
         self.row_dual = np.zeros(n)
+        self._strategy = 1
 
     def _fix_row(self, a: int, level: float) -> None:
         if not hasattr(self, "h"):
@@ -550,10 +551,13 @@ class _HighsModel(_Model):
         self.col_of[cols] = np.arange(first, first + cols.size)
         self.order.extend(cols.tolist())
         self.active[cols] = True
+        self._strategy = 4  # new columns keep the basis primal feasible: primal simplex
 
     def solve(self, run: _Solver) -> str:
         start = time.perf_counter()
+        self.h.setOptionValue("simplex_strategy", self._strategy)
         self.h.run()
+        self._strategy = 1  # bounds and costs change next: dual simplex
         status = self.h.getModelStatus()
         run.n_solves += 1
         solution = self.h.getSolution()
@@ -579,6 +583,7 @@ class _HighsModel(_Model):
     def set_food_objective(self) -> None:
         self.food_stage = True
         self._set_costs(0.0, self.gain[np.array(self.order, dtype=np.int64)])
+        self._strategy = 4  # a new objective keeps the basis primal feasible
 
     def t_value(self) -> float:
         return float(self.col_value[0])
