@@ -9,3 +9,4 @@ from aide_alim.cli import ledger  # noqa: F401
 from aide_alim.cli import run  # noqa: F401
 from aide_alim.cli import history  # noqa: F401
 from aide_alim.cli import route  # noqa: F401
+from aide_alim.cli import allocate  # noqa: F401
