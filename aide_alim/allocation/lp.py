@@ -206,7 +206,12 @@ class _Model:
         self.assoc_ids = assoc_ids
         le, ge = pulp.LpConstraintLE, pulp.LpConstraintGE
 
-        def family(keys: np.ndarray, mask: np.ndarray, coefs: np.ndarray, make) -> None:  # type: ignore[no-untyped-def]
+        def family(
+            keys: np.ndarray,
+            mask: np.ndarray,
+            coefs: np.ndarray,
+            make: Callable[[int], tuple[str, int, float]],
+        ) -> None:
             """Rows for the distinct ``keys`` of the masked columns (``make(key)`` → row)."""
             row_of = np.full(n_cols, -1, dtype=np.int64)
             uniq = np.unique(keys[mask])

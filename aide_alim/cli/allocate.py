@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from aide_alim.allocation import METRICS, allocate, compare, lines_to_csv
+from aide_alim.allocation import METRICS, Allocation, allocate, compare, lines_to_csv
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
 from aide_alim.scenario.model import BASES, RULES
@@ -72,7 +73,7 @@ def allocate_command(
         raise SystemExit(1)
 
 
-def render_allocation(result) -> str:  # type: ignore[no-untyped-def]
+def render_allocation(result: Allocation) -> str:
     """The allocation as text: status, metrics, per-association table, what stays and why."""
     lines = [f"Rule {result.rule}, basis {result.basis}: {result.status}"]
     if result.message:
@@ -136,10 +137,12 @@ def compare_command(
 def render_compare(table: pd.DataFrame) -> str:
     """Rules as rows, metrics as columns, 3 decimals for ratios and whole kg/€."""
 
-    def fmt(col: str):  # type: ignore[no-untyped-def]
+    def fmt(col: str) -> Callable[[object], str]:
         if col in ("rule", "status"):
             return str
         unit = METRICS.get(col, ("s", ""))[0]
-        return (lambda v: f"{v:,.0f}") if unit in ("kg", "€", "meals") else (lambda v: f"{v:.3f}")
+        if unit in ("kg", "€", "meals"):
+            return lambda v: f"{v:,.0f}"
+        return lambda v: f"{v:.3f}"
 
     return table.to_string(index=False, formatters={c: fmt(c) for c in table.columns})
