@@ -584,7 +584,7 @@ FAIRNESS_NB: list[Cell] = [
           de l'arrondi des cartons : la « frontière » équité–gaspillage est presque verticale.
         - **Relâcher l'écart dégrade l'équité sans contrepartie** : avec un écart de 100 %, la
           règle proportionnelle laisse l'association la moins servie vers 22 % de son besoin
-          (77 % avec un écart nul), pour le même volume distribué. L'écart de 25 % par défaut
+          (76 % avec un écart nul), pour le même volume distribué. L'écart de 25 % par défaut
           donne environ 61 %.
         - **Leximin (= max-min ici) fait mieux que toutes les autres règles** : environ 79 %
           du besoin pour l'association la moins servie, un Gini de 0,02, 130 kg sans preneur,
