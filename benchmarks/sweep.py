@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from aide_alim.scenario import load_scenario
@@ -49,6 +50,7 @@ def main() -> None:
         f"route={spec.route}, time_limit_s={spec.time_limit_s})"
     )
     print(f"machine: {os.cpu_count()} cores; load average before: {_load()}")
+    print(f"parallelism available now (pure-Python spin, 2 processes vs 1): {_spare():.2f}x")
     print("workers,wall_s,variants,failed,variant_s_mean,variant_s_sum,busy_ratio,load_after")
     walls: dict[int, float] = {}
     table = None
@@ -69,6 +71,29 @@ def main() -> None:
     if table is not None and args.out:
         table.to_csv(args.out, index=False)
         print(f"last table written to {args.out}")
+
+
+def _spin(n: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - start
+
+
+def _spare() -> float:
+    """How much faster 2 processes do 2 units of CPU work than 1 process (2.0 on an idle machine).
+
+    The machine is shared: this says how far the 1-vs-2-worker speed-up can go right now.
+    """
+    n = 5_000_000
+    with ProcessPoolExecutor(1) as one:
+        alone = sum(one.map(_spin, [n, n]))
+    with ProcessPoolExecutor(2) as two:
+        start = time.perf_counter()
+        list(two.map(_spin, [n, n]))
+        together = time.perf_counter() - start
+    return alone / together
 
 
 def _load() -> str:
