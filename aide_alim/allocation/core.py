@@ -92,7 +92,7 @@ def allocate(
             lp.message,
         )
         solver_used = lp.solver_used
-        size.update(columns=lp.n_columns, rows=lp.n_rows)
+        size.update(columns=lp.n_columns, active=lp.n_active, rows=lp.n_rows)
         if lp.status != "optimal":
             status = AllocationStatus(lp.status)
             return _empty(scenario, adm, status, message, build, solve_s, n_solves, start, size)
