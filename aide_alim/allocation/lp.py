@@ -58,6 +58,12 @@ _MAX_LEVELS = 200
 _FULL_MODEL_COLUMNS = 20_000  #: below this, every column is in the model from the start
 _CG_TOL = 1e-7
 _CG_PER_ASSOC = 4
+#: number of days in a 7-bit day mask, and the k-th day of a mask (-1 if none)
+_POPCOUNT = np.array([bin(m).count("1") for m in range(128)], dtype=np.int64)
+_KTH_DAY = np.array(
+    [[([d for d in range(7) if m >> d & 1] + [-1] * 7)[k] for k in range(7)] for m in range(128)],
+    dtype=np.int64,
+)
 
 
 @dataclass
@@ -169,18 +175,17 @@ class _Model:
         col_template = np.arange(col_class.size) - np.repeat(np.cumsum(counts) - counts, counts)
         rep_pair = starts[first][col_class] + col_template if col_class.size else col_class
         col_day = np.full(col_class.size, -1, dtype=np.int64)
+        col_km = np.concatenate(classes.km) if classes.km else np.zeros(0)
         if with_days and col_class.size:
             expand = ~adm.assoc_collects[adm.pair_assoc[rep_pair]]
             days = adm.pair_days[rep_pair].astype(np.int64)
-            reps = np.where(expand, [bin(int(m)).count("1") for m in days], 1)
-            col_class, col_template, rep_pair, days, expand = (
-                np.repeat(v, reps) for v in (col_class, col_template, rep_pair, days, expand)
+            reps = np.where(expand, _POPCOUNT[days], 1)
+            col_class, col_template, rep_pair, days, expand, col_km = (
+                np.repeat(v, reps)
+                for v in (col_class, col_template, rep_pair, days, expand, col_km)
             )
-            # k-th set bit of each repeated mask
             rank = np.arange(col_class.size) - np.repeat(np.cumsum(reps) - reps, reps)
-            col_day = np.full(col_class.size, -1, dtype=np.int64)
-            for i in np.flatnonzero(expand).tolist():
-                col_day[i] = [d for d in range(7) if days[i] >> d & 1][rank[i]]
+            col_day = np.where(expand, _KTH_DAY[days, np.minimum(rank, 6)], -1)
         self.col_class, self.col_template, self.col_day = col_class, col_template, col_day
         self.col_assoc = adm.pair_assoc[rep_pair]
         rep_lot = first[col_class]
@@ -188,12 +193,6 @@ class _Model:
         self.col_price = col_price = adm.lot_price[rep_lot]
         self.col_basis = col_basis = adm.lot_basis[rep_lot]
         col_ddm = adm.pair_past_ddm[rep_pair]
-        col_km = np.array(
-            [
-                classes.km[k][j]
-                for k, j in zip(col_class.tolist(), col_template.tolist(), strict=True)
-            ]
-        )
         km_scale = max(float(col_km.max()) if col_km.size else 0.0, 1e-9)
         self.gain = 1.0 - policy.ddm_penalty * col_ddm - 1e-3 * col_km / km_scale
         n_cols = col_class.size
@@ -519,9 +518,9 @@ class _HighsModel(_Model):
             t_rows,
             -np.ones(t_rows.size),
         )
+        self.h = h
         for a, level in self.fixed.items():
             self._fix_row(a, level)
-        self.h = h
         self.col_of = np.full(self.n_columns, -1, dtype=np.int64)  # HiGHS column of each column
         self.order: list[int] = []
         self.col_value = np.zeros(1)
