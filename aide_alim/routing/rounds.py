@@ -17,6 +17,11 @@
    same-day line, the vehicle must unload at the hub early enough for that window). Their own
    trips are not counted in the totals (the same in both models).
 
+Vehicles start and end at their own depot (``vehicle.depot``) and reload there. The hub model
+assumes that depot is the hub: a vehicle based elsewhere would unload its collections at its own
+depot, which the plan does not distinguish from the hub (base the fleet at the hub for this
+model; the Dijon and synthetic fleets are).
+
 **Direct model** (``"direct"``): one instance per day of paired pickups and deliveries (PyVRP
 shipments: same vehicle, pickup before delivery) from each supplier site straight to each
 association that does not collect; nothing is stored at the hub, so the site must be open on the
