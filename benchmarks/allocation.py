@@ -15,6 +15,7 @@ Usage::
     python benchmarks/allocation.py                     # every size, rule and solver
     python benchmarks/allocation.py --sizes dijon departement --solvers highs
     python benchmarks/allocation.py --cap 300           # time cap per run [s] (default 240)
+    python benchmarks/allocation.py --supply-ratio 1.5  # supply above need: many leximin levels
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ import time
 SIZES = {"dijon": (30, 200), "departement": (300, 3000), "national": (2000, 20000)}
 
 
-def one(size: str, rule: str, solver: str) -> dict[str, object]:
+def one(size: str, rule: str, solver: str, supply_ratio: float = 0.7) -> dict[str, object]:
     """Run one allocation and return its figures (called in the child process)."""
     from aide_alim.allocation import allocate
     from aide_alim.scenario.synth import synthesize
 
     n_assoc, n_lots = SIZES[size]
     t0 = time.perf_counter()
-    scenario = synthesize(n_assoc, n_lots, seed=1)
+    scenario = synthesize(n_assoc, n_lots, seed=1, supply_ratio=supply_ratio)
     synth_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     alloc = allocate(
@@ -69,10 +70,16 @@ def main() -> None:
     parser.add_argument("--rules", nargs="+", default=["leximin", "maxmin"])
     parser.add_argument("--solvers", nargs="+", default=["highs", "cbc"])
     parser.add_argument("--cap", type=float, default=240.0, help="time cap per run [s]")
+    parser.add_argument(
+        "--supply-ratio",
+        type=float,
+        default=0.7,
+        help="lot kg / total need (0.7: scarce, one leximin level; 1.5: many levels)",
+    )
     parser.add_argument("--one", nargs=3, metavar=("SIZE", "RULE", "SOLVER"), help="internal")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(*args.one), default=float))
+        print(json.dumps(one(*args.one, supply_ratio=args.supply_ratio), default=float))
         return
     header = (
         f"{'size':<12}{'rule':<9}{'solver':<7}{'status':<9}{'build s':>9}{'solve s':>9}"
@@ -84,6 +91,7 @@ def main() -> None:
         for rule in args.rules:
             for solver in args.solvers:
                 cmd = [sys.executable, __file__, "--one", size, rule, solver]
+                cmd += ["--supply-ratio", str(args.supply_ratio)]
                 try:
                     done = subprocess.run(
                         cmd, capture_output=True, text=True, timeout=args.cap, check=False
