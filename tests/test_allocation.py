@@ -317,3 +317,18 @@ def test_unknown_solver_is_a_clear_error() -> None:
     sc = scenario([association("A", 100)], [lot("L", 10)])
     with pytest.raises(AideAlimError, match="Expected solver highs or cbc"):
         allocate(sc, solver="gurobi")
+
+
+def test_highs_failure_falls_back_to_cbc(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aide_alim.allocation import lp
+
+    def fail(self, run):  # type: ignore[no-untyped-def]
+        run.n_solves += 1
+        return "failed"
+
+    monkeypatch.setattr(lp._HighsModel, "solve", fail)
+    sc = scenario([association("A", 100), association("B", 100)], [lot("L", 100)])
+    alloc = allocate(sc)
+    assert alloc.status is AllocationStatus.OPTIMAL
+    assert "CBC" in alloc.message and alloc.solver == "cbc"
+    assert given(alloc, "A") == pytest.approx(50)

@@ -833,6 +833,15 @@ def solve_rule(
         out.n_active = int(model.active.sum())
         if run.message:
             out.message = (out.message + " " + run.message).strip()
+    if direct and out.status == "failed":
+        retry = solve_rule(scenario, adm, rule, solver="cbc", shortfall=shortfall, classes=classes)
+        retry.message = (
+            f"HiGHS did not finish ({out.message}); solved with CBC instead. {retry.message}"
+        ).strip()
+        retry.n_solves += out.n_solves
+        retry.solve_seconds += out.solve_seconds
+        retry.build_seconds += out.build_seconds
+        return retry
     if out.status == "optimal" and model.n_columns:
         values = model.values()
         out.objective_kg = float(values.sum())
