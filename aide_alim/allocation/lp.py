@@ -58,6 +58,8 @@ _MAX_LEVELS = 200
 _FULL_MODEL_COLUMNS = 20_000  #: below this, every column is in the model from the start
 _CG_TOL = 1e-7
 _CG_PER_ASSOC = 4
+_IPM = -1
+_AFTER_NEW_COLUMNS = _IPM
 #: number of days in a 7-bit day mask, and the k-th day of a mask (-1 if none)
 _POPCOUNT = np.array([bin(m).count("1") for m in range(128)], dtype=np.int64)
 _KTH_DAY = np.array(
@@ -566,13 +568,17 @@ class _HighsModel(_Model):
         self.col_of[cols] = np.arange(first, first + cols.size)
         self.order.extend(cols.tolist())
         self.active[cols] = True
-        self._strategy = 4  # new columns keep the basis primal feasible: primal simplex
+        self._strategy = _AFTER_NEW_COLUMNS
 
     def solve(self, run: _Solver) -> str:
         start = time.perf_counter()
-        self.h.setOptionValue("simplex_strategy", self._strategy)
+        if self._strategy == _IPM:
+            self.h.setOptionValue("solver", "ipm")
+        else:
+            self.h.setOptionValue("solver", "simplex")
+            self.h.setOptionValue("simplex_strategy", self._strategy)
         self.h.run()
-        self._strategy = 1  # bounds and costs change next: dual simplex
+        self._strategy = _IPM  # after a level is fixed: IPM is steadier than dual simplex here
         status = self.h.getModelStatus()
         run.n_solves += 1
         solution = self.h.getSolution()
