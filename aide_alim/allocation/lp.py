@@ -904,7 +904,7 @@ def _proportional(model: _Model, run: _Solver, out: LpOutcome) -> str:
             ),
             pulp.LpConstraintLE,
             f"cap_{a}",
-            (1 + cap) * tau - model.other[a] / need[a],
+            max((1 + cap) * tau - model.other[a] / need[a], 0.0),  # other supply may exceed it
         )
         prob.addConstraint(upper)
         cap_row[a] = len(model.rows)
