@@ -77,7 +77,11 @@ def sweep_command(
                 "Writing Parquet needs pyarrow: pip install 'aide_alim[sweep]', or use --out *.csv."
             ) from None
     start = time.perf_counter()
-    with click.progressbar(length=spec.size, label="Variants", file=sys.stderr) as bar:
+    # No bar when stderr is not a terminal (logs, CI): it would only print its label.
+    hidden = not sys.stderr.isatty()
+    with click.progressbar(
+        length=spec.size, label="Variants", file=sys.stderr, hidden=hidden
+    ) as bar:
         last = 0
 
         def advance(done: int, total: int) -> None:
