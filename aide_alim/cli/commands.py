@@ -2,11 +2,13 @@
 
 Add one import line per command module.
 """
-from aide_alim.cli import synth  # noqa: F401
-from aide_alim.cli import validate  # noqa: F401
-from aide_alim.cli import sweep  # noqa: F401
-from aide_alim.cli import ledger  # noqa: F401
-from aide_alim.cli import run  # noqa: F401
-from aide_alim.cli import history  # noqa: F401
-from aide_alim.cli import route  # noqa: F401
-from aide_alim.cli import allocate  # noqa: F401
+from aide_alim.cli import (
+    allocate,  # noqa: F401
+    history,  # noqa: F401
+    ledger,  # noqa: F401
+    route,  # noqa: F401
+    run,  # noqa: F401
+    sweep,  # noqa: F401
+    synth,  # noqa: F401
+    validate,  # noqa: F401
+)
