@@ -31,6 +31,7 @@ import jinja2
 import pandas as pd
 
 from aide_alim.db import Database
+from aide_alim.documents.safety import neutralise_cell
 from aide_alim.ledger.axis3 import Axis3Tables
 from aide_alim.ledger.checks import (
     SEVERITY_FR,
@@ -40,9 +41,6 @@ from aide_alim.ledger.checks import (
     values_of_year,
 )
 from aide_alim.ledger.convention import Convention
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 # ------------------------------------------------------------------------------ formatting
 
@@ -91,13 +89,6 @@ def fr_date(value: dt.date) -> str:
         "décembre",
     )
     return f"{value.day} {months[value.month - 1]} {value.year}"
-
-
-def neutralize_formula(value: Any) -> Any:
-    """A text a spreadsheet would read as a formula gets a leading ``'`` (CSV/Excel injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 # ----------------------------------------------------------------------------- the content
@@ -659,7 +650,7 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
     book.remove(book.active)
     for name, table in sheets:
         sheet = book.create_sheet(name)
-        sheet.append([neutralize_formula(str(c)) for c in table.columns])
+        sheet.append([neutralise_cell(str(c)) for c in table.columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.itertuples(index=False):
@@ -689,7 +680,7 @@ def _cell(value: Any) -> Any:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     # Control characters (a vertical tab pasted from a spreadsheet…) are not allowed in xlsx.
-    return neutralize_formula(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    return neutralise_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 # ------------------------------------------------------------------------------------ files
