@@ -318,6 +318,7 @@ class _Model:
         self.x: dict[int, pulp.LpVariable] = {}
         self.active = np.zeros(n_cols, dtype=bool)
         self.food_stage = False
+        self.vertex = True  #: the last solution is a vertex (basic) one
         self.n_rows = len(self.rows)
 
     @staticmethod
@@ -444,6 +445,10 @@ class _Model:
     def solve(self, run: _Solver) -> str:
         return run.solve(self.prob)
 
+    def to_vertex(self, run: _Solver) -> str:
+        """The PuLP solvers return a vertex solution already."""
+        return "optimal"
+
     def set_level_objective(self) -> None:
         self.food_stage = False
         self.prob.setObjective(pulp.LpAffineExpression([(self.t, 1.0)]))
@@ -545,6 +550,7 @@ class _HighsModel(_Model):
         self.col_value = np.zeros(1)
         self.row_dual = np.zeros(n)
         self._strategy = 1
+        self.vertex = False
 
     def _fix_row(self, a: int, level: float) -> None:
         if not hasattr(self, "h"):
@@ -590,14 +596,38 @@ class _HighsModel(_Model):
     def solve(self, run: _Solver) -> str:
         start = time.perf_counter()
         if self._strategy == _IPM:
+            # No crossover during the rounds: the interior duals price columns as well and
+            # the crossover was two thirds of each round; ``to_vertex`` crosses over once,
+            # when no column prices out.
             self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("run_crossover", "off")
         else:
             self.h.setOptionValue("solver", "simplex")
             self.h.setOptionValue("simplex_strategy", self._strategy)
         self.h.run()
+        self.vertex = self._strategy != _IPM
         self._strategy = _IPM  # after a level is fixed: IPM is steadier than dual simplex here
-        status = self.h.getModelStatus()
         run.n_solves += 1
+        return self._read(run, start)
+
+    def to_vertex(self, run: _Solver) -> str:
+        """Cross over from the interior solution to an optimal vertex (basic) solution, whose
+        duals certify the leximin levels and whose few positive columns make the allocation."""
+        if self.vertex:
+            return "optimal"
+        start = time.perf_counter()
+        self.h.crossover(self.h.getSolution())
+        if self.h.getModelStatus() != self.highspy.HighsModelStatus.kOptimal:
+            # crossover did not finish: solve again with the usual IPM + crossover
+            self.h.setOptionValue("solver", "ipm")
+            self.h.setOptionValue("run_crossover", "on")
+            self.h.run()
+            run.n_solves += 1
+        self.vertex = True
+        return self._read(run, start)
+
+    def _read(self, run: _Solver, start: float) -> str:
+        status = self.h.getModelStatus()
         solution = self.h.getSolution()
         self.col_value = np.asarray(solution.col_value)
         self.row_dual = np.asarray(solution.row_dual)
@@ -773,17 +803,24 @@ def _solve_cg(model: _Model, run: _Solver, cost: np.ndarray, t_cost: float) -> s
     ``cost`` is each column's objective coefficient (max form), ``t_cost`` that of t.
     """
     batch = max(1000, 2 * model.n_rows)
+    status = model.solve(run)
     while True:
-        status = model.solve(run)
-        if status != "optimal" or model.active.all():
+        if status != "optimal":
             return status
-        y = model.duals()
-        sign = _dual_sign(model, y, cost, t_cost)
-        r = model.reduced(sign * y, cost)
-        r[model.active] = -np.inf
-        cand = np.flatnonzero(r > _CG_TOL)
+        cand = np.zeros(0, dtype=np.int64)
+        if not model.active.all():
+            y = model.duals()
+            sign = _dual_sign(model, y, cost, t_cost)
+            r = model.reduced(sign * y, cost)
+            r[model.active] = -np.inf
+            cand = np.flatnonzero(r > _CG_TOL)
         if cand.size == 0:
-            return status
+            if model.vertex:
+                return status
+            # the interior duals price nothing more in: cross over and price again with the
+            # vertex duals (the ones the leximin certification uses)
+            status = model.to_vertex(run)
+            continue
         top = cand[np.argsort(-r[cand], kind="stable")[:batch]]
         # Also each association's best few columns, attractive or nearly so: the duals of a
         # max-min LP are degenerate, and this cuts the number of rounds by about half.
@@ -793,6 +830,7 @@ def _solve_cg(model: _Model, run: _Solver, cost: np.ndarray, t_cost: float) -> s
         rank = np.arange(order.size) - np.searchsorted(assoc_sorted, assoc_sorted, side="left")
         near = order[(rank < _CG_PER_ASSOC) & np.isfinite(r[order])]
         model.activate(np.union1d(top, near))
+        status = model.solve(run)
 
 
 def _dual_sign(model: _Model, y: np.ndarray, cost: np.ndarray, t_cost: float) -> float:
