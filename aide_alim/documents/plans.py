@@ -94,7 +94,7 @@ class _RouteIndex:
     """The route plan looked up by allocation line: fates, unserved reasons, stops."""
 
     fates: dict[tuple[str, str, dt.date], dict[str, Any]]
-    unserved: dict[tuple[str, str, dt.date], list[str]]
+    unserved: dict[tuple[str, str, dt.date], list[tuple[str, float]]]  # (French reason, kg)
     stops: dict[str, list[dict[str, Any]]]  # association → stops handling its lots
 
     @classmethod
@@ -104,12 +104,12 @@ class _RouteIndex:
         for row in table.to_dict("records") if table is not None else []:
             key = (str(row["lot"]), str(row["association"]), as_date(row["day"], scenario))
             fates[key] = {str(k): v for k, v in row.items()}
-        unserved: dict[tuple[str, str, dt.date], list[str]] = {}
+        unserved: dict[tuple[str, str, dt.date], list[tuple[str, float]]] = {}
         table = getattr(plan, "unserved", None)
         for row in table.to_dict("records") if table is not None else []:
             key = (str(row["lot"]), str(row["association"]), as_date(row["day"], scenario))
             why = unserved_reason_fr(str(row.get("stage", "")), str(row["reason"]))
-            unserved.setdefault(key, []).append(f"{why} ({fmt.kg(float(row['kg']))})")
+            unserved.setdefault(key, []).append((why, float(row["kg"])))
         by_association: dict[str, list[dict[str, Any]]] = {}
         for stop in stops.to_dict("records"):
             for association in stop["associations"]:
@@ -128,18 +128,20 @@ def handovers(
     its ``unserved`` table.
     """
     groups: dict[tuple[Any, ...], list[str]] = {}
-    notes: dict[tuple[Any, ...], str] = {}
+    # Unplanned kg per slot key and reason, summed over the lots sharing the key.
+    unplanned: dict[tuple[Any, ...], dict[str, float]] = {}
     here = index.stops.get(association.id, [])
-    for lot, day in zip(lines["lot"].astype(str), lines["day"], strict=True):
+    line_kg = lines["kg"] if "kg" in lines else pd.Series([0.0] * len(lines), index=lines.index)
+    for lot, day, kg in zip(lines["lot"].astype(str), lines["day"], line_kg, strict=True):
         fate = index.fates.get((lot, association.id, day), {})
         status = str(fate.get("status", ""))
         if status in ("unserved", "partial") or not fate:
             reasons = index.unserved.get((lot, association.id, day), [])
             key: tuple[Any, ...] = (day, "non planifiée", "", "", "–", "–")
             groups.setdefault(key, []).append(lot)
-            notes[key] = (
-                "; ".join(dict.fromkeys(reasons)) or "aucune tournée ne prend ce lot en charge"
-            ) + ". Contactez la coordination pour convenir d'un retrait."
+            bucket = unplanned.setdefault(key, {})
+            for why, why_kg in reasons or [("aucune tournée ne prend ce lot en charge", kg)]:
+                bucket[why] = bucket.get(why, 0.0) + float(why_kg)
             if status != "partial":
                 continue
         if status in ("hub_pickup", "site_pickup"):
@@ -175,6 +177,11 @@ def handovers(
             slot = _slot(found[0]) if found else fmt.clock(clock_minutes(fate.get("handover")))
             key = (day, "livraison", association.name, association.address, slot, label)
         groups.setdefault(key, []).append(lot)
+    notes = {
+        key: "; ".join(f"{why} ({fmt.kg(kg)})" if kg > 0 else why for why, kg in bucket.items())
+        + ". Contactez la coordination pour convenir d'un retrait."
+        for key, bucket in unplanned.items()
+    }
     # Several visits of the same vehicle on the same day (one per lot or per trip) make one slot
     # from the first arrival to the last departure.
     merged: dict[tuple[Any, ...], tuple[str, str, list[str], str]] = {}
