@@ -1,5 +1,13 @@
 """The coordinator's weekly run: validate → allocate → compare → route → documents.
 
+The ``route`` stage closes the loop with the allocation
+(:func:`aide_alim.planning.allocate_and_route`): when the rounds cannot carry everything
+allocated, the day limits are lowered and the week re-allocated, and what no round carries in
+the end is left unallocated (reason ``vehicle_capacity`` or ``no_round``), so the plans promise
+only what the rounds deliver. The allocation of the result and of the documents is that final
+one; in the comparison table its rule's row is scored on it too (the other rules are scored
+without rounds).
+
 :func:`run_week` chains the stages, reports each through an optional ``progress`` callback (the
 library never prints) and writes the documents **atomically**: everything is built in a hidden
 sibling folder, which is renamed to ``out_dir`` only once complete. An existing ``out_dir`` is
@@ -89,6 +97,8 @@ class WeekResult:
     out_dir: Path
     files: tuple[str, ...]
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the allocation-and-rounds loop (:class:`aide_alim.planning.RoutedAllocation`)
+    planning: Any = None
 
 
 def run_week(
@@ -141,7 +151,10 @@ def run_week(
     loaded = stage(Stage.VALIDATE, lambda: _validate(scenario, rule, time_limit_s))
     allocation = stage(Stage.ALLOCATE, lambda: _allocate(loaded))
     comparison = stage(Stage.COMPARE, lambda: _compare(loaded, compare_rules, allocation))
-    plan = stage(Stage.ROUTE, lambda: _route(loaded, allocation))
+    planning = stage(Stage.ROUTE, lambda: _route(loaded, allocation))
+    allocation, plan = planning.allocation, planning.plan
+    if len(comparison) and allocation.rule in set(comparison["rule"]):
+        comparison = _with_chosen(comparison, allocation)
 
     def documents() -> tuple[str, ...]:
         from aide_alim.documents import write_documents
@@ -167,7 +180,9 @@ def run_week(
             if folder.exists() and not any(folder.iterdir()):
                 folder.rmdir()
         raise
-    return WeekResult(loaded, allocation, plan, comparison, target, files, seconds)
+    return WeekResult(
+        loaded, allocation, plan, comparison, target, files, seconds, planning=planning
+    )
 
 
 def _umask() -> int:
@@ -247,25 +262,40 @@ def _compare(scenario: Scenario, rules: tuple[str, ...] | None, allocation: Any)
     others = tuple(r for r in rules if r != allocation.rule)
     table: pd.DataFrame = compare(scenario, rules=others) if others else pd.DataFrame()
     if allocation.rule in rules:
-        chosen = {
-            "rule": allocation.rule,
-            "status": str(allocation.status),
-            **allocation.metrics,
-            "seconds": allocation.total_seconds,
-            "n_solves": allocation.n_solves,
-        }
-        table = pd.concat([table, pd.DataFrame([chosen])], ignore_index=True)
+        table = pd.concat([table, pd.DataFrame([_row(allocation)])], ignore_index=True)
         table["_order"] = [rules.index(r) for r in table["rule"]]
         table = table.sort_values("_order", kind="stable").drop(columns="_order")
     return table.reset_index(drop=True)
 
 
-def _route(scenario: Scenario, allocation: Any) -> Any:
-    from aide_alim.routing import plan_routes
+def _row(allocation: Any) -> dict[str, Any]:
+    return {
+        "rule": allocation.rule,
+        "status": str(allocation.status),
+        **allocation.metrics,
+        "seconds": allocation.total_seconds,
+        "n_solves": allocation.n_solves,
+    }
 
-    return plan_routes(
+
+def _with_chosen(table: pd.DataFrame, allocation: Any) -> pd.DataFrame:
+    """``table`` with the row of ``allocation``'s rule scored on ``allocation``."""
+    row = _row(allocation)
+    out = table.copy()
+    at = out.index[out["rule"] == allocation.rule]
+    for key, value in row.items():
+        if key in out.columns:
+            out.loc[at, key] = value
+    return out
+
+
+def _route(scenario: Scenario, allocation: Any) -> Any:
+    """Rounds for ``allocation``, re-allocating until they carry it (see module docstring)."""
+    from aide_alim.planning import allocate_and_route
+
+    return allocate_and_route(
         scenario,
-        allocation.lines,
         time_limit_s=scenario.routing.time_limit_s,
         seed=scenario.routing.seed,
+        first=allocation,
     )

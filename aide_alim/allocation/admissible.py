@@ -18,6 +18,13 @@ on the other lots holds:
 6. ``budget_exhausted``: a lot that is sold can be paid for one carton by the association's
    ``budget_eur`` (policy ``budget = "association"``) or by the collective fund.
 
+**Day limits.** ``day_capacity_kg`` / ``day_cold_capacity_kg`` start as one full load per
+vehicle working that day (all vehicles / refrigerated ones). ``day_limits`` (see
+:func:`admissibility`) can only lower them, e.g. when the rounds of a previous try could not
+carry what was allocated that day (:mod:`aide_alim.planning`); which days have a vehicle at all
+(check 5) is still decided by the fleet, so a day limited to 0 kg leaves the food unallocated
+with reason ``vehicle_capacity`` rather than ``no_vehicle``.
+
 The checks are applied in this order; a lot that is admissible nowhere gets, as its unallocated
 reason, the first check after which no association is left. Everything is vectorised over
 associations (one numpy pass per chunk of lots), so a national scenario of 20,000 lots ×
@@ -28,11 +35,17 @@ with the bit mask of its possible delivery days (bit ``i`` = ``week_start + i`` 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from aide_alim.errors import AideAlimError
 from aide_alim.scenario.model import Day, Lot, Scenario, Temperature
+
+DayLimits = Mapping[dt.date | Day, tuple[float, float]]
+"""Delivery limits per day: date (or weekday) → (total kg, refrigerated kg) the vehicles may
+deliver that day; ``inf`` leaves a limit as the fleet makes it."""
 
 #: Unallocated reasons: stable code → French label for documents.
 REASONS_FR: dict[str, str] = {
@@ -45,6 +58,7 @@ REASONS_FR: dict[str, str] = {
     "no_vehicle": "aucun véhicule (frigorifique pour le froid) ces jours-là",
     "budget_exhausted": "budget épuisé chez toutes les associations possibles",
     "vehicle_capacity": "capacité des véhicules atteinte ces jours-là",
+    "no_round": "aucune tournée ne peut l'acheminer (horaires, itinéraire ou fournisseur)",
     "split_limit": "lot déjà partagé entre le nombre maximal d'associations",
     "below_min_delivery": "reste inférieur à la quantité minimale utile",
     "deviation_cap": "part proportionnelle atteinte (plafond d'écart)",
@@ -144,8 +158,38 @@ def _lot_window(scenario: Scenario, lot: Lot, week: list[dt.date]) -> tuple[int,
     return mask, mask_no_dlc != mask
 
 
-def admissibility(scenario: Scenario) -> Admissibility:
-    """Admissible pairs and, for lots admissible nowhere, the reason (see module docstring)."""
+def _apply_day_limits(
+    scenario: Scenario, limits: DayLimits, day_cap: np.ndarray, day_cold: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``day_cap`` and ``day_cold`` lowered to ``limits`` [kg] (cold never above total)."""
+    day_cap, day_cold = day_cap.copy(), day_cold.copy()
+    for key, pair in limits.items():
+        if isinstance(key, Day):
+            i = int(key)
+        elif isinstance(key, dt.date):
+            i = (key - scenario.week_start).days
+            if not 0 <= i < 7:
+                raise AideAlimError(
+                    f"day_limits: {key} is not in the week starting {scenario.week_start}."
+                )
+        else:
+            raise AideAlimError(f"day_limits: expected a date or a Day as key, got {key!r}.")
+        total, cold = (float(x) for x in pair)
+        if not (total >= 0 and cold >= 0):  # also rejects NaN
+            raise AideAlimError(
+                f"day_limits[{key}]: expected (total kg, cold kg) >= 0, got {pair!r}."
+            )
+        day_cap[i] = min(day_cap[i], total)
+        day_cold[i] = min(day_cold[i], cold, day_cap[i])
+    return day_cap, day_cold
+
+
+def admissibility(scenario: Scenario, day_limits: DayLimits | None = None) -> Admissibility:
+    """Admissible pairs and, for lots admissible nowhere, the reason (see module docstring).
+
+    ``day_limits`` lowers the per-day delivery capacities (never raises them; see
+    :data:`DayLimits`).
+    """
     lots, assocs = scenario.lots, scenario.associations
     policy = scenario.policy
     week = [scenario.week_start + dt.timedelta(days=i) for i in range(7)]
@@ -177,6 +221,9 @@ def admissibility(scenario: Scenario) -> Admissibility:
         int(sum(1 << i for i in range(7) if day_cap[i] > 0)),
         int(sum(1 << i for i in range(7) if day_cold[i] > 0)),
     )
+
+    if day_limits:
+        day_cap, day_cold = _apply_day_limits(scenario, day_limits, day_cap, day_cold)
 
     hub = scenario.site_by_id.get(scenario.hub)
     direct = scenario.logistics.model == "direct" or hub is None

@@ -21,7 +21,13 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from aide_alim.allocation.admissible import REASONS_FR, TEMPS, Admissibility, admissibility
+from aide_alim.allocation.admissible import (
+    REASONS_FR,
+    TEMPS,
+    Admissibility,
+    DayLimits,
+    admissibility,
+)
 from aide_alim.allocation.baselines import BASELINES, run_baseline
 from aide_alim.allocation.lp import LotClasses, merge_lots, solve_rule
 from aide_alim.allocation.metrics import allocation_metrics, envy, fill_ratios, proportional_fill
@@ -45,6 +51,7 @@ def allocate(
     solver: str = "highs",
     history: Mapping[str, float] | None = None,
     price_of_fairness: bool = True,
+    day_limits: DayLimits | None = None,
     _max_total: tuple[float, int, float] | None = None,
 ) -> Allocation:
     """Share the week's lots out between the associations under ``policy`` (default: the
@@ -53,7 +60,11 @@ def allocate(
     ``solver``: ``"highs"`` (default, HiGHS interior point through PuLP; falls back to CBC with
     a message if HiGHS is missing or fails) or ``"cbc"``. ``history``: past shortfall per
     association id (see module docstring). ``price_of_fairness``: also solve the max-total LP
-    (one more solve) to report ``price_of_fairness_kg``.
+    (one more solve) to report ``price_of_fairness_kg``. ``day_limits``: date or weekday →
+    (total kg, refrigerated kg) the vehicles may deliver that day, lowering the fleet's one load
+    per vehicle and day (used by :func:`aide_alim.planning.allocate_and_route` when the rounds
+    cannot carry a day's allocation); food they hold back is left with reason
+    ``vehicle_capacity``.
 
     Example::
 
@@ -66,7 +77,7 @@ def allocate(
     if policy is not None and policy != scenario.policy:
         scenario = scenario.replace(policy=policy)
     policy = scenario.policy
-    adm = admissibility(scenario)
+    adm = admissibility(scenario, day_limits)
     classes = merge_lots(scenario, adm)
     build = time.perf_counter() - start
     shortfall = _shortfall(scenario, history)
@@ -138,6 +149,77 @@ def allocate(
         default_reason=default_reason,
         size=size,
         solver=solver_used or (solver if rule in OPTIMISING else ""),
+    )
+
+
+def without_kg(
+    scenario: Scenario,
+    allocation: Allocation,
+    drop: pd.DataFrame,
+    *,
+    reasons: Mapping[str, str] | None = None,
+    default_reason: str = "vehicle_capacity",
+    day_limits: DayLimits | None = None,
+) -> Allocation:
+    """``allocation`` less the kg of ``drop`` (columns ``lot``, ``association``, ``day``,
+    ``kg``), which go back to the lots' unallocated kg.
+
+    Used when the rounds cannot carry part of the allocation: that food stays at the supplier
+    and is reported as unallocated with reason ``reasons[lot]`` (default ``default_reason``)
+    instead of being promised and not delivered. A line keeps the kg not dropped, in
+    ``ceil(kg / unit_kg)`` cartons at most as many as before. Other lots keep their reason;
+    metrics and per-association totals are recomputed. ``scenario`` and ``day_limits`` must be
+    those ``allocation`` was made with (the scenario's policy is the allocation's).
+    """
+    start = time.perf_counter()
+    adm = admissibility(scenario, day_limits)
+    ledger = Ledger(adm, scenario.policy)
+    lot_i = {lot.id: i for i, lot in enumerate(scenario.lots)}
+    assoc_i = {a.id: i for i, a in enumerate(scenario.associations)}
+    dropped: dict[tuple[str, str, object], float] = {}
+    for row in drop.itertuples(index=False):
+        key = (str(row.lot), str(row.association), pd.Timestamp(row.day).date())
+        dropped[key] = dropped.get(key, 0.0) + float(row.kg)
+    given = np.zeros(len(scenario.lots))
+    touched: set[int] = set()
+    for row in allocation.lines.itertuples(index=False):
+        li, ai = lot_i[str(row.lot)], assoc_i[str(row.association)]
+        day = pd.Timestamp(row.day).date()
+        gone = dropped.get((str(row.lot), str(row.association), day), 0.0)
+        kg = float(row.kg) - min(gone, float(row.kg))
+        if gone > 1e-6:
+            touched.add(li)
+        if kg <= 1e-6:
+            continue
+        units = min(int(row.units), int(np.ceil(kg / adm.lot_unit_kg[li] - 1e-9)))
+        ledger.lines.append((li, ai, (day - scenario.week_start).days, units, kg))
+        given[li] += kg
+    ledger.kg_left = np.maximum(adm.lot_kg - given, 0.0)
+    before = dict(zip(allocation.unallocated["lot"], allocation.unallocated["reason"], strict=True))
+    reasons = reasons or {}
+    for i, lot in enumerate(scenario.lots):
+        if i in touched:
+            ledger.reason_override[i] = reasons.get(lot.id, default_reason)
+        elif lot.id in before:
+            ledger.reason_override[i] = str(before[lot.id])
+    pof = allocation.metrics.get("price_of_fairness_kg", float("nan"))
+    max_total = float(pof) + float(allocation.metrics.get("kg_distributed", 0.0))
+    return _build(
+        scenario,
+        adm,
+        ledger,
+        status=allocation.status,
+        message=allocation.message,
+        levels=allocation.levels,
+        build=allocation.build_seconds,
+        solve=allocation.solve_seconds,
+        repair_s=allocation.repair_seconds + time.perf_counter() - start,
+        n_solves=allocation.n_solves,
+        start=start - allocation.total_seconds,
+        max_total=max_total if np.isfinite(max_total) else None,
+        default_reason="rule",
+        size=dict(allocation.model_size),
+        solver=allocation.solver,
     )
 
 

@@ -55,6 +55,9 @@ class Ledger:
     starts: np.ndarray = field(init=False)
     #: most an association may receive, in the basis (the proportional rule's cap)
     ceiling: np.ndarray | None = None
+    #: lot index → unallocated reason that :meth:`reason_left` returns as is (lines rebuilt
+    #: after the rounds, see :func:`aide_alim.allocation.core.without_kg`)
+    reason_override: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         adm = self.adm
@@ -71,6 +74,23 @@ class Ledger:
         self.days_used = np.zeros(adm.assoc_need.size, dtype=np.uint8)
         self.lines = []
         self.starts = adm.lot_slices()
+
+    def copy(self) -> Ledger:
+        """An independent ledger in the same state (the scenario arrays are shared)."""
+        twin = Ledger.__new__(Ledger)
+        twin.__dict__.update(self.__dict__)
+        for name in ("storage", "budget", "day_cap", "day_cold", "cartons_left", "kg_left"):
+            setattr(twin, name, getattr(self, name).copy())
+        twin.received = self.received.copy()
+        twin.days_used = self.days_used.copy()
+        twin.recipients = [set(r) for r in self.recipients]
+        twin.lines = list(self.lines)
+        twin.reason_override = dict(self.reason_override)
+        return twin
+
+    def adopt(self, other: Ledger) -> None:
+        """Take over the state of ``other`` (a :meth:`copy` of this ledger, then used)."""
+        self.__dict__.update(other.__dict__)
 
     # -- quantities -------------------------------------------------------------------------
     def kg_of(self, lot: int, cartons: int) -> float:
@@ -232,6 +252,8 @@ class Ledger:
     def reason_left(self, lot: int, default: str = "rule") -> str:
         """Why no admissible association can take one more carton of ``lot``."""
         adm = self.adm
+        if lot in self.reason_override:
+            return self.reason_override[lot]
         if adm.lot_reason[lot]:
             return str(adm.lot_reason[lot])
         blocks: Counter[str] = Counter()
@@ -285,12 +307,50 @@ def repair(
     pair_index: np.ndarray,
     target_kg: np.ndarray,
     preferred_day: np.ndarray | None = None,
+    *,
+    time_limit_s: float = 0.5,
 ) -> None:
-    """Hand out whole cartons close to a continuous allocation, then water-fill the rest.
+    """Hand out whole cartons close to a continuous allocation, keeping its fairness.
 
     ``pair_index`` indexes the admissible pairs, ``target_kg`` is the LP quantity of each.
     ``preferred_day`` (weekday or -1) restricts a line to the LP's day when the model had days.
+
+    Two roundings are tried from the same (untouched) ledger and the fairer one is kept
+    (:func:`_fairer`: sorted fill ratios compared lexicographically, then kg):
+
+    - the greedy one (:func:`greedy_repair`): floors, then water-filling;
+    - a small MIP (:func:`_rounding_mip`) on the rounding decisions only: each LP line gets
+      the whole cartons below or above its LP quantity, or nothing (to respect ``max_split``
+      and ``min_delivery_kg``), maximising the worst fill ratio, then each association's fill
+      up to its LP level, then kg. Its cartons then go through the ledger (which enforces every
+      limit exactly) and the cartons left over are water-filled as in the greedy rounding.
+
+    The MIP is solved by HiGHS through PuLP within ``time_limit_s`` [s]; if it finds no
+    solution in time or HiGHS is missing, the greedy rounding stands alone.
     """
+    if pair_index.size == 0:
+        greedy_repair(ledger, pair_index, target_kg, preferred_day)
+        return
+    trial = ledger.copy()
+    greedy_repair(trial, pair_index, target_kg, preferred_day)
+    cartons = _rounding_mip(ledger, pair_index, target_kg, preferred_day, time_limit_s)
+    if cartons is not None:
+        mip = ledger.copy()
+        _apply(mip, pair_index, cartons, preferred_day)
+        _fill_leftovers(mip)
+        if _fairer(mip, trial):
+            trial = mip
+    ledger.adopt(trial)
+
+
+def greedy_repair(
+    ledger: Ledger,
+    pair_index: np.ndarray,
+    target_kg: np.ndarray,
+    preferred_day: np.ndarray | None = None,
+) -> None:
+    """Per line, the whole cartons below the LP quantity (largest lines first), then the
+    cartons left over water-filled to the lowest-filled associations that can take them."""
     adm = ledger.adm
     lots = adm.pair_lot[pair_index]
     order = np.lexsort((-target_kg, adm.lot_dlc_order[lots]))
@@ -306,10 +366,199 @@ def repair(
             cartons = left
         if cartons <= 0:
             continue
-        days = int(adm.pair_days[p])
-        if preferred_day is not None and preferred_day[i] >= 0 and days >> preferred_day[i] & 1:
-            days = 1 << int(preferred_day[i])
-        ledger.give(lot, assoc, days, cartons)
+        ledger.give(lot, assoc, _days(ledger, i, p, preferred_day), cartons)
+    _fill_leftovers(ledger)
+
+
+def _days(ledger: Ledger, i: int, p: int, preferred_day: np.ndarray | None) -> int:
+    """Day mask of LP line ``i`` (pair ``p``): the LP's day when it had one."""
+    days = int(ledger.adm.pair_days[p])
+    if preferred_day is not None and preferred_day[i] >= 0 and days >> preferred_day[i] & 1:
+        days = 1 << int(preferred_day[i])
+    return days
+
+
+def _fill_leftovers(ledger: Ledger) -> None:
+    adm = ledger.adm
     for lot in np.argsort(adm.lot_dlc_order, kind="stable"):
         if ledger.cartons_left[lot] > 0 and not adm.lot_reason[lot]:
             ledger.water_fill(int(lot))
+
+
+def _apply(
+    ledger: Ledger,
+    pair_index: np.ndarray,
+    cartons: np.ndarray,
+    preferred_day: np.ndarray | None,
+) -> None:
+    """Give the MIP's cartons, line by line (earliest DLC, then largest lines first)."""
+    adm = ledger.adm
+    lots = adm.pair_lot[pair_index]
+    order = np.lexsort((-cartons, adm.lot_dlc_order[lots]))
+    for i in order:
+        if cartons[i] <= 0:
+            continue
+        p = int(pair_index[i])
+        lot = int(adm.pair_lot[p])
+        ledger.give(
+            lot, int(adm.pair_assoc[p]), _days(ledger, i, p, preferred_day), int(cartons[i])
+        )
+
+
+def _fairer(a: Ledger, b: Ledger) -> bool:
+    """True if ``a`` is strictly fairer than ``b``: sorted fill ratios compared one by one
+    (to 1e-9), then the most kg in the policy's basis."""
+    fa, fb = a.fill(), b.fill()
+    keep = ~np.isnan(fa)
+    sa, sb = np.sort(fa[keep]), np.sort(fb[keep])
+    for x, y in zip(sa.tolist(), sb.tolist(), strict=True):
+        if x > y + 1e-9:
+            return True
+        if x < y - 1e-9:
+            return False
+    return float(a.received.sum()) > float(b.received.sum()) + 1e-9
+
+
+def _rounding_mip(
+    ledger: Ledger,
+    pair_index: np.ndarray,
+    target_kg: np.ndarray,
+    preferred_day: np.ndarray | None,
+    time_limit_s: float,
+) -> np.ndarray | None:
+    """Cartons per LP line from the rounding MIP, or None if it has no solution in time.
+
+    Per line ``i`` with LP quantity ``q`` (``f`` whole cartons below it): ``open_i`` ∈ {0, 1},
+    ``up_i`` ∈ {0, 1} only where ``q`` is fractional, cartons ``f·open_i + up_i`` with
+    ``up_i ≤ open_i``. Rows: cartons of each lot; storage per association × temperature;
+    budget (per association or the fund); vehicles per day for lines the LP put on a day; the
+    proportional rule's ceiling; at most ``max_split`` open lines per lot; a new line at least
+    ``min_delivery_kg``. Every carton counts as ``unit_kg`` (the lot's last, partial carton is
+    over-counted, which only makes the rows stricter); the ledger settles exact weights.
+    """
+    import pulp
+
+    adm, policy = ledger.adm, ledger.policy
+    keep = target_kg > _EPS
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return None
+    pairs = pair_index[idx]
+    lot = adm.pair_lot[pairs]
+    assoc = adm.pair_assoc[pairs]
+    unit = adm.lot_unit_kg[lot]
+    left = ledger.cartons_left[lot]
+    q = target_kg[idx] / unit
+    whole = target_kg[idx] >= ledger.kg_left[lot] - _EPS
+    floor = np.where(whole, left, np.floor(q + 1e-6)).astype(np.int64)
+    # a line's weight as the rows count it [kg per carton]; the lot's whole remainder if whole
+    kg_c = np.where(whole, ledger.kg_left[lot] / np.maximum(left, 1), unit)
+    basis = adm.lot_basis[lot]
+    need = adm.assoc_need
+    n = idx.size
+
+    prob = pulp.LpProblem("carton_rounding", pulp.LpMaximize)
+    # a line may move by one carton above its LP quantity, or up to the minimum delivery
+    least_c = np.ceil(np.minimum(policy.min_delivery_kg, adm.lot_kg[lot]) / kg_c - 1e-9)
+    high = np.minimum(left, np.maximum(np.ceil(q - 1e-6) + 1, least_c)).astype(np.int64)
+    left_l, kg_l = np.where(whole, left, high).tolist(), kg_c.tolist()
+    opn = [pulp.LpVariable(f"open_{i}", cat="Binary") for i in range(n)]
+    cart = [
+        pulp.LpVariable(f"cartons_{i}", lowBound=0, upBound=left_l[i], cat="Integer")
+        for i in range(n)
+    ]
+    # start from the LP's rounded-down cartons (HiGHS may use it as a first incumbent)
+    for i in range(n):
+        cart[i].setInitialValue(int(floor[i]))
+
+    def kg_expr(rows: list[int], weight: list[float] | None = None) -> pulp.LpAffineExpression:
+        return pulp.LpAffineExpression(
+            [(cart[i], kg_l[i] * (1.0 if weight is None else weight[i])) for i in rows]
+        )
+
+    for i in range(n):
+        prob += cart[i] <= left_l[i] * opn[i], f"open_{i}"
+    by_lot: dict[int, list[int]] = {}
+    by_store: dict[tuple[int, int], list[int]] = {}
+    by_assoc: dict[int, list[int]] = {}
+    by_day: dict[tuple[int, bool], list[int]] = {}
+    temp = adm.lot_temp[lot]
+    for i, (lt, a, t) in enumerate(zip(lot.tolist(), assoc.tolist(), temp.tolist(), strict=True)):
+        by_lot.setdefault(lt, []).append(i)
+        by_store.setdefault((a, t), []).append(i)
+        by_assoc.setdefault(a, []).append(i)
+        if preferred_day is not None and not adm.assoc_collects[a]:
+            d = int(preferred_day[idx[i]])
+            if d >= 0:
+                by_day.setdefault((d, False), []).append(i)
+                if t > 0:
+                    by_day.setdefault((d, True), []).append(i)
+    count = [1.0 / k for k in kg_l]  # kg → cartons
+    for lt, rows in by_lot.items():
+        prob += kg_expr(rows, count) <= int(ledger.cartons_left[lt]), f"cartons_{lt}"
+        split = policy.max_split - len(ledger.recipients[lt])
+        if len(rows) > split:
+            prob += pulp.lpSum(opn[i] for i in rows) <= split, f"split_{lt}"
+        least = ledger.min_new_kg(lt)
+        if least > 0:
+            for i in rows:
+                if assoc[i] not in ledger.recipients[lt]:
+                    prob += kg_l[i] * cart[i] >= (least - _EPS) * opn[i], f"min_delivery_{i}"
+    for (a, t), rows in by_store.items():
+        prob += kg_expr(rows) <= float(ledger.storage[a, t]) + _EPS, f"storage_{a}_{t}"
+    price = adm.lot_price[lot].tolist()
+    if any(p > 0 for p in price):
+        if policy.budget == "association":
+            for a, rows in by_assoc.items():
+                sold = [i for i in rows if price[i] > 0]
+                if sold:
+                    prob += kg_expr(sold, price) <= float(ledger.budget[a]) + _EPS, f"budget_{a}"
+        else:
+            sold = [i for i in range(n) if price[i] > 0]
+            prob += kg_expr(sold, price) <= float(ledger.fund) + _EPS, "fund"
+    for (d, cold), rows in by_day.items():
+        cap = ledger.day_cold[d] if cold else ledger.day_cap[d]
+        prob += kg_expr(rows) <= float(cap) + _EPS, f"vehicles_{d}_{int(cold)}"
+    basis_l = basis.tolist()
+    received: dict[int, pulp.LpAffineExpression] = {
+        a: kg_expr(rows, basis_l) for a, rows in by_assoc.items()
+    }
+    if ledger.ceiling is not None:
+        for a, expr in received.items():
+            room = float(ledger.ceiling[a] - ledger.received[a])
+            prob += expr <= room, f"ceiling_{a}"
+
+    # Objective: worst fill ratio first, then each fill up to its LP level, then kg.
+    lp_recv = np.zeros(need.size)
+    np.add.at(lp_recv, assoc, target_kg[idx] * basis)
+    base = ledger.received + adm.assoc_other
+    counted = [a for a in range(need.size) if need[a] > 0]
+    if not counted:
+        return None
+    worst = pulp.LpVariable("worst_fill")
+    close: list[pulp.LpVariable] = []
+    for a in counted:
+        fill = (base[a] + received.get(a, 0.0)) / float(need[a])
+        prob += worst <= fill, f"worst_{a}"
+        if a in received:
+            level = float((base[a] + lp_recv[a]) / need[a])
+            s = pulp.LpVariable(f"close_{a}", upBound=level)
+            prob += s <= fill, f"close_{a}"
+            close.append(s)
+    total = max(float(np.sum(target_kg[idx] * basis)), 1.0)
+    weight = 2.0 * len(counted)
+    prob += weight * worst + pulp.lpSum(close) + 1e-3 * kg_expr(list(range(n)), basis_l) / total
+    try:
+        solver = pulp.HiGHS(msg=False, timeLimit=time_limit_s)
+        prob.solve(solver)
+    except Exception:
+        return None
+    if (
+        prob.sol_status != pulp.LpSolutionOptimal
+        and prob.sol_status != pulp.LpSolutionIntegerFeasible
+    ):
+        return None
+    out = np.zeros(pair_index.size, dtype=np.int64)
+    for i in range(n):
+        out[idx[i]] = round(cart[i].value() or 0.0)
+    return out

@@ -114,5 +114,16 @@ def summary_text(result: WeekResult) -> str:
             f"  allocated but not carried by the rounds: {_num(unserved['kg'].sum())} kg "
             f"({len(unserved)} lines; reasons in the summary)"
         )
+    planning = getattr(result, "planning", None)
+    if planning is not None and len(planning.iterations) > 1:
+        out.append(
+            f"  allocation re-made {len(planning.iterations) - 1} time(s) so that the rounds carry "
+            f"it (day limits lowered on {planning.table()['limited_days'].iloc[-1] or '-'})"
+        )
+    if planning is not None and planning.kg_held_back > 0:
+        out.append(
+            f"  held back at the suppliers, no round could carry it: "
+            f"{_num(planning.kg_held_back)} kg (left over, reason above)"
+        )
     out.append(f"Documents: {result.out_dir} (open {result.out_dir / 'synthese.html'})")
     return "\n".join(out)

@@ -16,8 +16,8 @@ from aide_alim.documents import fmt
 from aide_alim.documents.tables import CLASS_PLURAL_FR, RULE_FR, STORAGE_FR, as_date, clock_minutes
 from aide_alim.scenario.model import Association, Scenario, Temperature
 
-# Routing gives its reasons in English words; associations read French. Known patterns first,
-# then the stage of the round that could not take the line.
+# Route plans made before routing had reason codes give only English words: known patterns
+# first, then the stage of the round that could not take the line.
 _UNSERVED_PATTERNS_FR = (
     ("lack capacity or time", "les véhicules de ce jour-là n'ont plus de place ni de temps"),
     ("no refrigerated vehicle", "aucun véhicule réfrigéré ne circule ce jour-là"),
@@ -41,9 +41,15 @@ _UNSERVED_STAGES_FR = {
 }
 
 
-def unserved_reason_fr(stage: str, reason: str) -> str:
-    """A French explanation of why the rounds do not carry a line (from routing's words)."""
+def unserved_reason_fr(stage: str, reason: str, code: str = "") -> str:
+    """A French explanation of why the rounds do not carry a line: the stage, then the French
+    label of routing's ``reason_code`` (:data:`aide_alim.routing.UNSERVED_REASONS_FR`); the
+    English ``reason`` is only matched against known phrases when there is no known code."""
+    from aide_alim.routing.plan import UNSERVED_REASONS_FR
+
     head = _UNSERVED_STAGES_FR.get(stage, "l'acheminement n'a pas pu être planifié")
+    if code in UNSERVED_REASONS_FR:
+        return f"{head} : {UNSERVED_REASONS_FR[code]}"
     for pattern, french in _UNSERVED_PATTERNS_FR:
         if pattern in reason:
             return f"{head} : {french}"
@@ -108,7 +114,9 @@ class _RouteIndex:
         table = getattr(plan, "unserved", None)
         for row in table.to_dict("records") if table is not None else []:
             key = (str(row["lot"]), str(row["association"]), as_date(row["day"], scenario))
-            why = unserved_reason_fr(str(row.get("stage", "")), str(row["reason"]))
+            why = unserved_reason_fr(
+                str(row.get("stage", "")), str(row["reason"]), str(row.get("reason_code", ""))
+            )
             unserved.setdefault(key, []).append((why, float(row["kg"])))
         by_association: dict[str, list[dict[str, Any]]] = {}
         for stop in stops.to_dict("records"):

@@ -128,10 +128,12 @@ def _unserved_fr(unserved: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         return unserved
     out = unserved.copy()
     out["name"] = [names.get(a, a) for a in out["association"]]
-    stages = out["stage"] if "stage" in out else pd.Series([""] * len(out), index=out.index)
+    blank = pd.Series([""] * len(out), index=out.index)
+    stages = out.get("stage", blank)
+    codes = out.get("reason_code", blank)
     out["reason_fr"] = [
-        plans.unserved_reason_fr(str(st), str(r))
-        for st, r in zip(stages, out["reason"], strict=True)
+        plans.unserved_reason_fr(str(st), str(r), str(c))
+        for st, r, c in zip(stages, out["reason"], codes, strict=True)
     ]
     return out
 

@@ -95,6 +95,9 @@ def allocate_and_publish(
 ) -> tuple[PublicationId, Any, Any]:
     """Allocate the week (with memory if the policy asks), plan its rounds, publish it.
 
+    With ``route``, the allocation published is the one the rounds carry
+    (:func:`aide_alim.planning.allocate_and_route`).
+
     Returns the publication id, the allocation and the route plan (``None`` without ``route``).
     Nothing is published if the allocation fails (:class:`HistoryError`).
     """
@@ -111,8 +114,11 @@ def allocate_and_publish(
         )
     routes = None
     if route:
-        from aide_alim.routing import plan_routes
+        # Publish a plan the rounds carry: re-allocate with lower day limits when they cannot,
+        # and leave unallocated what no round carries (aide_alim.planning).
+        from aide_alim.planning import allocate_and_route
 
-        routes = plan_routes(scenario, allocation.lines)
+        history = past_shortfall(db, scenario) if scenario.policy.memory else None
+        allocation, routes = allocate_and_route(scenario, history=history, first=allocation)
     pub = publish_week(db, scenario, allocation, routes, replace=replace, note=note)
     return pub, allocation, routes

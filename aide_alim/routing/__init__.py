@@ -5,11 +5,12 @@
 """
 
 from aide_alim.routing.matrices import Matrices, scenario_matrices
-from aide_alim.routing.plan import RoutePlan
+from aide_alim.routing.plan import UNSERVED_REASONS_FR, RoutePlan
 from aide_alim.routing.rounds import plan_routes
 from aide_alim.routing.solver import SolverError, SolveStatus
 
 __all__ = [
+    "UNSERVED_REASONS_FR",
     "Matrices",
     "RoutePlan",
     "SolveStatus",

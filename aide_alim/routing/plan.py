@@ -14,8 +14,11 @@ Tables (pandas DataFrames):
 - ``rounds``: one row per vehicle, day and round family: ``day``, ``family``, ``vehicle``,
   ``refrigerated``, ``trips``, ``stops``, ``start``, ``end``, ``km``, ``hours``, ``cost_eur``
   (€/km × km + €/h × h), ``co2_kg`` (g CO₂/km × km), ``kg_picked``, ``kg_dropped``.
-- ``unserved``: allocation lines (or parts of lines [kg]) that no round carries, with ``stage``
-  and the ``reason`` in words: ``lot, association, day, site, temperature, kg, stage, reason``.
+- ``unserved``: allocation lines (or parts of lines [kg]) that no round carries, with ``stage``,
+  the ``reason`` in English words (for the CLI), its stable ``reason_code`` (a key of
+  :data:`UNSERVED_REASONS_FR`, for programs and translations) and ``reason_fr`` (the French
+  label): ``lot, association, day, site, temperature, kg, stage, reason, reason_code,
+  reason_fr``.
 - ``lines``: every allocation line with its fate: ``status`` (delivered, hub_pickup,
   site_pickup, unserved, partial), ``collection_day``, ``collection_vehicle``,
   ``delivery_vehicle``, ``handover`` (time the association gets it).
@@ -57,8 +60,23 @@ ROUND_COLUMNS: tuple[str, ...] = (
     "cost_eur", "co2_kg", "kg_picked", "kg_dropped",
 )  # fmt: skip
 UNSERVED_COLUMNS: tuple[str, ...] = (
-    "lot", "association", "day", "site", "temperature", "kg", "stage", "reason",
+    "lot", "association", "day", "site", "temperature", "kg", "stage", "reason", "reason_code",
+    "reason_fr",
 )  # fmt: skip
+#: Why a round does not carry a line: stable ``reason_code`` → French label for documents.
+UNSERVED_REASONS_FR: dict[str, str] = {
+    "no_vehicle": "aucun véhicule ne circule ces jours-là",
+    "no_refrigerated_vehicle": "aucun véhicule réfrigéré ne circule ces jours-là",
+    "not_served_by_solver": "les véhicules de ce jour-là n'ont plus de place ni de temps",
+    "shift_too_short": "le trajet ne tient dans le service d'aucun chauffeur",
+    "outside_window": "les horaires de réception ne tiennent pas dans les tournées",
+    "unreachable": "aucun itinéraire routier connu",
+    "no_feasible_round": "aucune tournée possible n'a été trouvée à temps",
+    "partly_collected": "la ramasse n'a pas pu se faire en entier",
+    "site_closed": "le fournisseur est fermé ces jours-là",
+    "not_available": "le lot n'est disponible qu'après le jour prévu",
+    "no_collection_day": "aucun jour où le fournisseur est ouvert et un véhicule adapté circule",
+}
 LINE_COLUMNS: tuple[str, ...] = (
     "lot", "association", "day", "site", "temperature", "kg", "status", "collection_day",
     "collection_vehicle", "delivery_vehicle", "handover",
@@ -244,9 +262,9 @@ def build_plan(ctx: Context, *, wall_s: float) -> RoutePlan:
             drop=True
         )
 
-    unserved_rows: dict[tuple[int, str, str], float] = defaultdict(float)
+    unserved_rows: dict[tuple[int, str, str, str], float] = defaultdict(float)
     for u in ctx.unserved:
-        unserved_rows[(u.line, u.stage, u.reason)] += u.kg
+        unserved_rows[(u.line, u.stage, u.reason, u.code)] += u.kg
     unserved = pd.DataFrame(
         [
             {
@@ -258,12 +276,14 @@ def build_plan(ctx: Context, *, wall_s: float) -> RoutePlan:
                 "kg": round(kg, 3),
                 "stage": stage,
                 "reason": reason,
+                "reason_code": code,
+                "reason_fr": UNSERVED_REASONS_FR.get(code, code),
             }
-            for (line, stage, reason), kg in unserved_rows.items()
+            for (line, stage, reason, code), kg in unserved_rows.items()
         ],
         columns=list(UNSERVED_COLUMNS),
     )
-    bad_lines = {line for line, _, _ in unserved_rows}
+    bad_lines = {line for line, *_ in unserved_rows}
     line_rows = []
     for row in lines:
         f = fate.get(row.index, {})

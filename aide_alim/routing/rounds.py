@@ -139,10 +139,15 @@ class Stop:
 
 @dataclass
 class Unserved:
+    """``kg`` of line ``line`` that no round carries: ``stage`` of the round, ``reason`` in
+    English words (for the CLI) and its stable ``code`` (a key of
+    :data:`aide_alim.routing.plan.UNSERVED_REASONS_FR`)."""
+
     line: int
     kg: float
     stage: str
     reason: str
+    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,9 +322,9 @@ def _plan_hub(ctx: Context) -> None:
         if line.site == sc.hub:
             ctx.ready[line.index] = (stock, 0)
             continue
-        day, reason = _collection_day(ctx, line)
+        day, reason, code = _collection_day(ctx, line)
         if day is None:
-            ctx.unserved.append(Unserved(line.index, line.kg, "collection", reason))
+            ctx.unserved.append(Unserved(line.index, line.kg, "collection", reason, code))
         else:
             collect_day[line.index] = day
     dates = sorted(set(collect_day.values()) | {line.day for line in ctx.lines})
@@ -363,12 +368,14 @@ def _hold_at_hub(ctx: Context, line: Line, stage: str) -> None:
     lost = sum(u.kg for u in ctx.unserved if u.line == line.index)
     if line.kg - lost > 1e-6:
         reason = "the rest of this line could not be collected; this part waits at the hub"
-        ctx.unserved.append(Unserved(line.index, line.kg - lost, stage, reason))
+        ctx.unserved.append(Unserved(line.index, line.kg - lost, stage, reason, "partly_collected"))
 
 
-def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str]:
+def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str, str]:
     """The latest day before the delivery day on which the lot is available, its site open and a
-    suitable vehicle works; failing that, the delivery day itself (cross-dock)."""
+    suitable vehicle works; failing that, the delivery day itself (cross-dock).
+
+    Returns ``(day, "", "")`` or ``(None, reason in words, reason code)``."""
     sc = ctx.scenario
     site = sc.site_by_id[line.site]
     lot = sc.lot_by_id[line.lot]
@@ -381,16 +388,28 @@ def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str]:
         elif not _vehicles(ctx, date, line.cold):
             no_vehicle += 1
         else:
-            return date, ""
+            return date, "", ""
     span = f"between {first:%a %d/%m} and {line.day:%a %d/%m}"
     kind = "refrigerated vehicle" if line.cold else "vehicle"
     if line.day < first:
-        return None, f"lot {lot.id} is available only from {lot.available}, after its delivery day"
+        return (
+            None,
+            f"lot {lot.id} is available only from {lot.available}, after its delivery day",
+            "not_available",
+        )
     if no_vehicle and not closed:
-        return None, f"no {kind} works {span}"
+        return None, f"no {kind} works {span}", _no_vehicle_code(line.cold)
     if closed and not no_vehicle:
-        return None, f"site {site.name} is closed {span}"
-    return None, f"no day {span} on which site {site.name} is open and a {kind} works"
+        return None, f"site {site.name} is closed {span}", "site_closed"
+    return (
+        None,
+        f"no day {span} on which site {site.name} is open and a {kind} works",
+        "no_collection_day",
+    )
+
+
+def _no_vehicle_code(cold: bool) -> str:
+    return "no_refrigerated_vehicle" if cold else "no_vehicle"
 
 
 def _hub_slot(ctx: Context, line: Line) -> None:
@@ -403,7 +422,7 @@ def _hub_slot(ctx: Context, line: Line) -> None:
         reason = (
             f"goods reach the hub at {_hhmm(ready)}, too late for {assoc.name}'s window {window}"
         )
-        ctx.unserved.append(Unserved(line.index, line.kg, "hub_pickup", reason))
+        ctx.unserved.append(Unserved(line.index, line.kg, "hub_pickup", reason, "outside_window"))
         return
     ctx.slots.append(
         Slot("hub_pickup", line, ctx.places[site_key(ctx.scenario.hub)], start, start + service)
@@ -424,13 +443,15 @@ def _plan_direct(ctx: Context) -> None:
             lot = sc.lot_by_id[line.lot]
             if lot.available > date:
                 reason = f"lot {lot.id} is available only from {lot.available}"
-                ctx.unserved.append(Unserved(line.index, line.kg, "direct", reason))
+                ctx.unserved.append(
+                    Unserved(line.index, line.kg, "direct", reason, "not_available")
+                )
             elif Day(date.weekday()) not in site.open_days and site.id != sc.hub:
                 reason = (
                     f"site {site.name} is closed on {date:%a %d/%m} (the direct model has no "
                     "storage between supplier and association)"
                 )
-                ctx.unserved.append(Unserved(line.index, line.kg, "direct", reason))
+                ctx.unserved.append(Unserved(line.index, line.kg, "direct", reason, "site_closed"))
             elif line.collects:
                 _site_slot(ctx, line)
             else:
@@ -450,7 +471,7 @@ def _site_slot(ctx: Context, line: Line) -> None:
             f"{assoc.name}'s window {assoc.receive_window} does not meet site {site.name}'s "
             f"window {site.window}"
         )
-        ctx.unserved.append(Unserved(line.index, line.kg, "site_pickup", reason))
+        ctx.unserved.append(Unserved(line.index, line.kg, "site_pickup", reason, "outside_window"))
         return
     ctx.slots.append(
         Slot("site_pickup", line, ctx.places[site_key(site.id)], start, start + service)
@@ -510,7 +531,8 @@ def _group_stops(ctx: Context, lines: list[Line], family: str, date: dt.date) ->
             kind = "refrigerated vehicle" if cold else "vehicle"
             for line in members:
                 reason = f"no {kind} works on {date:%a %d/%m}"
-                ctx.unserved.append(Unserved(line.index, line.kg, family, reason))
+                code = _no_vehicle_code(cold)
+                ctx.unserved.append(Unserved(line.index, line.kg, family, reason, code))
             continue
         limit = math.floor(max(v.capacity_kg for v in fleet))
         for portions in _split(members, limit):
@@ -611,10 +633,13 @@ def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -
             continue
         road = next((r for r in reasons if r.startswith("no road path")), None)
         if road is not None:
-            reason = road
+            reason, code = road, "unreachable"
         elif all(r == "cold" for r in reasons):
             reason = f"no refrigerated vehicle works on {date:%a %d/%m}"
+            code = "no_refrigerated_vehicle"
         else:
+            # Some vehicle gets there within the stop's window but not back within its shift.
+            code = "shift_too_short" if "shift" in reasons else "outside_window"
             where = (
                 stop.place.name if stop.dest is None else f"{stop.place.name} → {stop.dest.name}"
             )
@@ -624,7 +649,7 @@ def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -
                 f"(travel from the depot, {round((stop.service + stop.dest_service) / 60)} min "
                 "of handling)"
             )
-        _drop(ctx, stop, reason)
+        _drop(ctx, stop, reason, code)
     if not kept:
         return
 
@@ -735,7 +760,8 @@ def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -
     ctx.solve_seconds += solution.runtime_s
     if not solution.is_feasible:
         for stop in kept:
-            _drop(ctx, stop, f"no feasible {family} round found in {ctx.time_limit_s:g} s")
+            reason = f"no feasible {family} round found in {ctx.time_limit_s:g} s"
+            _drop(ctx, stop, reason, "no_feasible_round")
         return
     _record(ctx, family, date, kept, fleet, depot_keys, solution)
 
@@ -777,9 +803,9 @@ def _record(
             by_shipment[shipment] = stop
             shipment += 1
     for c in solution.unserved_clients:
-        _drop(ctx, by_client[c], _fleet_short(date))
+        _drop(ctx, by_client[c], _fleet_short(date), "not_served_by_solver")
     for s in solution.unserved_shipments:
-        _drop(ctx, by_shipment[s], _fleet_short(date))
+        _drop(ctx, by_shipment[s], _fleet_short(date), "not_served_by_solver")
     for route in solution.routes:
         vehicle = fleet[route.vehicle_type]
         visits: list[Visit] = []
@@ -830,9 +856,9 @@ def _mark_ready(
             ctx.collected_by[p.line] = vehicle.id
 
 
-def _drop(ctx: Context, stop: Stop, reason: str) -> None:
+def _drop(ctx: Context, stop: Stop, reason: str, code: str) -> None:
     for p in stop.portions:
-        ctx.unserved.append(Unserved(p.line, p.kg, stop.family, reason))
+        ctx.unserved.append(Unserved(p.line, p.kg, stop.family, reason, code))
         if stop.family == "collection":
             ctx.failed.add(p.line)
 

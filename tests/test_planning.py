@@ -1,0 +1,137 @@
+"""Allocation and rounds together (aide_alim.planning), day limits, routing reason codes."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from allocation_helpers import MON, association, lot, scenario, van
+from documents_helpers import MON as DOC_MON
+from documents_helpers import hand_allocation, hand_plan, hostile_scenario
+
+from aide_alim.allocation import allocate
+from aide_alim.documents import write_documents
+from aide_alim.errors import AideAlimError
+from aide_alim.planning import allocate_and_route
+from aide_alim.routing import UNSERVED_REASONS_FR, plan_routes
+from aide_alim.scenario.model import Day, RoutingParams, Temperature, TimeWindow
+
+# Eight associations 6 to 13 km around the hub, open on Monday only; chilled yoghurts at the
+# hub, to be eaten by Monday; one refrigerated van working 08:00-10:00 on Monday. One load
+# (5 t) holds everything, but two hours do not reach eight places with 10 min at each.
+PLACES = [(47.38, 5.04), (47.26, 5.04), (47.32, 5.13), (47.32, 4.95),
+          (47.37, 5.10), (47.27, 4.98), (47.37, 4.98), (47.27, 5.10)]  # fmt: skip
+
+
+def _cold_monday():  # type: ignore[no-untyped-def]
+    associations = [
+        association(
+            f"A{i}",
+            60,
+            lat=lat,
+            lon=lon,
+            open_days=frozenset({Day.MON}),
+            receive_window=TimeWindow(480, 720),
+        )
+        for i, (lat, lon) in enumerate(PLACES, start=1)
+    ]
+    lots = [
+        lot(
+            f"Y{k}",
+            120,
+            product="Yaourts",
+            category="produits_laitiers",
+            temperature=Temperature.CHILLED,
+            use_by=MON,
+        )
+        for k in range(1, 4)
+    ]
+    fleet = [van("FRIGO", 5000, True, days=frozenset({Day.MON}), shift=TimeWindow(480, 600))]
+    sc = scenario(associations, lots, vehicles=fleet)
+    return sc.replace(routing=RoutingParams(time_limit_s=0.5, seed=3))
+
+
+@pytest.fixture(scope="module")
+def cold_monday():  # type: ignore[no-untyped-def]
+    return _cold_monday()
+
+
+@pytest.fixture(scope="module")
+def routed(cold_monday):  # type: ignore[no-untyped-def]
+    return allocate_and_route(cold_monday)
+
+
+def test_one_van_cannot_carry_the_allocation_alone(cold_monday) -> None:  # type: ignore[no-untyped-def]
+    allocation = allocate(cold_monday)
+    plan = plan_routes(cold_monday, allocation.lines)
+    assert plan.totals["kg_unserved"] > 0  # the defect the loop is for
+    assert set(plan.unserved["reason_code"]) <= set(UNSERVED_REASONS_FR)
+
+
+def test_loop_leaves_nothing_allocated_but_not_carried(routed, cold_monday) -> None:  # type: ignore[no-untyped-def]
+    allocation, plan = routed
+    assert allocation.status.is_ok
+    assert plan.unserved.empty
+    assert plan.totals["kg_unserved"] == 0
+    assert set(plan.lines["status"]) <= {"delivered"}
+    assert len(plan.lines) == len(allocation.lines)
+    assert plan.totals["kg_carried"] == pytest.approx(allocation.lines["kg"].sum(), abs=1e-3)
+    # What no round carries stays at the supplier, unallocated, with the capacity reason.
+    left = allocation.unallocated.groupby("reason")["kg"].sum()
+    assert left.get("vehicle_capacity", 0.0) > 0
+    offered = sum(lt.kg for lt in cold_monday.lots)
+    total = allocation.lines["kg"].sum() + allocation.unallocated["kg"].sum()
+    assert total == pytest.approx(offered)
+    assert routed.iterations[0].kg_not_carried > 0
+    assert len(routed.table()) == len(routed.iterations)
+
+
+def test_same_scenario_and_seed_give_the_same_plan(routed, cold_monday) -> None:  # type: ignore[no-untyped-def]
+    again = allocate_and_route(cold_monday)
+    pd.testing.assert_frame_equal(again.allocation.lines, routed.allocation.lines)
+    pd.testing.assert_frame_equal(again.allocation.unallocated, routed.allocation.unallocated)
+    pd.testing.assert_frame_equal(again.plan.stops, routed.plan.stops)
+    assert again.table().drop(columns="seconds").equals(routed.table().drop(columns="seconds"))
+
+
+def test_day_limits_lower_the_delivery_capacity(cold_monday) -> None:  # type: ignore[no-untyped-def]
+    free = allocate(cold_monday, price_of_fairness=False)
+    assert free.lines["kg"].sum() == pytest.approx(360)
+    limited = allocate(cold_monday, price_of_fairness=False, day_limits={MON: (1000.0, 100.0)})
+    assert limited.lines["kg"].sum() == pytest.approx(100)
+    reasons = set(limited.unallocated["reason"])
+    assert reasons == {"vehicle_capacity"}
+    by_weekday = allocate(cold_monday, price_of_fairness=False, day_limits={Day.MON: (50, 900)})
+    assert by_weekday.lines["kg"].sum() == pytest.approx(50)  # cold never above total
+    with pytest.raises(AideAlimError, match="not in the week"):
+        allocate(cold_monday, day_limits={MON.replace(year=2021): (10.0, 10.0)})
+    with pytest.raises(AideAlimError, match=">= 0"):
+        allocate(cold_monday, day_limits={MON: (-1.0, 0.0)})
+
+
+def test_documents_give_the_french_label_of_a_routing_reason_code(tmp_path: Path) -> None:
+    sc = hostile_scenario()
+    plan = hand_plan(sc)
+    unserved = pd.DataFrame(
+        [
+            {
+                "lot": "L1", "association": "A1", "day": DOC_MON, "site": "grossiste",
+                "temperature": "ambient", "kg": 50.0, "stage": "delivery",
+                "reason": "wording that matches no known phrase", "reason_code": "shift_too_short",
+                "reason_fr": UNSERVED_REASONS_FR["shift_too_short"],
+            }
+        ]
+    )  # fmt: skip
+    lines = plan.lines.copy()
+    first = (lines["lot"] == "L1") & (lines["association"] == "A1")
+    lines.loc[first, "status"] = "unserved"
+    lines.loc[first, "delivery_vehicle"] = ""
+    plan = dataclasses.replace(plan, unserved=unserved, lines=lines)
+    write_documents(sc, hand_allocation(sc), plan, tmp_path)
+    label = UNSERVED_REASONS_FR["shift_too_short"]
+    for page in (tmp_path / "plans" / "a1.html", tmp_path / "synthese.html"):
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        assert label in text, page.name
