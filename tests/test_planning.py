@@ -26,7 +26,7 @@ PLACES = [(47.38, 5.04), (47.26, 5.04), (47.32, 5.13), (47.32, 4.95),
           (47.37, 5.10), (47.27, 4.98), (47.37, 4.98), (47.27, 5.10)]  # fmt: skip
 
 
-def _cold_monday():  # type: ignore[no-untyped-def]
+def _cold_monday():
     associations = [
         association(
             f"A{i}",
@@ -55,23 +55,23 @@ def _cold_monday():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def cold_monday():  # type: ignore[no-untyped-def]
+def cold_monday():
     return _cold_monday()
 
 
 @pytest.fixture(scope="module")
-def routed(cold_monday):  # type: ignore[no-untyped-def]
+def routed(cold_monday):
     return allocate_and_route(cold_monday)
 
 
-def test_one_van_cannot_carry_the_allocation_alone(cold_monday) -> None:  # type: ignore[no-untyped-def]
+def test_one_van_cannot_carry_the_allocation_alone(cold_monday) -> None:
     allocation = allocate(cold_monday)
     plan = plan_routes(cold_monday, allocation.lines)
     assert plan.totals["kg_unserved"] > 0  # the defect the loop is for
     assert set(plan.unserved["reason_code"]) <= set(UNSERVED_REASONS_FR)
 
 
-def test_loop_leaves_nothing_allocated_but_not_carried(routed, cold_monday) -> None:  # type: ignore[no-untyped-def]
+def test_loop_leaves_nothing_allocated_but_not_carried(routed, cold_monday) -> None:
     allocation, plan = routed
     assert allocation.status.is_ok
     assert plan.unserved.empty
@@ -89,7 +89,7 @@ def test_loop_leaves_nothing_allocated_but_not_carried(routed, cold_monday) -> N
     assert len(routed.table()) == len(routed.iterations)
 
 
-def test_same_scenario_and_seed_give_the_same_plan(routed, cold_monday) -> None:  # type: ignore[no-untyped-def]
+def test_same_scenario_and_seed_give_the_same_plan(routed, cold_monday) -> None:
     again = allocate_and_route(cold_monday)
     pd.testing.assert_frame_equal(again.allocation.lines, routed.allocation.lines)
     pd.testing.assert_frame_equal(again.allocation.unallocated, routed.allocation.unallocated)
@@ -97,7 +97,7 @@ def test_same_scenario_and_seed_give_the_same_plan(routed, cold_monday) -> None:
     assert again.table().drop(columns="seconds").equals(routed.table().drop(columns="seconds"))
 
 
-def test_day_limits_lower_the_delivery_capacity(cold_monday) -> None:  # type: ignore[no-untyped-def]
+def test_day_limits_lower_the_delivery_capacity(cold_monday) -> None:
     free = allocate(cold_monday, price_of_fairness=False)
     assert free.lines["kg"].sum() == pytest.approx(360)
     limited = allocate(cold_monday, price_of_fairness=False, day_limits={MON: (1000.0, 100.0)})

@@ -43,7 +43,7 @@ import numpy as np
 from aide_alim.errors import AideAlimError
 from aide_alim.scenario.model import Day, Lot, Scenario, Temperature
 
-DayLimits = Mapping[dt.date | Day, tuple[float, float]]
+DayLimits = Mapping[dt.date, tuple[float, float]] | Mapping[Day, tuple[float, float]]
 """Delivery limits per day: date (or weekday) → (total kg, refrigerated kg) the vehicles may
 deliver that day; ``inf`` leaves a limit as the fleet makes it."""
 
@@ -163,7 +163,8 @@ def _apply_day_limits(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``day_cap`` and ``day_cold`` lowered to ``limits`` [kg] (cold never above total)."""
     day_cap, day_cold = day_cap.copy(), day_cold.copy()
-    for key, pair in limits.items():
+    items: list[tuple[object, tuple[float, float]]] = list(limits.items())
+    for key, pair in items:
         if isinstance(key, Day):
             i = int(key)
         elif isinstance(key, dt.date):

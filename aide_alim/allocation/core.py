@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -177,31 +178,34 @@ def without_kg(
     lot_i = {lot.id: i for i, lot in enumerate(scenario.lots)}
     assoc_i = {a.id: i for i, a in enumerate(scenario.associations)}
     dropped: dict[tuple[str, str, object], float] = {}
-    for row in drop.itertuples(index=False):
-        key = (str(row.lot), str(row.association), pd.Timestamp(row.day).date())
-        dropped[key] = dropped.get(key, 0.0) + float(row.kg)
+    rows: list[dict[Any, Any]] = drop.to_dict("records")
+    for row in rows:
+        key = (str(row["lot"]), str(row["association"]), pd.Timestamp(row["day"]).date())
+        dropped[key] = dropped.get(key, 0.0) + float(row["kg"])
     given = np.zeros(len(scenario.lots))
     touched: set[int] = set()
-    for row in allocation.lines.itertuples(index=False):
-        li, ai = lot_i[str(row.lot)], assoc_i[str(row.association)]
-        day = pd.Timestamp(row.day).date()
-        gone = dropped.get((str(row.lot), str(row.association), day), 0.0)
-        kg = float(row.kg) - min(gone, float(row.kg))
+    lines: list[dict[Any, Any]] = allocation.lines.to_dict("records")
+    for row in lines:
+        lot, assoc = str(row["lot"]), str(row["association"])
+        li, ai = lot_i[lot], assoc_i[assoc]
+        day = pd.Timestamp(row["day"]).date()
+        gone = dropped.get((lot, assoc, day), 0.0)
+        kg = float(row["kg"]) - min(gone, float(row["kg"]))
         if gone > 1e-6:
             touched.add(li)
         if kg <= 1e-6:
             continue
-        units = min(int(row.units), int(np.ceil(kg / adm.lot_unit_kg[li] - 1e-9)))
+        units = min(int(row["units"]), int(np.ceil(kg / adm.lot_unit_kg[li] - 1e-9)))
         ledger.lines.append((li, ai, (day - scenario.week_start).days, units, kg))
         given[li] += kg
     ledger.kg_left = np.maximum(adm.lot_kg - given, 0.0)
     before = dict(zip(allocation.unallocated["lot"], allocation.unallocated["reason"], strict=True))
     reasons = reasons or {}
-    for i, lot in enumerate(scenario.lots):
+    for i, lot_ in enumerate(scenario.lots):
         if i in touched:
-            ledger.reason_override[i] = reasons.get(lot.id, default_reason)
-        elif lot.id in before:
-            ledger.reason_override[i] = str(before[lot.id])
+            ledger.reason_override[i] = reasons.get(lot_.id, default_reason)
+        elif lot_.id in before:
+            ledger.reason_override[i] = str(before[lot_.id])
     pof = allocation.metrics.get("price_of_fairness_kg", float("nan"))
     max_total = float(pof) + float(allocation.metrics.get("kg_distributed", 0.0))
     return _build(
