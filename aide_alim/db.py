@@ -122,16 +122,18 @@ class Database:
         self.close()
 
 
-def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
+def open_database(url: str | None = None, *, upgrade: bool = True, create: bool = True) -> Database:
     """Open (and create or upgrade) the history database at ``url``.
 
     ``url``: a SQLAlchemy URL or a path to a SQLite file; ``None`` means :func:`default_url`.
     ``upgrade``: run the migrations to the newest revision (a no-op when already there).
+    ``create``: create a missing SQLite file (and its folder); when false, a missing file is an
+    error (read-only commands must not turn a typo in the path into a new empty history).
     """
     full = normalize_url(url if url is not None and url.strip() else default_url())
     parsed = make_url(full)
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _check_sqlite_path(Path(parsed.database), create=create)
     try:
         engine = create_engine(full, **_engine_options(full))
     except ModuleNotFoundError as exc:
@@ -149,8 +151,32 @@ def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
             upgrade_to_head(db)
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise DatabaseError(f"Could not open the history database {db.url}: {exc}") from None
+            why = getattr(exc, "orig", None) or exc
+            raise DatabaseError(f"cannot open the history database at {db.url}: {why}") from None
     return db
+
+
+def _check_sqlite_path(path: Path, *, create: bool) -> None:
+    """Fail early, in words, when a SQLite file cannot be opened (or created) at ``path``."""
+    cannot = f"cannot open the history database at {path}"
+    if path.is_dir():
+        raise DatabaseError(f"{cannot}: this is a folder; give a file path such as history.sqlite")
+    if path.exists():
+        return
+    if not create:
+        raise DatabaseError(
+            f"no history database at {path}; check the path (publish, simulate, receive or "
+            "ledger import create it)"
+        )
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise DatabaseError(f"{cannot}: {parent} is not a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"{cannot}: {exc.strerror or exc}") from None
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -129,6 +129,9 @@ def test_another_year_needs_its_convention(run):
 
 
 def test_report_writes_the_three_files(run, tmp_path):
+    from aide_alim.db import open_database
+
+    open_database(str(tmp_path / "history.sqlite")).close()  # report never creates a history
     out = tmp_path / "rapport"
     result = run("report", "--year", "2020", "--out", str(out), "--today", "2021-02-01")
     assert result.exit_code == 0, result.output

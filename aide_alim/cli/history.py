@@ -131,14 +131,15 @@ def indicators_command(
     """
     from aide_alim.db import open_database
     from aide_alim.errors import AideAlimError
-    from aide_alim.indicators import INDICATORS, indicators
+    from aide_alim.indicators import INDICATORS, check_period, indicators
     from aide_alim.indicators import report as render
 
     if key not in INDICATORS:
         raise AideAlimError(f"Expected --table in {', '.join(INDICATORS)}, got {key!r}.")
     if fmt in ("xlsx", "html") and out is None:
         raise AideAlimError(f"--format {fmt} writes a file: give it with --out FILE.")
-    with open_database(db_url) as db:
+    check_period(start, end)
+    with open_database(db_url, create=False) as db:
         tables = indicators(db, start, end)
     period = f"{start} → {end}" if start and end else ""
     if fmt == "table":

@@ -42,10 +42,11 @@ def _ledger_options(func: F) -> F:
 
 
 def _open(
-    db_url: str | None, year: int | None, convention_file: Path | None
+    db_url: str | None, year: int | None, convention_file: Path | None, *, create: bool = True
 ) -> tuple[Database, Convention]:
+    """The history database and the convention; ``create=False`` for read-only commands."""
     convention = find_convention(year=year, path=convention_file)
-    return open_database(db_url), convention
+    return open_database(db_url, create=create), convention
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -98,7 +99,7 @@ def show(
     from aide_alim.ledger.checks import spent_by_action
     from aide_alim.ledger.entries import read_expenses, read_indicator_values
 
-    db, convention = _open(db_url, year, convention_file)
+    db, convention = _open(db_url, year, convention_file, create=False)
     with db:
         if what == "commitments":
             table = convention.commitment_table()
@@ -269,7 +270,7 @@ def check(
 
     today = _date(today_text, "--today") or dt.date.today()
     submitted = _date(submitted_text, "--submitted")
-    db, convention = _open(db_url, year, convention_file)
+    db, convention = _open(db_url, year, convention_file, create=False)
     with db:
         expenses = read_expenses(db, convention)
         values = read_indicator_values(db, convention)
@@ -324,7 +325,7 @@ def report(
 
     today = _date(today_text, "--today") or dt.date.today()
     submitted = _date(submitted_text, "--submitted")
-    db, convention = _open(db_url, year, convention_file)
+    db, convention = _open(db_url, year, convention_file, create=False)
     with db:
         data = build_report(
             db, convention, today=today, submitted_on=submitted, refresh_axis3=not no_refresh

@@ -1,0 +1,59 @@
+"""CLI defects found by a new-user trial: clear errors instead of tracebacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aide_alim.cli import main
+
+TINY = Path(__file__).parents[1] / "scenarios" / "tiny"
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("publish", str(TINY)), ("indicators",), ("ledger", "show")],
+)
+@pytest.mark.parametrize("where", ["folder", "under_a_file"])
+def test_unusable_db_path_is_one_clear_error(
+    args: tuple[str, ...], where: str, tmp_path: Path
+) -> None:
+    if where == "folder":
+        db = tmp_path
+    else:
+        (tmp_path / "plain").write_text("x")
+        db = tmp_path / "plain" / "h.sqlite"
+    code, out = _run(*args, "--db", str(db))
+    assert code == 1
+    assert out.startswith("Error: ")
+    assert str(db) in out
+    assert "Traceback" not in out and "sqlalche.me" not in out
+
+
+@pytest.mark.parametrize("args", [("indicators",), ("ledger", "show"), ("ledger", "check")])
+def test_read_only_commands_do_not_create_a_database(args: tuple[str, ...], tmp_path: Path) -> None:
+    db = tmp_path / "typo.sqlite"
+    code, out = _run(*args, "--db", str(db))
+    assert code == 1
+    assert f"no history database at {db}" in out
+    assert not db.exists()
+
+
+def test_indicators_period_backwards_is_an_error(tmp_path: Path) -> None:
+    code, out = _run("publish", str(TINY), "--db", str(tmp_path / "h.sqlite"))
+    assert code == 0, out
+    code, out = _run(
+        "indicators", "--from", "2020-W45", "--to", "2020-W41", "--db", str(tmp_path / "h.sqlite")
+    )
+    assert code == 1
+    assert "--from 2020-W45 is after --to 2020-W41" in out
