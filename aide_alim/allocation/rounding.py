@@ -188,6 +188,40 @@ class Ledger:
         self.lines.append((lot, assoc, day, cartons, kg))
         return kg
 
+    def take_back(self, line: int, cartons: int) -> float:
+        """Take ``cartons`` cartons of ledger line ``line`` back into its lot (undoing
+        :meth:`give` for them); returns the kg taken back. A line left empty stays in
+        :attr:`lines` with 0 cartons and the association stops being a recipient of the lot
+        unless it has another line of it."""
+        lot, assoc, day, have, kg = self.lines[line]
+        cartons = min(cartons, have)
+        if cartons <= 0:
+            return 0.0
+        unit = float(self.adm.lot_unit_kg[lot])
+        # a partial (last) carton stays with the line while it keeps cartons
+        back = kg if cartons == have else cartons * unit
+        adm = self.adm
+        self.storage[assoc, adm.lot_temp[lot]] += back
+        price = float(adm.lot_price[lot])
+        if price > 0:
+            if self.policy.budget == "association":
+                self.budget[assoc] += back * price
+            else:
+                self.fund += back * price
+        if not adm.assoc_collects[assoc]:
+            self.day_cap[day] += back
+            if adm.lot_temp[lot] > 0:
+                self.day_cold[day] += back
+        self.cartons_left[lot] += cartons
+        self.kg_left[lot] += back
+        self.received[assoc] -= back * adm.lot_basis[lot]
+        self.lines[line] = (lot, assoc, day, have - cartons, kg - back)
+        if have == cartons and not any(
+            ln[0] == lot and ln[1] == assoc and ln[3] > 0 for ln in self.lines
+        ):
+            self.recipients[lot].discard(assoc)
+        return back
+
     # -- helpers for rules --------------------------------------------------------------------
     def pairs_of(self, lot: int) -> range:
         return range(int(self.starts[lot]), int(self.starts[lot + 1]))
@@ -307,40 +341,18 @@ def repair(
     pair_index: np.ndarray,
     target_kg: np.ndarray,
     preferred_day: np.ndarray | None = None,
-    *,
-    time_limit_s: float = 0.5,
 ) -> None:
     """Hand out whole cartons close to a continuous allocation, keeping its fairness.
 
     ``pair_index`` indexes the admissible pairs, ``target_kg`` is the LP quantity of each.
     ``preferred_day`` (weekday or -1) restricts a line to the LP's day when the model had days.
 
-    Two roundings are tried from the same (untouched) ledger and the fairer one is kept
-    (:func:`_fairer`: sorted fill ratios compared lexicographically, then kg):
-
-    - the greedy one (:func:`greedy_repair`): floors, then water-filling;
-    - a small MIP (:func:`_rounding_mip`) on the rounding decisions only: each LP line gets
-      the whole cartons below or above its LP quantity, or nothing (to respect ``max_split``
-      and ``min_delivery_kg``), maximising the worst fill ratio, then each association's fill
-      up to its LP level, then kg. Its cartons then go through the ledger (which enforces every
-      limit exactly) and the cartons left over are water-filled as in the greedy rounding.
-
-    The MIP is solved by HiGHS through PuLP within ``time_limit_s`` [s]; if it finds no
-    solution in time or HiGHS is missing, the greedy rounding stands alone.
+    First the greedy rounding (:func:`greedy_repair`: floors, then water-filling); then
+    :func:`raise_worst` moves cartons, one lot at a time, to the worst-off association from
+    associations that stay above it, until no such move exists.
     """
-    if pair_index.size == 0:
-        greedy_repair(ledger, pair_index, target_kg, preferred_day)
-        return
-    trial = ledger.copy()
-    greedy_repair(trial, pair_index, target_kg, preferred_day)
-    cartons = _rounding_mip(ledger, pair_index, target_kg, preferred_day, time_limit_s)
-    if cartons is not None:
-        mip = ledger.copy()
-        _apply(mip, pair_index, cartons, preferred_day)
-        _fill_leftovers(mip)
-        if _fairer(mip, trial):
-            trial = mip
-    ledger.adopt(trial)
+    greedy_repair(ledger, pair_index, target_kg, preferred_day)
+    raise_worst(ledger)
 
 
 def greedy_repair(
@@ -385,180 +397,89 @@ def _fill_leftovers(ledger: Ledger) -> None:
             ledger.water_fill(int(lot))
 
 
-def _apply(
-    ledger: Ledger,
-    pair_index: np.ndarray,
-    cartons: np.ndarray,
-    preferred_day: np.ndarray | None,
-) -> None:
-    """Give the MIP's cartons, line by line (earliest DLC, then largest lines first)."""
-    adm = ledger.adm
-    lots = adm.pair_lot[pair_index]
-    order = np.lexsort((-cartons, adm.lot_dlc_order[lots]))
-    for i in order:
-        if cartons[i] <= 0:
-            continue
-        p = int(pair_index[i])
-        lot = int(adm.pair_lot[p])
-        ledger.give(
-            lot, int(adm.pair_assoc[p]), _days(ledger, i, p, preferred_day), int(cartons[i])
-        )
+def raise_worst(ledger: Ledger, max_moves: int | None = None) -> int:
+    """Local search on whole cartons: while some move strictly raises the worst fill ratio's
+    association without dropping anyone to or below it, make it. Returns the moves made.
 
-
-def _fairer(a: Ledger, b: Ledger) -> bool:
-    """True if ``a`` is strictly fairer than ``b``: sorted fill ratios compared one by one
-    (to 1e-9), then the most kg in the policy's basis."""
-    fa, fb = a.fill(), b.fill()
-    keep = ~np.isnan(fa)
-    sa, sb = np.sort(fa[keep]), np.sort(fb[keep])
-    for x, y in zip(sa.tolist(), sb.tolist(), strict=True):
-        if x > y + 1e-9:
-            return True
-        if x < y - 1e-9:
-            return False
-    return float(a.received.sum()) > float(b.received.sum()) + 1e-9
-
-
-def _rounding_mip(
-    ledger: Ledger,
-    pair_index: np.ndarray,
-    target_kg: np.ndarray,
-    preferred_day: np.ndarray | None,
-    time_limit_s: float,
-) -> np.ndarray | None:
-    """Cartons per LP line from the rounding MIP, or None if it has no solution in time.
-
-    Per line ``i`` with LP quantity ``q`` (``f`` whole cartons below it): ``open_i`` ∈ {0, 1},
-    ``up_i`` ∈ {0, 1} only where ``q`` is fractional, cartons ``f·open_i + up_i`` with
-    ``up_i ≤ open_i``. Rows: cartons of each lot; storage per association × temperature;
-    budget (per association or the fund); vehicles per day for lines the LP put on a day; the
-    proportional rule's ceiling; at most ``max_split`` open lines per lot; a new line at least
-    ``min_delivery_kg``. Every carton counts as ``unit_kg`` (the lot's last, partial carton is
-    over-counted, which only makes the rows stricter); the ledger settles exact weights.
+    A move gives the worst-off association ``a`` cartons of a lot it may receive: cartons
+    still left, else cartons taken back from another association's line of that lot (one
+    carton, or the whole line when what would remain is below ``min_delivery_kg``, which also
+    frees a place under ``max_split``). Every give goes through :meth:`Ledger.give`, so all
+    limits hold; a move ``a`` cannot take is undone. Each move raises the sorted vector of
+    fill ratios lexicographically, so the search ends; ``max_moves`` (default 4 per
+    association) bounds its time. Deterministic: lots in DLC order, donors by decreasing fill.
     """
-    import pulp
-
-    adm, policy = ledger.adm, ledger.policy
-    keep = target_kg > _EPS
-    idx = np.flatnonzero(keep)
-    if idx.size == 0:
-        return None
-    pairs = pair_index[idx]
-    lot = adm.pair_lot[pairs]
-    assoc = adm.pair_assoc[pairs]
-    unit = adm.lot_unit_kg[lot]
-    left = ledger.cartons_left[lot]
-    q = target_kg[idx] / unit
-    whole = target_kg[idx] >= ledger.kg_left[lot] - _EPS
-    floor = np.where(whole, left, np.floor(q + 1e-6)).astype(np.int64)
-    # a line's weight as the rows count it [kg per carton]; the lot's whole remainder if whole
-    kg_c = np.where(whole, ledger.kg_left[lot] / np.maximum(left, 1), unit)
-    basis = adm.lot_basis[lot]
+    adm = ledger.adm
     need = adm.assoc_need
-    n = idx.size
-
-    prob = pulp.LpProblem("carton_rounding", pulp.LpMaximize)
-    # a line may move by one carton above its LP quantity, or up to the minimum delivery
-    least_c = np.ceil(np.minimum(policy.min_delivery_kg, adm.lot_kg[lot]) / kg_c - 1e-9)
-    high = np.minimum(left, np.maximum(np.ceil(q - 1e-6) + 1, least_c)).astype(np.int64)
-    left_l, kg_l = np.where(whole, left, high).tolist(), kg_c.tolist()
-    opn = [pulp.LpVariable(f"open_{i}", cat="Binary") for i in range(n)]
-    cart = [
-        pulp.LpVariable(f"cartons_{i}", lowBound=0, upBound=left_l[i], cat="Integer")
-        for i in range(n)
-    ]
-    # start from the LP's rounded-down cartons (HiGHS may use it as a first incumbent)
-    for i in range(n):
-        cart[i].setInitialValue(int(floor[i]))
-
-    def kg_expr(rows: list[int], weight: list[float] | None = None) -> pulp.LpAffineExpression:
-        return pulp.LpAffineExpression(
-            [(cart[i], kg_l[i] * (1.0 if weight is None else weight[i])) for i in rows]
-        )
-
-    for i in range(n):
-        prob += cart[i] <= left_l[i] * opn[i], f"open_{i}"
-    by_lot: dict[int, list[int]] = {}
-    by_store: dict[tuple[int, int], list[int]] = {}
-    by_assoc: dict[int, list[int]] = {}
-    by_day: dict[tuple[int, bool], list[int]] = {}
-    temp = adm.lot_temp[lot]
-    for i, (lt, a, t) in enumerate(zip(lot.tolist(), assoc.tolist(), temp.tolist(), strict=True)):
-        by_lot.setdefault(lt, []).append(i)
-        by_store.setdefault((a, t), []).append(i)
-        by_assoc.setdefault(a, []).append(i)
-        if preferred_day is not None and not adm.assoc_collects[a]:
-            d = int(preferred_day[idx[i]])
-            if d >= 0:
-                by_day.setdefault((d, False), []).append(i)
-                if t > 0:
-                    by_day.setdefault((d, True), []).append(i)
-    count = [1.0 / k for k in kg_l]  # kg → cartons
-    for lt, rows in by_lot.items():
-        prob += kg_expr(rows, count) <= int(ledger.cartons_left[lt]), f"cartons_{lt}"
-        split = policy.max_split - len(ledger.recipients[lt])
-        if len(rows) > split:
-            prob += pulp.lpSum(opn[i] for i in rows) <= split, f"split_{lt}"
-        least = ledger.min_new_kg(lt)
-        if least > 0:
-            for i in rows:
-                if assoc[i] not in ledger.recipients[lt]:
-                    prob += kg_l[i] * cart[i] >= (least - _EPS) * opn[i], f"min_delivery_{i}"
-    for (a, t), rows in by_store.items():
-        prob += kg_expr(rows) <= float(ledger.storage[a, t]) + _EPS, f"storage_{a}_{t}"
-    price = adm.lot_price[lot].tolist()
-    if any(p > 0 for p in price):
-        if policy.budget == "association":
-            for a, rows in by_assoc.items():
-                sold = [i for i in rows if price[i] > 0]
-                if sold:
-                    prob += kg_expr(sold, price) <= float(ledger.budget[a]) + _EPS, f"budget_{a}"
+    counted = np.flatnonzero(need > 0)
+    if counted.size == 0:
+        return 0
+    limit = 4 * int(need.size) if max_moves is None else max_moves
+    by_assoc = np.argsort(adm.pair_assoc, kind="stable")
+    bounds = np.searchsorted(adm.pair_assoc[by_assoc], np.arange(need.size + 1))
+    dlc = adm.lot_dlc_order
+    moves = 0
+    stuck: set[int] = set()
+    while moves < limit:
+        fill = ledger.fill()
+        order = counted[np.argsort(fill[counted], kind="stable")]
+        a = next((int(x) for x in order if int(x) not in stuck), -1)
+        if a < 0:
+            break
+        pairs = by_assoc[bounds[a] : bounds[a + 1]]
+        pairs = pairs[np.argsort(dlc[adm.pair_lot[pairs]], kind="stable")]
+        if _move_to(ledger, a, pairs, fill):
+            moves += 1
+            stuck.clear()
         else:
-            sold = [i for i in range(n) if price[i] > 0]
-            prob += kg_expr(sold, price) <= float(ledger.fund) + _EPS, "fund"
-    for (d, cold), rows in by_day.items():
-        cap = ledger.day_cold[d] if cold else ledger.day_cap[d]
-        prob += kg_expr(rows) <= float(cap) + _EPS, f"vehicles_{d}_{int(cold)}"
-    basis_l = basis.tolist()
-    received: dict[int, pulp.LpAffineExpression] = {
-        a: kg_expr(rows, basis_l) for a, rows in by_assoc.items()
-    }
-    if ledger.ceiling is not None:
-        for a, expr in received.items():
-            room = float(ledger.ceiling[a] - ledger.received[a])
-            prob += expr <= room, f"ceiling_{a}"
+            stuck.add(a)
+            if float(fill[a]) <= float(np.nanmin(fill[counted])) + 1e-12:
+                break  # the worst-off cannot be raised: the minimum is final
+    ledger.lines = [line for line in ledger.lines if line[3] > 0]
+    return moves
 
-    # Objective: worst fill ratio first, then each fill up to its LP level, then kg.
-    lp_recv = np.zeros(need.size)
-    np.add.at(lp_recv, assoc, target_kg[idx] * basis)
-    base = ledger.received + adm.assoc_other
-    counted = [a for a in range(need.size) if need[a] > 0]
-    if not counted:
-        return None
-    worst = pulp.LpVariable("worst_fill")
-    close: list[pulp.LpVariable] = []
-    for a in counted:
-        fill = (base[a] + received.get(a, 0.0)) / float(need[a])
-        prob += worst <= fill, f"worst_{a}"
-        if a in received:
-            level = float((base[a] + lp_recv[a]) / need[a])
-            s = pulp.LpVariable(f"close_{a}", upBound=level)
-            prob += s <= fill, f"close_{a}"
-            close.append(s)
-    total = max(float(np.sum(target_kg[idx] * basis)), 1.0)
-    weight = 2.0 * len(counted)
-    prob += weight * worst + pulp.lpSum(close) + 1e-3 * kg_expr(list(range(n)), basis_l) / total
-    try:
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit_s)
-        prob.solve(solver)
-    except Exception:
-        return None
-    if (
-        prob.sol_status != pulp.LpSolutionOptimal
-        and prob.sol_status != pulp.LpSolutionIntegerFeasible
-    ):
-        return None
-    out = np.zeros(pair_index.size, dtype=np.int64)
-    for i in range(n):
-        out[idx[i]] = round(cart[i].value() or 0.0)
-    return out
+
+def _move_to(ledger: Ledger, a: int, pairs: np.ndarray, fill: np.ndarray) -> bool:
+    """Try one move raising ``a`` (see :func:`raise_worst`); True if made."""
+    adm = ledger.adm
+    need = adm.assoc_need
+    level = float(fill[a])
+    for p in pairs.tolist():
+        lot = int(adm.pair_lot[p])
+        if adm.lot_reason[lot]:
+            continue
+        days = int(adm.pair_days[p])
+        unit = float(adm.lot_unit_kg[lot])
+        basis = float(adm.lot_basis[lot])
+        if ledger.cartons_left[lot] > 0 and ledger.room(lot, a, days)[0] > 0:
+            k = 1
+            if a not in ledger.recipients[lot]:
+                k = max(1, int(np.ceil(ledger.min_new_kg(lot) / unit - 1e-9)))
+            if ledger.give(lot, a, days, k) > 0:
+                return True
+        donors = [
+            i
+            for i, line in enumerate(ledger.lines)
+            if line[0] == lot and line[1] != a and line[3] > 0
+        ]
+        donors.sort(key=lambda i: -float(fill[ledger.lines[i][1]]))
+        for i in donors:
+            _, b, day, cartons, kg = ledger.lines[i]
+            keep = cartons - 1
+            keep_kg = kg - unit
+            if keep > 0 and keep_kg < ledger.min_new_kg(lot) - _EPS:
+                keep, keep_kg = 0, 0.0
+            lose = (kg - keep_kg) * basis
+            if need[b] <= 0 or (float(fill[b]) - lose / need[b]) <= level + 1e-12:
+                continue
+            left_before = int(ledger.cartons_left[lot])
+            ledger.take_back(i, cartons - keep)
+            given = ledger.give(lot, a, days, cartons - keep)
+            done = int(ledger.cartons_left[lot]) == left_before
+            if given > 0 and done and ledger.fill()[a] > level + 1e-12:
+                return True
+            # undo: what a took, then b's cartons back on its day
+            if given > 0:
+                ledger.take_back(len(ledger.lines) - 1, ledger.lines[-1][3])
+            ledger.give(lot, b, 1 << day, cartons - keep)
+    return False
