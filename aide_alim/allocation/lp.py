@@ -599,13 +599,16 @@ class _HighsModel(_Model):
             # No crossover during the rounds: the interior duals price columns as well and
             # the crossover was two thirds of each round; ``to_vertex`` crosses over once,
             # when no column prices out.
+            # (With every column in the model there are no rounds: cross over at once.)
+            whole = bool(self.active.all())
             self.h.setOptionValue("solver", "ipm")
-            self.h.setOptionValue("run_crossover", "off")
+            self.h.setOptionValue("run_crossover", "on" if whole else "off")
+            self.vertex = whole
         else:
             self.h.setOptionValue("solver", "simplex")
             self.h.setOptionValue("simplex_strategy", self._strategy)
+            self.vertex = True
         self.h.run()
-        self.vertex = self._strategy != _IPM
         self._strategy = _IPM  # after a level is fixed: IPM is steadier than dual simplex here
         run.n_solves += 1
         return self._read(run, start)
