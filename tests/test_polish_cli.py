@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,29 @@ def test_indicators_period_backwards_is_an_error(tmp_path: Path) -> None:
     )
     assert code == 1
     assert "--from 2020-W45 is after --to 2020-W41" in out
+
+
+def test_ledger_import_refuses_a_binary_file_in_words(tmp_path: Path) -> None:
+    binary = tmp_path / "depenses.csv"
+    binary.write_bytes(b'\x7fELF\x02\x01\x01\x00\n\r\x00\x00 \x01\r\x02,"\n')
+    code, out = _run("ledger", "import", str(binary), "--db", str(tmp_path / "h.sqlite"))
+    assert code == 1
+    assert "depenses.csv" in out and "expected a text file" in out
+
+
+def test_ledger_import_accepts_funders_written_in_french(tmp_path: Path) -> None:
+    expenses = tmp_path / "depenses.csv"
+    expenses.write_text(
+        "action;financeur;date;libellé;montant\n"
+        "3.1;État;2020-10-01;Camion;100\n"
+        "3.1;Dijon Métropole;2020-10-02;Essence;50\n"
+        "3.2;MÉTROPOLE;2020-10-03;Loyer;25\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "h.sqlite")
+    code, out = _run("ledger", "import", str(expenses), "--db", db)
+    assert code == 0, out
+    code, out = _run("ledger", "show", "--what", "expenses", "--json", "--db", db)
+    assert code == 0, out
+    funders = sorted(row["funder"] for row in json.loads(out))
+    assert funders == ["etat", "metropole", "metropole"]

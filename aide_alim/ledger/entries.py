@@ -34,6 +34,7 @@ from aide_alim.db import Database
 from aide_alim.errors import Problem
 from aide_alim.ledger import schema
 from aide_alim.ledger.convention import Convention, LedgerError
+from aide_alim.scenario.categories import slug
 
 EXPENSE_COLUMNS = ["id", "action", "funder", "date", "label", "amount_eur", "document", "source"]
 VALUE_COLUMNS = [
@@ -578,19 +579,36 @@ def _read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
             [Problem(str(path), None, None, f"cannot read the file ({exc.strerror})")],
             what=path.name,
         ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on French Windows
+    from aide_alim.scenario.io import decode_text
+
+    text = decode_text(raw, path.name)  # UTF-8, else Excel's Windows-1252; binary is refused
+    if isinstance(text, Problem):
+        raise LedgerError([text], what=path.name)
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    rows = [
-        {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        for row in reader
-    ]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        rows = [
+            {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+            for row in reader
+        ]
+    except csv.Error as exc:
+        raise LedgerError(
+            [Problem(path.name, reader.line_num, None, f"expected a CSV text file ({exc})")],
+            what=path.name,
+        ) from None
     return header, rows
+
+
+def funder_id(text: str, convention: Convention) -> str:
+    """The funder key a user wrote, in any case or accents, as id or party name: ``"État"`` →
+    ``"etat"``, ``"Dijon Métropole"`` → ``"metropole"``; unknown text is returned lower-cased."""
+    key = slug(text)
+    for party in convention.parties:
+        if key in (slug(party.id), slug(party.name)):
+            return party.id
+    return text.strip().lower()
 
 
 def _canonical(header: list[str], aliases: dict[str, str]) -> dict[str, str]:
@@ -689,7 +707,7 @@ def _import_expenses(
             amount = Decimal(1)
         expense = Expense(
             action=row.get("action", ""),
-            funder=row.get("funder", "").lower(),
+            funder=funder_id(row.get("funder", ""), convention),
             date=date,
             label=row.get("label", ""),
             amount_eur=amount,
