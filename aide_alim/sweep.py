@@ -67,6 +67,7 @@ __all__ = [
     "evaluate_variant",
     "load_spec",
     "make_variants",
+    "require_dask",
     "sweep",
 ]
 
@@ -589,6 +590,15 @@ def _scalars(metrics: Mapping[str, Any]) -> dict[str, Any]:
 # --- the sweep on Dask ------------------------------------------------------------------------
 
 
+def require_dask() -> None:
+    """Raise a clear :class:`AideAlimError` when Dask (the ``sweep`` extra) is not installed."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise AideAlimError('sweeps need Dask: pip install -e ".[sweep]"') from None
+
+
 def sweep(
     scenario: Scenario,
     spec: SweepSpec | Mapping[str, Any] | str | Path,
@@ -607,6 +617,7 @@ def sweep(
     ``error`` and the ``error`` text) and the others go on. ``progress(done, total)`` is called
     as variants finish. Columns are described in :func:`evaluate_variant`.
     """
+    require_dask()
     from distributed import as_completed
 
     if scheduler is not None and workers is not None:

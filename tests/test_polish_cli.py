@@ -84,3 +84,22 @@ def test_ledger_import_accepts_funders_written_in_french(tmp_path: Path) -> None
     assert code == 0, out
     funders = sorted(row["funder"] for row in json.loads(out))
     assert funders == ["etat", "metropole", "metropole"]
+
+
+def test_sweep_without_dask_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_dask(name: str, *args: object, **kwargs: object) -> object:
+        if name.split(".")[0] in ("dask", "distributed"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    spec = Path(__file__).parents[1] / "scenarios" / "dijon" / "sweeps" / "fairness.toml"
+    code, out = _run("sweep", str(TINY), "--spec", str(spec), "--out", str(tmp_path / "s.csv"))
+    assert code == 1
+    assert 'Error: sweeps need Dask: pip install -e ".[sweep]"' in out

@@ -65,8 +65,9 @@ def sweep_command(
     On a Dask cluster: --scheduler tcp://HOST:8786 (its workers need aide_alim).
     """
     from aide_alim.scenario import load_scenario
-    from aide_alim.sweep import load_spec, sweep
+    from aide_alim.sweep import load_spec, require_dask, sweep
 
+    require_dask()
     spec = load_spec(spec_path)
     base = load_scenario(scenario)
     if out.suffix.lower() == ".parquet":
