@@ -59,14 +59,35 @@ def test_allocate_missing_scenario_is_one_line_error(tmp_path: Path) -> None:
 
 
 def test_compare_table_and_csv(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["compare", str(TINY), "--out", str(tmp_path)])
+    out = tmp_path / "o" / "cmp.csv"
+    result = CliRunner().invoke(main, ["compare", str(TINY), "--out", str(out)])
     assert result.exit_code == 0, result.output
     for rule in RULES:
         assert rule in result.output
-    table = pd.read_csv(tmp_path / "compare.csv")
+    assert out.is_file()  # --out FILE, as the README says
+    table = pd.read_csv(out)
     assert list(table.rule) == list(RULES)
     lex = table.set_index("rule").loc["leximin", "min_fill_ratio"]
     assert lex >= table.min_fill_ratio.max() - 1e-9
+
+
+def test_compare_writes_a_workbook_and_refuses_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "cmp.xlsx"
+    result = CliRunner().invoke(
+        main, ["compare", str(TINY), "--rules", "leximin", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_excel(out).rule) == ["leximin"]
+    result = CliRunner().invoke(main, ["compare", str(TINY), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "expected a file such as" in result.output
+
+
+def test_allocate_prints_counts_as_integers() -> None:
+    result = CliRunner().invoke(main, ["allocate", str(TINY)])
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.output.splitlines() if x.strip().startswith("n_lines")]
+    assert line.split()[1].isdigit(), line
 
 
 def test_compare_rejects_unknown_rules() -> None:

@@ -83,7 +83,8 @@ def render_allocation(result: Allocation) -> str:
     lines.append("")
     for key, value in result.metrics.items():
         unit = METRICS[key][0]
-        lines.append(f"  {key:<24} {value:>14,.3f}  {unit}")
+        shown = f"{value:>14,.0f}" if unit == "count" else f"{value:>14,.3f}"
+        lines.append(f"  {key:<24} {shown}  {unit}")
     table = result.by_association[
         ["association", "need", "received", "other_supply", "fill_ratio", "deviation", "n_lots"]
     ]
@@ -103,7 +104,12 @@ def render_allocation(result: Allocation) -> str:
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--rules", help="Comma-separated rules (default: every rule).")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="Write compare.csv in this folder.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Write the table to this file: CSV, or an Excel workbook if it ends in .xlsx.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON records.")
 @handle_errors
 def compare_command(
@@ -111,8 +117,13 @@ def compare_command(
 ) -> None:
     """Run every fairness rule on SCENARIO and print their metrics side by side.
 
-    Example: aide-alim compare scenarios/dijon --out results/
+    Example: aide-alim compare scenarios/dijon --out results/compare.csv
     """
+    if out is not None and out.is_dir():
+        raise click.BadParameter(
+            f"expected a file such as {out / 'compare.csv'}, got the folder {out}",
+            param_hint="--out",
+        )
     scenario = load_scenario(scenario_path)
     chosen = RULES if rules is None else tuple(r.strip() for r in rules.split(",") if r.strip())
     unknown = [r for r in chosen if r not in RULES]
@@ -123,15 +134,18 @@ def compare_command(
         )
     table = compare(scenario, chosen, solver=solver)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out / "compare.csv", index=False)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".xlsx":
+            table.to_excel(out, index=False, sheet_name="compare")
+        else:
+            table.to_csv(out, index=False)
     if as_json:
         echo_json(table.to_dict(orient="records"))
         return
     shown = table[[c for c in _COMPARE_COLUMNS if c in table.columns]]
     click.echo(render_compare(shown))
     if out is not None:
-        click.echo(f"\nWritten to {out / 'compare.csv'}")
+        click.echo(f"\nWritten to {out}")
 
 
 def render_compare(table: pd.DataFrame) -> str:
