@@ -103,3 +103,24 @@ def test_sweep_without_dask_says_how_to_install_it(
     code, out = _run("sweep", str(TINY), "--spec", str(spec), "--out", str(tmp_path / "s.csv"))
     assert code == 1
     assert 'Error: sweeps need Dask: pip install -e ".[sweep]"' in out
+
+
+def test_route_reads_the_allocation_json_that_allocate_writes(tmp_path: Path) -> None:
+    code, out = _run("allocate", str(TINY), "--out", str(tmp_path / "alloc"))
+    assert code == 0, out
+    args = ("route", str(TINY), "--time-limit", "1", "--json", "--allocation")
+    code, from_json = _run(*args, str(tmp_path / "alloc" / "allocation.json"))
+    assert code == 0, from_json
+    code, from_csv = _run(*args, str(tmp_path / "alloc" / "allocation_lines.csv"))
+    assert code == 0, from_csv
+    totals = [json.loads(text)["totals"] for text in (from_json, from_csv)]
+    assert totals[0]["kg_delivered"] + totals[0]["kg_self_collected"] > 0
+    assert totals[0]["kg_delivered"] == totals[1]["kg_delivered"]
+
+
+def test_route_names_the_file_that_is_not_an_allocation(tmp_path: Path) -> None:
+    other = tmp_path / "notes.json"
+    other.write_text('{"week": "2020-W41"}', encoding="utf-8")
+    code, out = _run("route", str(TINY), "--allocation", str(other))
+    assert code == 1
+    assert str(other) in out and "allocation.json" in out and "Traceback" not in out

@@ -70,5 +70,6 @@ def test_route_bad_allocation_file_is_one_clear_error(
     broken.write_text(csv.read_text().replace("site,", "where,", 1))
     result = CliRunner().invoke(main, ["route", str(path), "--allocation", str(broken)])
     assert result.exit_code == 1
-    assert "Error: routing: the allocation lines lack column(s) site" in result.output
+    assert f"Error: routing: {broken}: expected the allocation_lines.csv" in result.output
+    assert "no column(s) site " in result.output
     assert "Traceback" not in result.output

@@ -21,7 +21,7 @@ from aide_alim.scenario.validate import load_scenario
     "--allocation",
     "allocation_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Allocation lines CSV (allocation_lines.csv of `aide-alim allocate --out`). "
+    help="Allocation lines: allocation_lines.csv or allocation.json of `aide-alim allocate --out`. "
     "Default: allocate now with the scenario's policy.",
 )
 @click.option(
@@ -71,15 +71,46 @@ def route_command(
 
 
 def _read_lines(path: Path) -> pd.DataFrame:
+    """The allocation lines of ``allocate --out``: allocation_lines.csv or allocation.json."""
+    expected = (
+        "expected the allocation_lines.csv or allocation.json that "
+        "`aide-alim allocate --out` writes"
+    )
     try:
-        table = pd.read_csv(path, sep=None, engine="python", dtype={"lot": str, "site": str})
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        head = path.read_bytes()[:4096].lstrip()
+    except OSError as exc:
+        raise StageError("routing", f"{path}: cannot read it ({exc.strerror})") from None
+    if path.suffix.lower() == ".json" or head.startswith(b"{"):
+        table = _json_lines(path, expected)
+    else:
+        try:
+            table = pd.read_csv(path, sep=None, engine="python", dtype={"lot": str, "site": str})
+        except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise StageError("routing", f"{path}: {expected} ({exc})") from None
+    needed = ("lot", "association", "day", "kg", "site", "temperature")
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
         raise StageError(
-            "routing", f"{path.name}: expected an allocation lines CSV ({exc})"
-        ) from None
-    if "association" in table.columns:
-        table["association"] = table["association"].astype(str)
+            "routing",
+            f"{path}: {expected}; no column(s) {', '.join(missing)} "
+            f"(found {', '.join(map(str, table.columns)) or 'none'})",
+        )
+    table["lot"] = table["lot"].astype(str)
+    table["association"] = table["association"].astype(str)
     return table
+
+
+def _json_lines(path: Path, expected: str) -> pd.DataFrame:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StageError("routing", f"{path}: {expected}; not valid JSON ({exc})") from None
+    records = data.get("lines") if isinstance(data, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise StageError("routing", f'{path}: {expected}; this JSON has no list of "lines"')
+    return pd.DataFrame.from_records(records)
 
 
 def _allocate(scenario: Scenario) -> pd.DataFrame:
