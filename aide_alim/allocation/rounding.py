@@ -75,23 +75,6 @@ class Ledger:
         self.lines = []
         self.starts = adm.lot_slices()
 
-    def copy(self) -> Ledger:
-        """An independent ledger in the same state (the scenario arrays are shared)."""
-        twin = Ledger.__new__(Ledger)
-        twin.__dict__.update(self.__dict__)
-        for name in ("storage", "budget", "day_cap", "day_cold", "cartons_left", "kg_left"):
-            setattr(twin, name, getattr(self, name).copy())
-        twin.received = self.received.copy()
-        twin.days_used = self.days_used.copy()
-        twin.recipients = [set(r) for r in self.recipients]
-        twin.lines = list(self.lines)
-        twin.reason_override = dict(self.reason_override)
-        return twin
-
-    def adopt(self, other: Ledger) -> None:
-        """Take over the state of ``other`` (a :meth:`copy` of this ledger, then used)."""
-        self.__dict__.update(other.__dict__)
-
     # -- quantities -------------------------------------------------------------------------
     def kg_of(self, lot: int, cartons: int) -> float:
         """Weight of ``cartons`` cartons taken from what is left of ``lot`` [kg]."""
@@ -398,88 +381,207 @@ def _fill_leftovers(ledger: Ledger) -> None:
 
 
 def raise_worst(ledger: Ledger, max_moves: int | None = None) -> int:
-    """Local search on whole cartons: while some move strictly raises the worst fill ratio's
-    association without dropping anyone to or below it, make it. Returns the moves made.
+    """Local search on whole cartons: while some move strictly raises the worst-off
+    association without dropping anyone to or below its level, make it. Returns the moves made.
 
     A move gives the worst-off association ``a`` cartons of a lot it may receive: cartons
-    still left, else cartons taken back from another association's line of that lot (one
-    carton, or the whole line when what would remain is below ``min_delivery_kg``, which also
-    frees a place under ``max_split``). Every give goes through :meth:`Ledger.give`, so all
-    limits hold; a move ``a`` cannot take is undone. Each move raises the sorted vector of
-    fill ratios lexicographically, so the search ends; ``max_moves`` (default 4 per
-    association) bounds its time. Deterministic: lots in DLC order, donors by decreasing fill.
+    still left, else cartons taken back from another association ``b``'s line of that lot (one
+    carton, or enough for ``min_delivery_kg`` when ``a`` is new, or the whole line when what
+    ``b`` would keep is below the minimum, which also frees a place under ``max_split``);
+    failing that, a swap: ``a`` takes such cartons from ``b`` and gives ``b`` back fewer kg of
+    another lot it holds, both ending above ``a``'s old level. Every give goes through
+    :meth:`Ledger.give`, so all limits hold; a move that does not fully go through is undone.
+    Each move raises the sorted vector of fill ratios lexicographically, so the search ends;
+    ``max_moves`` (default 4 per association) bounds its time. Deterministic: lots in DLC
+    order, donors by decreasing fill ratio.
     """
-    adm = ledger.adm
-    need = adm.assoc_need
-    counted = np.flatnonzero(need > 0)
-    if counted.size == 0:
-        return 0
-    limit = 4 * int(need.size) if max_moves is None else max_moves
-    by_assoc = np.argsort(adm.pair_assoc, kind="stable")
-    bounds = np.searchsorted(adm.pair_assoc[by_assoc], np.arange(need.size + 1))
-    dlc = adm.lot_dlc_order
-    moves = 0
-    stuck: set[int] = set()
-    while moves < limit:
-        fill = ledger.fill()
-        order = counted[np.argsort(fill[counted], kind="stable")]
-        a = next((int(x) for x in order if int(x) not in stuck), -1)
-        if a < 0:
-            break
-        pairs = by_assoc[bounds[a] : bounds[a + 1]]
-        pairs = pairs[np.argsort(dlc[adm.pair_lot[pairs]], kind="stable")]
-        if _move_to(ledger, a, pairs, fill):
-            moves += 1
-            stuck.clear()
-        else:
-            stuck.add(a)
-            if float(fill[a]) <= float(np.nanmin(fill[counted])) + 1e-12:
+    search = _Search(ledger)
+    return search.run(4 * int(ledger.adm.assoc_need.size) if max_moves is None else max_moves)
+
+
+class _Search:
+    """Indexes of the ledger's lines by lot and by association for :func:`raise_worst`."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        adm = ledger.adm
+        self.adm = adm
+        self.need = adm.assoc_need
+        self.pair_of = {
+            (int(lt), int(a)): p
+            for p, (lt, a) in enumerate(zip(adm.pair_lot, adm.pair_assoc, strict=True))
+        }
+        by_assoc = np.argsort(adm.pair_assoc, kind="stable")
+        bounds = np.searchsorted(adm.pair_assoc[by_assoc], np.arange(self.need.size + 1))
+        dlc = adm.lot_dlc_order
+        self.assoc_pairs = []
+        for a in range(self.need.size):
+            pairs = by_assoc[bounds[a] : bounds[a + 1]]
+            order = np.argsort(dlc[adm.pair_lot[pairs]], kind="stable")
+            self.assoc_pairs.append(pairs[order].tolist())
+        self.by_lot: dict[int, list[int]] = {}
+        self.by_assoc: dict[int, list[int]] = {}
+        self.seen = 0
+        self._index()
+
+    def _index(self) -> None:
+        """Index the lines appended since the last call."""
+        lines = self.ledger.lines
+        for i in range(self.seen, len(lines)):
+            self.by_lot.setdefault(lines[i][0], []).append(i)
+            self.by_assoc.setdefault(lines[i][1], []).append(i)
+        self.seen = len(lines)
+
+    def give(self, lot: int, assoc: int, days: int, cartons: int) -> int:
+        """Give through the ledger; returns the cartons given."""
+        before = int(self.ledger.cartons_left[lot])
+        self.ledger.give(lot, assoc, days, cartons)
+        self._index()
+        return before - int(self.ledger.cartons_left[lot])
+
+    def take(self, i: int, cartons: int) -> None:
+        self.ledger.take_back(i, cartons)
+
+    def run(self, limit: int) -> int:
+        ledger = self.ledger
+        counted = np.flatnonzero(self.need > 0)
+        moves = 0
+        if counted.size == 0:
+            ledger.lines = [line for line in ledger.lines if line[3] > 0]
+            return 0
+        while moves < limit:
+            fill = ledger.fill()
+            a = int(counted[np.argmin(fill[counted])])
+            if not (self.move(a, fill) or self.swap(a, fill)):
                 break  # the worst-off cannot be raised: the minimum is final
-    ledger.lines = [line for line in ledger.lines if line[3] > 0]
-    return moves
+            moves += 1
+        ledger.lines = [line for line in ledger.lines if line[3] > 0]
+        return moves
 
+    def donation(self, i: int, cartons: int) -> tuple[int, float] | None:
+        """Cartons and kg line ``i`` gives up when ``cartons`` are asked: exactly those, or the
+        whole line when the holder's rest of the lot would fall below the minimum delivery;
+        None if that leaves another line of the holder below it."""
+        ledger = self.ledger
+        lot, b, _, have, kg = ledger.lines[i]
+        if have < cartons:
+            return None
+        unit = float(self.adm.lot_unit_kg[lot])
+        moved = kg if have == cartons else cartons * unit
+        held = sum(ledger.lines[k][4] for k in self.by_lot[lot] if ledger.lines[k][1] == b)
+        rest = held - moved
+        if rest > _EPS and rest < ledger.min_new_kg(lot) - _EPS:
+            if held - kg > _EPS:
+                return None
+            return have, kg
+        return cartons, moved
 
-def _move_to(ledger: Ledger, a: int, pairs: np.ndarray, fill: np.ndarray) -> bool:
-    """Try one move raising ``a`` (see :func:`raise_worst`); True if made."""
-    adm = ledger.adm
-    need = adm.assoc_need
-    level = float(fill[a])
-    for p in pairs.tolist():
-        lot = int(adm.pair_lot[p])
-        if adm.lot_reason[lot]:
-            continue
-        days = int(adm.pair_days[p])
-        unit = float(adm.lot_unit_kg[lot])
-        basis = float(adm.lot_basis[lot])
-        if ledger.cartons_left[lot] > 0 and ledger.room(lot, a, days)[0] > 0:
-            k = 1
-            if a not in ledger.recipients[lot]:
-                k = max(1, int(np.ceil(ledger.min_new_kg(lot) / unit - 1e-9)))
-            if ledger.give(lot, a, days, k) > 0:
-                return True
-        donors = [
-            i
-            for i, line in enumerate(ledger.lines)
-            if line[0] == lot and line[1] != a and line[3] > 0
-        ]
-        donors.sort(key=lambda i: -float(fill[ledger.lines[i][1]]))
-        for i in donors:
-            _, b, day, cartons, kg = ledger.lines[i]
-            keep = cartons - 1
-            keep_kg = kg - unit
-            if keep > 0 and keep_kg < ledger.min_new_kg(lot) - _EPS:
-                keep, keep_kg = 0, 0.0
-            lose = (kg - keep_kg) * basis
-            if need[b] <= 0 or (float(fill[b]) - lose / need[b]) <= level + 1e-12:
+    def wanted(self, lot: int, a: int) -> int:
+        """Cartons ``a`` must get at least: enough for the minimum delivery if it is new."""
+        if a in self.ledger.recipients[lot]:
+            return 1
+        unit = float(self.adm.lot_unit_kg[lot])
+        return max(1, int(np.ceil(self.ledger.min_new_kg(lot) / unit - 1e-9)))
+
+    def donors(self, lot: int, a: int, fill: np.ndarray) -> list[int]:
+        lines = self.ledger.lines
+        out = [i for i in self.by_lot.get(lot, []) if lines[i][1] != a and lines[i][3] > 0]
+        level = float(fill[a])
+        # most room above a's level first [basis]
+        out.sort(key=lambda i: -(float(fill[lines[i][1]]) - level) * float(self.need[lines[i][1]]))
+        return out
+
+    def move(self, a: int, fill: np.ndarray) -> bool:
+        """Give ``a`` cartons left, or cartons of a line of someone who stays above it."""
+        ledger, adm = self.ledger, self.adm
+        level = float(fill[a])
+        for p in self.assoc_pairs[a]:
+            lot = int(adm.pair_lot[p])
+            if adm.lot_reason[lot]:
                 continue
-            left_before = int(ledger.cartons_left[lot])
-            ledger.take_back(i, cartons - keep)
-            given = ledger.give(lot, a, days, cartons - keep)
-            done = int(ledger.cartons_left[lot]) == left_before
-            if given > 0 and done and ledger.fill()[a] > level + 1e-12:
+            days = int(adm.pair_days[p])
+            want = self.wanted(lot, a)
+            if (
+                ledger.cartons_left[lot] > 0
+                and ledger.room(lot, a, days)[0] > 0
+                and self.give(lot, a, days, want) > 0
+            ):
                 return True
-            # undo: what a took, then b's cartons back on its day
-            if given > 0:
-                ledger.take_back(len(ledger.lines) - 1, ledger.lines[-1][3])
-            ledger.give(lot, b, 1 << day, cartons - keep)
-    return False
+            basis = float(adm.lot_basis[lot])
+            for i in self.donors(lot, a, fill):
+                b, day = int(ledger.lines[i][1]), int(ledger.lines[i][2])
+                took = self.donation(i, want)
+                if took is None or self.need[b] <= 0:
+                    continue
+                if float(fill[b]) - took[1] * basis / self.need[b] <= level + 1e-12:
+                    continue
+                self.take(i, took[0])
+                got = self.give(lot, a, days, took[0])
+                if got == took[0]:
+                    return True
+                if got:
+                    self.take(len(ledger.lines) - 1, got)
+                self.give(lot, b, 1 << day, took[0])
+        return False
+
+    def swap(self, a: int, fill: np.ndarray) -> bool:
+        """``a`` takes cartons of a lot from ``b`` and gives ``b`` fewer kg of another lot."""
+        ledger, adm, need = self.ledger, self.adm, self.need
+        level = float(fill[a])
+        lines = ledger.lines
+        mine = [j for j in self.by_assoc.get(a, []) if lines[j][3] > 0]
+        if not mine:
+            return False
+        for p in self.assoc_pairs[a]:
+            lot = int(adm.pair_lot[p])
+            if adm.lot_reason[lot]:
+                continue
+            want = self.wanted(lot, a)
+            basis = float(adm.lot_basis[lot])
+            for i in self.donors(lot, a, fill):
+                b = int(lines[i][1])
+                took = self.donation(i, want)
+                if took is None or need[b] <= 0:
+                    continue
+                w = took[1] * basis
+                # a gains w - v > 0, b loses it and must stay above a's level
+                slack = (float(fill[b]) - level) * need[b]
+                for j in mine:
+                    back_lot = int(lines[j][0])
+                    if back_lot == lot or (back_lot, b) not in self.pair_of:
+                        continue
+                    step = float(adm.lot_unit_kg[back_lot]) * float(adm.lot_basis[back_lot])
+                    low = max(1, int(np.floor((w - slack) / step)))
+                    for c in range(low, int(lines[j][3]) + 1):
+                        gave = self.donation(j, c)
+                        if gave is None:
+                            continue
+                        v = gave[1] * float(adm.lot_basis[back_lot])
+                        if v >= w - 1e-12:
+                            break
+                        if w - v >= slack - 1e-12:
+                            continue
+                        if fill[a] + (w - v) / need[a] <= level + 1e-12:
+                            continue
+                        if self.try_swap(a, b, (i, took[0]), (j, gave[0])):
+                            return True
+        return False
+
+    def try_swap(self, a: int, b: int, take: tuple[int, int], back: tuple[int, int]) -> bool:
+        """Make a swap; undo it unless every carton went through."""
+        ledger, adm = self.ledger, self.adm
+        lines = ledger.lines
+        lot, day_b = int(lines[take[0]][0]), int(lines[take[0]][2])
+        back_lot, day_a = int(lines[back[0]][0]), int(lines[back[0]][2])
+        self.take(take[0], take[1])
+        self.take(back[0], back[1])
+        start = len(lines)
+        got_a = self.give(lot, a, int(adm.pair_days[self.pair_of[(lot, a)]]), take[1])
+        got_b = self.give(back_lot, b, int(adm.pair_days[self.pair_of[(back_lot, b)]]), back[1])
+        if got_a == take[1] and got_b == back[1]:
+            return True
+        for k in range(start, len(ledger.lines)):
+            self.take(k, int(ledger.lines[k][3]))
+        self.give(lot, b, 1 << day_b, take[1])
+        self.give(back_lot, a, 1 << day_a, back[1])
+        return False
