@@ -112,3 +112,39 @@ def test_receipts_for_an_unpublished_week(db) -> None:
         record_receipts(db, "2020-W50", _table(("l1", "a1", 1.0)))
     with pytest.raises(HistoryError, match='Expected an ISO week like "2020-W41", got "W50"'):
         record_receipts(db, "W50", _table(("l1", "a1", 1.0)))
+
+
+def test_more_than_the_whole_lot_is_an_error_located_in_the_file(db) -> None:
+    scn, alloc = two_week_scenario()
+    publish_week(db, scn, alloc)
+    lot_kg = scn.lot_by_id["l1"].kg
+    with pytest.raises(ReceiptError) as error:
+        record_receipts(db, "2020-W41", _table(("l1", "a1", lot_kg * 10)), file="r.csv")
+    assert f'r.csv, row 2, column kg_received: expected at most the {lot_kg:g} kg of lot "l1"' in (
+        str(error.value)
+    )
+    assert read_history(db).deliveries["received_known"].sum() == 0
+
+
+def test_bad_numbers_and_unknown_ids_are_reported_together(db) -> None:
+    scn, alloc = two_week_scenario()
+    publish_week(db, scn, alloc)
+    table = pd.DataFrame(
+        [("l1", "a1", "beaucoup"), ("l9", "a1", "3")], columns=["lot", "association", "kg_received"]
+    )
+    with pytest.raises(ReceiptError) as error:
+        record_receipts(db, "2020-W41", table, file="r.csv")
+    text = str(error.value)
+    assert 'row 2, column kg_received: expected a number of kg >= 0, got "beaucoup"' in text
+    assert 'row 3, column lot: expected a lot of week 2020-W41, got "l9"' in text
+
+
+def test_a_partial_file_flags_only_its_associations_unless_complete(db) -> None:
+    scn, alloc = two_week_scenario()  # plan: a1 80 kg, a2 40 kg of l1
+    publish_week(db, scn, alloc)
+    diff = record_receipts(db, "2020-W41", _table(("l1", "a1", 80.0)))
+    assert diff.empty  # a2 did not send its figures: nothing to say about it
+    diff = record_receipts(db, "2020-W41", _table(("l1", "a1", 80.0)), complete=True)
+    assert diff[["lot", "association", "flag"]].to_dict("records") == [
+        {"lot": "l1", "association": "a2", "flag": "missing"}
+    ]

@@ -124,3 +124,18 @@ def test_route_names_the_file_that_is_not_an_allocation(tmp_path: Path) -> None:
     code, out = _run("route", str(TINY), "--allocation", str(other))
     assert code == 1
     assert str(other) in out and "allocation.json" in out and "Traceback" not in out
+
+
+def test_receive_reports_every_problem_of_the_file_at_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.sqlite")
+    code, out = _run("publish", str(TINY), "--db", db)
+    assert code == 0, out
+    receipts = tmp_path / "retours.csv"
+    receipts.write_text(
+        "lot;association;kg_received\nL1;A1;beaucoup\nL9;A1;3\nL1;A2;100000\n", encoding="utf-8"
+    )
+    code, out = _run("receive", "2020-W41", str(receipts), "--db", db)
+    assert code == 1
+    assert "retours.csv, row 2, column kg_received: expected a number of kg" in out
+    assert 'retours.csv, row 3, column lot: expected a lot of week 2020-W41, got "L9"' in out
+    assert "retours.csv, row 4, column kg_received: expected at most the" in out

@@ -72,8 +72,14 @@ def publish(
     is_flag=True,
     help="Record as a correction entered by the coordinator (default: the association's return).",
 )
+@click.option(
+    "--complete",
+    is_flag=True,
+    help="FILE covers every association of the week: the planned lots of associations absent "
+    "from it are listed as missing (default: only the associations in FILE are compared).",
+)
 @handle_errors
-def receive(week: str, file: Path, db_url: str | None, coordinator: bool) -> None:
+def receive(week: str, file: Path, db_url: str | None, coordinator: bool, complete: bool) -> None:
     """Record what associations received in WEEK (CSV FILE) and show the differences with the plan.
 
     FILE has columns lot, association, kg_received and optionally comment (comma, semicolon or
@@ -84,10 +90,15 @@ def receive(week: str, file: Path, db_url: str | None, coordinator: bool) -> Non
     from aide_alim.db import open_database
     from aide_alim.history import read_receipts, record_receipts
 
-    table = read_receipts(file)
+    table = read_receipts(file, validate=False)  # values are checked with the week's lots
     with open_database(db_url) as db:
         diff = record_receipts(
-            db, week, table, source="coordinator" if coordinator else "association", file=file.name
+            db,
+            week,
+            table,
+            source="coordinator" if coordinator else "association",
+            file=file.name,
+            complete=complete,
         )
     click.echo(f"Recorded {len(table)} receipt line(s) for {week}.")
     if diff.empty:

@@ -48,11 +48,13 @@ class ReceiptError(HistoryError):
         super().__init__("\n".join(lines))
 
 
-def read_receipts(path: str | Path) -> pd.DataFrame:
+def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
     """Read a receipts CSV (``,`` ``;`` or tab separated; UTF-8 or Windows-1252).
 
     Returns columns lot, association, kg_received [kg], comment and ``row`` (the spreadsheet row
     number, for error messages). Raises :class:`ReceiptError` listing every bad row.
+    ``validate=False`` only checks the file and its columns and leaves the cells as text, for
+    :func:`record_receipts` to report bad values and unknown lots or associations in one pass.
     """
     from aide_alim.scenario.io import decode_text, parse_csv_text
 
@@ -93,11 +95,20 @@ def read_receipts(path: str | Path) -> pd.DataFrame:
         record["row"] = raw.row
         records.append(record)
     frame = pd.DataFrame(records, columns=[*RECEIPT_COLUMNS, "row"])
-    return _validated(frame, name)
+    return _validated(frame, name) if validate else frame
 
 
 def _validated(table: pd.DataFrame, file: str) -> pd.DataFrame:
     """Check columns and values; kg_received as floats. Raises :class:`ReceiptError`."""
+    table, problems = _checked(table, file)
+    if problems:
+        raise ReceiptError(problems)
+    return table
+
+
+def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The table with kg_received as floats (NaN where unreadable), and the problems of its
+    values. Missing columns raise :class:`ReceiptError` at once."""
     missing = [c for c in ("lot", "association", "kg_received") if c not in table.columns]
     if missing:
         raise ReceiptError(
@@ -144,13 +155,11 @@ def _validated(table: pd.DataFrame, file: str) -> pd.DataFrame:
                 )
             )
         seen.setdefault(key, row)
-    if problems:
-        raise ReceiptError(problems)
     table["lot"] = table["lot"].astype(str).str.strip()
     table["association"] = table["association"].astype(str).str.strip()
     table["kg_received"] = kgs
     table["comment"] = table["comment"].fillna("").astype(str)
-    return table
+    return table, problems
 
 
 def planned_lines(conn: sa.Connection, publication_id: int) -> pd.DataFrame:
@@ -175,6 +184,7 @@ def record_receipts(
     source: Source = "association",
     file: str = "receipts",
     tolerance_kg: float = TOLERANCE_KG,
+    complete: bool = False,
 ) -> pd.DataFrame:
     """Record what was received in ``week`` and return its differences with the plan.
 
@@ -188,11 +198,16 @@ def record_receipts(
     ``table``, each lot whose received kg differs from the plan by more than ``tolerance_kg``:
     flag ``less``, ``more``, ``unplanned`` (received, not planned) or ``missing`` (planned, absent
     from the table: recorded as nothing, the plan still counts until a receipt says otherwise).
+    ``complete``: the table covers every association of the week, so the planned lines of the
+    associations absent from it are ``missing`` too.
+
+    A kg received above the lot's whole offer (plus ``tolerance_kg``) is an error. Bad values,
+    unknown lots and unknown associations are reported together, and nothing is recorded.
     """
     if source not in ("association", "coordinator"):
         raise HistoryError(f"Expected source association or coordinator, got {source!r}.")
     week = iso_week(week)
-    table = _validated(table, file)
+    table, problems = _checked(table, file)
     with db.transaction() as conn:
         current = active_publication(conn, week)
         if current is None:
@@ -200,11 +215,13 @@ def record_receipts(
                 f"Week {week} is not published; publish it before recording receipts."
             )
         pub_id = int(current.id)
-        lots = set(
-            conn.execute(sa.select(t.offer.c.lot).where(t.offer.c.publication_id == pub_id))
-            .scalars()
-            .all()
-        )
+        lot_kg = {
+            str(lot): float(kg)
+            for lot, kg in conn.execute(
+                sa.select(t.offer.c.lot, t.offer.c.kg).where(t.offer.c.publication_id == pub_id)
+            ).all()
+        }
+        lots = set(lot_kg)
         associations = set(
             conn.execute(
                 sa.select(t.association_week.c.association).where(
@@ -214,9 +231,21 @@ def record_receipts(
             .scalars()
             .all()
         )
-        problems = []
         for record in table.to_dict("records"):
-            if record["lot"] not in lots:
+            if (
+                record["lot"] in lots
+                and record["kg_received"] > lot_kg[record["lot"]] + tolerance_kg
+            ):
+                problems.append(
+                    Problem(
+                        file,
+                        int(record["row"]),
+                        "kg_received",
+                        f"expected at most the {lot_kg[record['lot']]:g} kg of lot "
+                        f'"{record["lot"]}", got {record["kg_received"]:g}',
+                    )
+                )
+            if record["lot"] and record["lot"] != "nan" and record["lot"] not in lots:
                 problems.append(
                     Problem(
                         file,
@@ -225,7 +254,11 @@ def record_receipts(
                         f'expected a lot of week {week}, got "{record["lot"]}"',
                     )
                 )
-            if record["association"] not in associations:
+            if (
+                record["association"]
+                and record["association"] != "nan"
+                and record["association"] not in associations
+            ):
                 problems.append(
                     Problem(
                         file,
@@ -235,7 +268,7 @@ def record_receipts(
                     )
                 )
         if problems:
-            raise ReceiptError(problems)
+            raise ReceiptError(sorted(problems, key=lambda p: p.row or 0))
         plan = planned_lines(conn, pub_id)
         merged = table.merge(plan, on=["lot", "association"], how="left")
         merged["planned_kg"] = merged["planned_kg"].fillna(0.0)
@@ -257,15 +290,20 @@ def record_receipts(
                 for r in merged.to_dict("records")
             ],
         )
-    return differences(plan, table, tolerance_kg=tolerance_kg)
+    return differences(plan, table, tolerance_kg=tolerance_kg, complete=complete)
 
 
 def differences(
-    plan: pd.DataFrame, received: pd.DataFrame, *, tolerance_kg: float = TOLERANCE_KG
+    plan: pd.DataFrame,
+    received: pd.DataFrame,
+    *,
+    tolerance_kg: float = TOLERANCE_KG,
+    complete: bool = False,
 ) -> pd.DataFrame:
-    """Lots whose received kg differs from the plan, for the associations in ``received``."""
-    concerned = set(received["association"])
-    plan = plan[plan["association"].isin(concerned)]
+    """Lots whose received kg differs from the plan, for the associations in ``received`` (or
+    for every planned association when ``complete``)."""
+    if not complete:
+        plan = plan[plan["association"].isin(set(received["association"]))]
     both = plan.merge(
         received[["lot", "association", "kg_received", "comment"]],
         on=["lot", "association"],
