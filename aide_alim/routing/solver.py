@@ -8,6 +8,13 @@ comparison and as drop-in replacements for the features they support.
 
 Units are the caller's: matrices, times and loads are non-negative integers (rounds use metres,
 seconds and kilograms).
+
+**Reproducibility.** A search stopped by the clock does as many iterations as the machine allows,
+so its result changes with the load. A search stopped by an iteration budget
+(``max_iterations``) does not: with the same problem and seed PyVRP gives the same solution on
+any machine, and the time limit is then only a safety cap. The weekly rounds use the budget of
+:class:`~aide_alim.scenario.model.RoutingParams`; the benchmarks, which compare quality per second,
+ask for a time-limited solve.
 """
 
 from __future__ import annotations
@@ -17,14 +24,25 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Final, Literal, Protocol
 
 import numpy as np
 
 from aide_alim.errors import AideAlimError
+from aide_alim.scenario.model import RoutingParams
 
 UNBOUNDED = (1 << 44) - 1
 """Largest time or distance a problem may hold (PyVRP's ``MAX_VALUE``); used for "no limit"."""
+
+DEFAULT_ITERATIONS: Final[int] = RoutingParams().iterations
+"""Iteration budget of a round problem when the caller does not give one (``RoutingParams``)."""
+
+SAFETY_CAP_FACTOR: Final[float] = 10.0
+"""With the default budget, the wall-clock cap is this many times ``time_limit_s``: the budget,
+not the clock, must end the search even on a loaded machine (see ``RoutingParams``)."""
+
+StopRule = Literal["auto"]
+AUTO: Final[StopRule] = "auto"
 
 
 class SolverError(AideAlimError):
@@ -223,6 +241,7 @@ class VrpSolver(Protocol):
         time_limit_s: float,
         seed: int,
         no_improvement: int | None = None,
+        max_iterations: int | None = None,
     ) -> VrpSolution: ...
 
 
@@ -245,17 +264,96 @@ def solve(
     time_limit_s: float,
     seed: int = 1,
     no_improvement: int | None = None,
+    max_iterations: int | StopRule | None = AUTO,
     solver: str = "pyvrp",
 ) -> VrpSolution:
-    """Solve ``problem`` with the named backend within ``time_limit_s`` seconds (one thread).
+    """Solve ``problem`` with the named backend (one thread).
 
-    ``no_improvement``: also stop after that many iterations without a better solution (PyVRP
-    only). Small problems then stop early, and with a fixed seed they give the same answer
-    whatever the machine load; ``None`` (the benchmarks) spends the whole time limit.
+    - ``max_iterations``: stop after that many search iterations (PyVRP only); with a fixed seed
+      the answer is then the same whatever the machine load, and ``time_limit_s`` [s] is only a
+      safety cap. ``None``: a time-limited solve that spends ``time_limit_s`` (the benchmarks).
+      ``"auto"`` (default): a caller that asks for ``no_improvement`` wants a search that ends by
+      itself (the weekly rounds), so it gets the default budget :data:`DEFAULT_ITERATIONS` under a
+      cap of :data:`SAFETY_CAP_FACTOR` × ``time_limit_s``; any other caller gets a time-limited
+      solve.
+    - ``no_improvement``: also stop after that many iterations without a better solution (PyVRP
+      only); small problems then stop early.
+
+    ``VrpSolution.details["stopped_by"]`` says which rule ended the search (``iterations``,
+    ``no_improvement`` or ``time_limit``): only the last one depends on the machine's speed.
     """
+    if max_iterations == AUTO:
+        if no_improvement is None:
+            max_iterations = None
+        else:
+            max_iterations = DEFAULT_ITERATIONS or None
+            if max_iterations is not None:
+                time_limit_s *= SAFETY_CAP_FACTOR
+    elif max_iterations is not None and (
+        isinstance(max_iterations, bool)
+        or not isinstance(max_iterations, int)
+        or max_iterations < 0
+    ):
+        raise SolverError(f"Expected max_iterations >= 0 or None, got {max_iterations!r}.")
+    if not time_limit_s > 0:
+        raise SolverError(f"Expected time_limit_s > 0, got {time_limit_s}.")
     return get_solver(solver).solve(
-        problem, time_limit_s=time_limit_s, seed=seed, no_improvement=no_improvement
+        problem,
+        time_limit_s=time_limit_s,
+        seed=seed,
+        no_improvement=no_improvement,
+        max_iterations=max_iterations or None,
     )
+
+
+FEASIBILITY_SHARE: Final[int] = 4
+"""The "serve everything" attempt of a serve-what-you-can problem gives up when a quarter of the
+iteration budget has found no feasible plan (most of the week's infeasible days never find one,
+and their iterations are the slowest); the prize-collecting search then gets the full budget."""
+
+
+class _NoFeasibleAfter:
+    """Stop once ``iterations`` have passed without any feasible solution (deterministic)."""
+
+    def __init__(self, iterations: int) -> None:
+        self._left = iterations
+
+    def __call__(self, best_cost: int) -> bool:
+        self._left -= 1
+        return self._left < 0 and best_cost >= np.iinfo(np.int64).max
+
+
+def _pyvrp_stop(
+    time_limit_s: float,
+    no_improvement: int | None,
+    max_iterations: int | None,
+    *,
+    probe: bool = False,
+) -> Any:
+    """PyVRP's stopping criterion: the time limit, plus the iteration rules asked for.
+    ``probe``: the search only asks whether every stop can be served."""
+    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
+
+    criteria: list[Any] = []
+    if max_iterations is not None:
+        criteria.append(MaxIterations(max_iterations))
+        if probe:
+            criteria.append(_NoFeasibleAfter(max(1, max_iterations // FEASIBILITY_SHARE)))
+    if no_improvement is not None:
+        criteria.append(NoImprovement(no_improvement))
+    # Last, so that it is consulted only while the iteration rules let the search go on.
+    criteria.append(MaxRuntime(time_limit_s))
+    return criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+
+
+def _stopped_by(
+    iterations: int, runtime_s: float, time_limit_s: float, max_iterations: int | None
+) -> str:
+    if max_iterations is not None and iterations >= max_iterations:
+        return "iterations"
+    if runtime_s >= time_limit_s:
+        return "time_limit"
+    return "no_improvement"
 
 
 # --- PyVRP -------------------------------------------------------------------------------------
@@ -273,17 +371,23 @@ class PyVrpSolver:
         time_limit_s: float,
         seed: int,
         no_improvement: int | None = None,
+        max_iterations: int | None = None,
     ) -> VrpSolution:
         import pyvrp
         from pyvrp import PenaltyParams
         from pyvrp.exceptions import PenaltyBoundWarning
-        from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
-        stop = (
-            MaxRuntime(time_limit_s)
-            if no_improvement is None
-            else MultipleCriteria([MaxRuntime(time_limit_s), NoImprovement(no_improvement)])
-        )
+        stops: list[str] = []
+
+        def run(data: Any, probe: bool = False, **kwargs: Any) -> Any:
+            # A fresh criterion per search: PyVRP's criteria count iterations and time inside.
+            phase_started = time.perf_counter()
+            stop = _pyvrp_stop(time_limit_s, no_improvement, max_iterations, probe=probe)
+            result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, **kwargs)
+            elapsed = time.perf_counter() - phase_started
+            stops.append(_stopped_by(result.num_iterations, elapsed, time_limit_s, max_iterations))
+            return result
+
         optional = [c for c in problem.clients if not c.required]
         optional += [s for s in problem.shipments if not s.required]  # type: ignore[misc]
         all_optional = len(optional) == len(problem.clients) + len(problem.shipments) > 0
@@ -303,14 +407,9 @@ class PyVrpSolver:
                         dataclasses.replace(s, required=True, prize=0) for s in problem.shipments
                     ),
                 )
-                result = pyvrp.solve(self._data(required), stop, seed=seed, collect_stats=False)
+                result = run(self._data(required), probe=True)
                 if result.best.is_feasible():
-                    return self._solution(problem, result, time.perf_counter() - started)
-                stop = (
-                    MaxRuntime(time_limit_s)
-                    if no_improvement is None
-                    else MultipleCriteria([MaxRuntime(time_limit_s), NoImprovement(no_improvement)])
-                )
+                    return self._solution(problem, result, time.perf_counter() - started, stops)
             data = self._data(problem)
             params = pyvrp.SolveParams()
             initial = None
@@ -325,12 +424,12 @@ class PyVrpSolver:
                     )
                 )
                 initial = pyvrp.Solution(data, [])
-            result = pyvrp.solve(
-                data, stop, seed=seed, collect_stats=False, params=params, initial_solution=initial
-            )
-        return self._solution(problem, result, time.perf_counter() - started)
+            result = run(data, params=params, initial_solution=initial)
+        return self._solution(problem, result, time.perf_counter() - started, stops)
 
-    def _solution(self, problem: VrpProblem, result: Any, runtime: float) -> VrpSolution:
+    def _solution(
+        self, problem: VrpProblem, result: Any, runtime: float, stops: list[str]
+    ) -> VrpSolution:
         best = result.best
         routes = tuple(_pyvrp_route(problem, route) for route in best.routes())
         served_clients = {v.index for r in routes for v in r.visits if v.kind is VisitKind.CLIENT}
@@ -349,6 +448,8 @@ class PyVrpSolver:
             runtime_s=runtime,
             solver=self.name,
             iterations=result.num_iterations,
+            # The clock ended some search: this solution may differ on a busier machine.
+            details={"stopped_by": "time_limit" if "time_limit" in stops else stops[-1]},
         )
 
     @staticmethod
@@ -477,6 +578,7 @@ class OrToolsSolver:
         time_limit_s: float,
         seed: int,
         no_improvement: int | None = None,
+        max_iterations: int | None = None,
     ) -> VrpSolution:
         from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -642,6 +744,7 @@ class VroomSolver:
         time_limit_s: float,
         seed: int,
         no_improvement: int | None = None,
+        max_iterations: int | None = None,
     ) -> VrpSolution:
         import datetime as dt
 

@@ -354,15 +354,27 @@ class Logistics(_Params):
 class RoutingParams(_Params):
     """Solver settings for the rounds (``[routing]`` in ``scenario.toml``).
 
-    - ``time_limit_s``: search time per round problem (one day, one round family) [s].
+    - ``time_limit_s``: search time per round problem (one day, one round family) [s] when
+      ``iterations`` is 0; with an iteration budget it only sets the safety cap (see below).
     - ``seed``: random seed, so the same scenario gives the same rounds.
+    - ``iterations``: iteration budget per round problem: the search stops after that many
+      iterations of the solver, so the same scenario and seed give the same rounds whatever the
+      machine and its load. A wall-clock safety cap of 10 × ``time_limit_s`` only stops a search
+      the budget would let run away (the plan is then no longer reproducible). 0 = stop on
+      ``time_limit_s`` alone, as before (faster on a quiet machine, not reproducible).
     """
 
     time_limit_s: float = 2.0
     seed: int = 1
+    iterations: int = 1000
 
     def __post_init__(self) -> None:
         _check(self.time_limit_s > 0, f"Expected time_limit_s > 0, got {self.time_limit_s}.")
+        _check(
+            isinstance(self.iterations, int) and not isinstance(self.iterations, bool),
+            f"Expected iterations to be a whole number, got {self.iterations!r}.",
+        )
+        _check(self.iterations >= 0, f"Expected iterations >= 0, got {self.iterations}.")
 
 
 @dataclass(frozen=True)
