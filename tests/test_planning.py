@@ -135,3 +135,16 @@ def test_documents_give_the_french_label_of_a_routing_reason_code(tmp_path: Path
     for page in (tmp_path / "plans" / "a1.html", tmp_path / "synthese.html"):
         text = html.unescape(page.read_text(encoding="utf-8"))
         assert label in text, page.name
+
+
+def test_weekly_run_publishes_only_what_the_rounds_carry(tmp_path: Path) -> None:
+    from aide_alim.weekly import run_week
+
+    result = run_week(_cold_monday(), tmp_path / "semaine", compare_rules=("leximin", "fcfs"))
+    assert result.plan.unserved.empty
+    assert result.planning is not None and result.planning.kg_held_back > 0
+    assert result.allocation is result.planning.allocation
+    row = result.comparison.set_index("rule").loc["leximin"]
+    assert row["kg_distributed"] == pytest.approx(result.allocation.lines["kg"].sum())
+    summary = html.unescape((tmp_path / "semaine" / "synthese.html").read_text(encoding="utf-8"))
+    assert "capacité des véhicules atteinte ces jours-là" in summary
