@@ -34,11 +34,22 @@ def eur(x: float) -> str:
     return f"{number(x, 2 if abs(x) < 1000 else 0)}{NBSP}€"
 
 
-def pct(ratio: float) -> str:
-    """A ratio as a whole percentage: ``0.736`` → ``74 %``."""
+def pct(ratio: float, decimals: int = 0) -> str:
+    """A ratio as a percentage: ``0.736`` → ``74 %`` (never ``-0 %``)."""
     if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
         return "–"
-    return f"{number(100 * ratio, 0)}{NBSP}%"
+    value = round(100 * ratio, decimals)
+    return f"{number(value if value != 0 else 0.0, decimals)}{NBSP}%"
+
+
+def duration(hours: float) -> str:
+    """A duration [h] as hours and minutes: ``3.864`` → ``3 h 52``; ``0.5`` → ``30 min``."""
+    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
+        return "–"
+    minutes = round(60 * hours)
+    if minutes < 60:
+        return f"{minutes}{NBSP}min"
+    return f"{minutes // 60}{NBSP}h{NBSP}{minutes % 60:02d}"
 
 
 def date(d: dt.date | None) -> str:

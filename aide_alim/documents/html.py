@@ -31,6 +31,7 @@ def environment() -> jinja2.Environment:
         date=fmt.date,
         short_date=fmt.short_date,
         clock=fmt.clock,
+        duration=fmt.duration,
     )
     return env
 
@@ -95,6 +96,10 @@ def _format(value: Any, kind: str) -> str:
         return fmt.number(float(value), 2 if abs(float(value)) < 1000 else 0)
     if kind == "num":
         return fmt.number(float(value), 3 if abs(float(value)) < 10 else 1)
+    if kind == "num1":
+        return fmt.number(float(value), 1)
+    if kind == "hours":
+        return fmt.duration(float(value))
     if kind == "int":
         return fmt.number(float(value))
     if kind == "temp":
@@ -109,12 +114,15 @@ def _format(value: Any, kind: str) -> str:
 
 def present(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> Table:
     """Chosen columns of ``frame`` as a table: ``spec`` is (column, French header, kind) with
-    kind one of ``text``, ``kg``, ``eur``, ``pct``, ``num``, ``int``, ``temp``, ``date``;
+    kind one of ``text``, ``kg``, ``eur``, ``pct``, ``num``, ``num1`` (one decimal), ``hours``
+    (a duration, ``3 h 52``), ``int``, ``temp``, ``date``;
     columns absent from ``frame`` are left out."""
     spec = [s for s in spec if s[0] in frame.columns]
     rows = tuple(
         tuple(_format(record[col], kind) for col, _, kind in spec)
         for record in frame.to_dict("records")
     )
-    numeric = tuple(kind in ("kg", "eur", "pct", "num", "int") for _, _, kind in spec)
+    numeric = tuple(
+        kind in ("kg", "eur", "pct", "num", "num1", "hours", "int") for _, _, kind in spec
+    )
     return Table(tuple(h for _, h, _ in spec), rows, numeric)

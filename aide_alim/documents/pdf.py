@@ -296,7 +296,7 @@ def route_sheet_pdf(
     if sheet.km == sheet.km:
         facts.append(f"{fmt.number(sheet.km, 1)} km")
     if sheet.hours == sheet.hours:
-        facts.append(f"{fmt.number(sheet.hours, 1)} h")
+        facts.append(fmt.duration(sheet.hours))
     doc.para(" · ".join(facts))
     for note in sheet.temperature_notes:
         doc.para(note)

@@ -36,6 +36,17 @@ METRIC_LABELS_FR = {
     "n_lines": "Lignes (lot, association, jour)",
     "n_deliveries": "Livraisons (association, jour)",
 }
+# One plain-French sentence for the indicators a non-specialist cannot guess.
+METRIC_HELP_FR = {
+    "gini": "0 = toutes les associations couvertes à la même hauteur ; plus c'est proche de 1, "
+    "plus la couverture est inégale.",
+    "jain": "1 = toutes les associations couvertes à la même hauteur ; plus c'est bas, plus "
+    "quelques associations sont bien mieux servies que les autres.",
+    "envy_max": "Ce qu'une association gagnerait, en part de son besoin, si elle recevait les "
+    "lots d'une autre à la place des siens (0 % = personne n'envie personne).",
+    "price_of_fairness_kg": "Les kilos en moins distribués pour partager équitablement, par "
+    "rapport à une répartition qui ne chercherait qu'à distribuer le plus possible.",
+}
 
 
 COMPARISON_SPEC = [
@@ -72,10 +83,10 @@ ROUNDS_SPEC = [
     ("n_stops", "Arrêts", "int"),
     ("kg", "Charge [kg]", "kg"),
     ("load_kg", "Charge [kg]", "kg"),
-    ("km", "km", "num"),
-    ("hours", "Heures", "num"),
+    ("km", "km", "num1"),
+    ("hours", "Durée", "hours"),
     ("cost_eur", "Coût [€]", "eur"),
-    ("co2_kg", "CO₂ [kg]", "num"),
+    ("co2_kg", "CO₂ [kg]", "num1"),
 ]
 LEFTOVER_SPEC = [
     ("lot", "Lot", "text"),
@@ -138,6 +149,15 @@ def _unserved_fr(unserved: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return out
 
 
+def _with_category_labels(left: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The lots left over with the categories' French labels instead of their ids."""
+    if "category" not in left.columns or left.empty:
+        return left
+    out = left.copy()
+    out["category"] = [labels.get(str(c), str(c)) for c in out["category"]]
+    return out
+
+
 def _metric(key: str, value: Any) -> str:
     """A metric in French, formatted after its unit in the allocation's METRICS table."""
     from aide_alim.allocation import METRICS
@@ -175,15 +195,32 @@ def _mark_rule(comparison: pd.DataFrame | None, allocation: Any) -> pd.DataFrame
 
 
 def metrics_table(allocation: Any) -> pd.DataFrame:
-    """The allocation's metrics: key, French label, value and value as French text."""
+    """The allocation's metrics: key, French label, value, value as French text and, for the
+    indicators that need one, a plain-French explanation."""
     return pd.DataFrame(
         [
-            {"metric": k, "label": METRIC_LABELS_FR.get(k, k), "value": v, "text": _metric(k, v)}
+            {
+                "metric": k,
+                "label": METRIC_LABELS_FR.get(k, k),
+                "value": v,
+                "text": _metric(k, v),
+                "explanation": METRIC_HELP_FR.get(k, ""),
+            }
             for k, v in (getattr(allocation, "metrics", {}) or {}).items()
             if isinstance(v, int | float | str | bool)
         ],
-        columns=["metric", "label", "value", "text"],
+        columns=["metric", "label", "value", "text", "explanation"],
     )
+
+
+def week_text(scenario_name: str, week_start: Any) -> str:
+    """The week in French, without repeating ``semaine N de AAAA`` when the scenario's name
+    already says it (then only the dates: ``du lundi 5 au dimanche 11 octobre 2020``)."""
+    label = fmt.week_label(week_start)
+    short, _, dates = label.partition(" (")
+    if short.lower() in scenario_name.lower() and dates:
+        return dates.rstrip(")")
+    return label
 
 
 def summary_html(
@@ -219,7 +256,7 @@ def summary_html(
     ]  # fmt: skip
     for key, label, render in (
         ("km", "Distance des tournées", lambda v: f"{fmt.number(v, 1)}{fmt.NBSP}km"),
-        ("hours", "Durée des tournées", lambda v: f"{fmt.number(v, 1)}{fmt.NBSP}h"),
+        ("hours", "Durée des tournées", fmt.duration),
         ("cost_eur", "Coût des tournées", fmt.eur),
         ("co2_kg", "Émissions", lambda v: f"{fmt.number(v, 1)}{fmt.NBSP}kg CO₂"),
     ):
@@ -242,7 +279,7 @@ def summary_html(
         per_assoc.insert(1, "name", [names.get(a, a) for a in per_assoc["association"]])
     summary = {
         "scenario_name": scenario.name,
-        "week": fmt.week_label(scenario.week_start),
+        "week": week_text(scenario.name, scenario.week_start),
         "rule_fr": tables.RULE_FR.get(
             str(getattr(allocation, "rule", "")), str(getattr(allocation, "rule", ""))
         ),
@@ -251,13 +288,14 @@ def summary_html(
         "status_note": status_note.strip(),
         "headline": headline,
         "metrics": html.table(
-            metrics[["label", "text"]], {"label": "Indicateur", "text": "Valeur"}
+            metrics[["label", "text", "explanation"]],
+            {"label": "Indicateur", "text": "Valeur", "explanation": "Ce que cela veut dire"},
         ),
         "comparison": html.present(_mark_rule(comparison, allocation), COMPARISON_SPEC),
         "per_association": html.present(per_assoc, _in_basis(PER_ASSOCIATION_SPEC, scenario)),
         "rounds": html.present(rounds, ROUNDS_SPEC) if len(rounds) else html.table(rounds),
         "unserved": html.present(_unserved_fr(unserved, names), UNSERVED_SPEC),
-        "leftovers": html.present(left, LEFTOVER_SPEC),
+        "leftovers": html.present(_with_category_labels(left, cat_labels), LEFTOVER_SPEC),
         "advice": prospection.prospection_advice(unmet_cls, left),
         "unmet_by_category": html.present(unmet_cat, UNMET_CATEGORY_SPEC),
         "unmet_by_class": html.present(unmet_cls, UNMET_CLASS_SPEC),
