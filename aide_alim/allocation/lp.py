@@ -35,11 +35,15 @@ shortfall fixed.
 Solvers. ``solver="highs"`` (default) drives HiGHS directly through ``highspy`` for leximin,
 max-min and max-total: the LP stays alive between the leximin levels and the column-generation
 rounds (PuLP rebuilds and cold-solves the model at every call: with dozens of solves per run
-its transfer alone cost more than the solves). Re-solves use the interior-point method (with
-crossover, so the duals are vertex duals): on these degenerate LPs warm dual simplex after a
-fixed level took 5–35 s where IPM takes about 1.5 s (département, measured). ``"cbc"`` (and
-the ``proportional`` rule) go through the PuLP model with the same rows and names; if HiGHS
-does not finish, the run is redone with CBC and the message says so.
+its transfer alone cost more than the solves). Re-solves use the interior-point method: on
+these degenerate LPs warm dual simplex after a fixed level took 5–35 s where IPM takes about
+1.5 s (département, measured). During column generation the IPM runs without crossover (the
+interior duals price columns as well, and the crossover was most of each round: 3,000–12,000
+iterations per round at national size); when nothing prices out, one crossover from the interior
+point gives the vertex solution, whose duals certify the leximin levels and are priced once
+more. With every column in the model (small scenarios) IPM crosses over at once, as before.
+``"cbc"`` (and the ``proportional`` rule) go through the PuLP model with the same rows and
+names; if HiGHS does not finish, the run is redone with CBC and the message says so.
 
 **Column generation.** Only a few columns are in the LP at first (every column below 20,000
 columns; else up to 12 associations per class and, per association, its 24 columns in the
