@@ -94,7 +94,7 @@ def test_overspending_and_underspending_are_located(convention):
     assert [(f.action, f.funder) for f in over] == [("1.1", "etat")]
     assert "dépassement 4\u202f000,00 €" in over[0].message
     under = {(f.action, f.funder): f for f in findings if f.severity == "warning"}
-    assert "exécution 80.0%" in under[("3.1", "metropole")].message
+    assert "exécution 80,0\u00a0%" in under[("3.1", "metropole")].message
     assert len(under) == 19  # every other (action, funder) is below its commitment
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,26 @@ def test_receive_reports_every_problem_of_the_file_at_once(tmp_path: Path) -> No
     assert "retours.csv, row 2, column kg_received: expected a number of kg" in out
     assert 'retours.csv, row 3, column lot: expected a lot of week 2020-W41, got "L9"' in out
     assert "retours.csv, row 4, column kg_received: expected at most the" in out
+
+
+def test_indicators_page_shows_ratios_as_percentages(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.sqlite")
+    code, out = _run("publish", str(TINY), "--db", db)
+    assert code == 0, out
+    page = tmp_path / "bilan.html"
+    code, out = _run("indicators", "--format", "html", "--out", str(page), "--db", db)
+    assert code == 0, out
+    text = page.read_text(encoding="utf-8")
+    summary = text.split("Synthèse par structure")[1].split("</table>")[0]
+    assert re.search(r">\d+,\d\u00a0%<", summary), summary  # fill ratio, share of weeks served
+    assert ">80,0\u00a0%<" in summary  # cumulative fill ratio, was 0,800
+
+
+def test_ledger_check_speaks_french_percentages(tmp_path: Path) -> None:
+    db = str(tmp_path / "h.sqlite")
+    expenses = tmp_path / "depenses.csv"
+    expenses.write_text("action;financeur;date;libellé;montant\n3.1;État;2020-10-01;Camion;1\n")
+    code, out = _run("ledger", "import", str(expenses), "--db", db)
+    assert code == 0, out
+    code, out = _run("ledger", "check", "--db", db, "--today", "2021-02-01")
+    assert "exécution 0,0\u00a0%" in out and "0.0%" not in out, out

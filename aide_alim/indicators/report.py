@@ -87,6 +87,26 @@ COLUMNS_FR: Mapping[str, str] = {
 
 FORMATS = ("table", "csv", "xlsx", "html")
 
+#: Columns holding a ratio (0–1), shown as percentages on the HTML page; per table, ``*`` for all.
+PERCENT_COLUMNS: Mapping[str, frozenset[str]] = {
+    "*": frozenset(
+        {"share_served", "fill_ratio", "cum_fill_ratio", "share_donated", "cum_share_donated"}
+    ),
+    "fairness_gini": frozenset({"min", "max", "spread", "std"}),  # of cumulative fill ratios
+}
+
+
+def _percent(value: object) -> str:
+    """A ratio as a French percentage with one decimal: ``0.736`` → ``73,6 %``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _number(value)
+    if math.isnan(value):
+        return "—"
+    shown = round(100 * value, 1)
+    return f"{shown if shown != 0 else 0.0:,.1f}".replace(",", "\u202f").replace(".", ",") + (
+        "\u00a0%"
+    )
+
 
 def _number(value: object) -> str:
     """A cell the French way: 1 234,56 (narrow no-break space between thousands)."""
@@ -271,8 +291,13 @@ def render_html(
     sections = []
     for key in keys:
         table = tables[key]
+        percent = PERCENT_COLUMNS["*"] | PERCENT_COLUMNS.get(key, frozenset())
+        shows = [_percent if c in percent else _number for c in table.columns]
         rows = [
-            [(_number(v), isinstance(v, int | float) and not isinstance(v, bool)) for v in row]
+            [
+                (show(v), isinstance(v, int | float) and not isinstance(v, bool))
+                for show, v in zip(shows, row, strict=True)
+            ]
             for row in table.itertuples(index=False, name=None)
         ]
         sections.append(

@@ -69,6 +69,12 @@ def euros(amount: float | Decimal) -> str:
     return f"{text} €"
 
 
+def percent(ratio: float) -> str:
+    """French percentage with one decimal: ``0.0`` → ``0,0 %``, ``0.736`` → ``73,6 %``."""
+    shown = round(100 * float(ratio), 1)
+    return f"{shown if shown != 0 else 0.0:.1f}".replace(".", ",") + "\u00a0%"
+
+
 def _rows(table: pd.DataFrame) -> list[Any]:
     """The rows as named tuples (typed ``Any``: columns are checked by the callers' tables)."""
     return list(table.itertuples(index=False))
@@ -249,7 +255,7 @@ def check_funder_totals(convention: Convention, expenses: pd.DataFrame) -> list[
                     "warning",
                     where,
                     f"dépenses {euros(spent)} sur un engagement total de {euros(expected)} "
-                    f"(exécution {rate:.1%}, reste {euros(expected - spent)})",
+                    f"(exécution {percent(rate)}, reste {euros(expected - spent)})",
                     funder=funder,
                 )
             )
@@ -322,7 +328,7 @@ def check_spent_vs_committed(convention: Convention, expenses: pd.DataFrame) -> 
                     "warning",
                     where,
                     f"dépensé {euros(row.spent_eur)} pour {euros(row.committed_eur)} engagés "
-                    f"(exécution {row.execution_rate:.1%})",
+                    f"(exécution {percent(row.execution_rate)})",
                     action=str(row.action),
                     funder=str(row.funder),
                 )
