@@ -24,6 +24,7 @@ thus loses less than one carton per line against the LP and the leftovers raise 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,11 +172,12 @@ class Ledger:
         self.lines.append((lot, assoc, day, cartons, kg))
         return kg
 
-    def take_back(self, line: int, cartons: int) -> float:
+    def take_back(self, line: int, cartons: int, same_lot: Iterable[int] | None = None) -> float:
         """Take ``cartons`` cartons of ledger line ``line`` back into its lot (undoing
         :meth:`give` for them); returns the kg taken back. A line left empty stays in
         :attr:`lines` with 0 cartons and the association stops being a recipient of the lot
-        unless it has another line of it."""
+        unless it has another line of it (looked for among ``same_lot``, the indexes of the
+        lot's lines, when given)."""
         lot, assoc, day, have, kg = self.lines[line]
         cartons = min(cartons, have)
         if cartons <= 0:
@@ -199,8 +201,9 @@ class Ledger:
         self.kg_left[lot] += back
         self.received[assoc] -= back * adm.lot_basis[lot]
         self.lines[line] = (lot, assoc, day, have - cartons, kg - back)
+        others = (self.lines[k] for k in same_lot) if same_lot is not None else self.lines
         if have == cartons and not any(
-            ln[0] == lot and ln[1] == assoc and ln[3] > 0 for ln in self.lines
+            ln[0] == lot and ln[1] == assoc and ln[3] > 0 for ln in others
         ):
             self.recipients[lot].discard(assoc)
         return back
@@ -407,10 +410,6 @@ class _Search:
         adm = ledger.adm
         self.adm = adm
         self.need = adm.assoc_need
-        self.pair_of = {
-            (int(lt), int(a)): p
-            for p, (lt, a) in enumerate(zip(adm.pair_lot, adm.pair_assoc, strict=True))
-        }
         by_assoc = np.argsort(adm.pair_assoc, kind="stable")
         bounds = np.searchsorted(adm.pair_assoc[by_assoc], np.arange(self.need.size + 1))
         dlc = adm.lot_dlc_order
@@ -418,7 +417,7 @@ class _Search:
         for a in range(self.need.size):
             pairs = by_assoc[bounds[a] : bounds[a + 1]]
             order = np.argsort(dlc[adm.pair_lot[pairs]], kind="stable")
-            self.assoc_pairs.append(pairs[order].tolist())
+            self.assoc_pairs.append(pairs[order])
         self.by_lot: dict[int, list[int]] = {}
         self.by_assoc: dict[int, list[int]] = {}
         self.seen = 0
@@ -440,7 +439,21 @@ class _Search:
         return before - int(self.ledger.cartons_left[lot])
 
     def take(self, i: int, cartons: int) -> None:
-        self.ledger.take_back(i, cartons)
+        self.ledger.take_back(i, cartons, self.by_lot[self.ledger.lines[i][0]])
+
+    def pair(self, lot: int, a: int) -> int:
+        """Admissible pair of ``lot`` and ``a``, or -1."""
+        lo, hi = int(self.ledger.starts[lot]), int(self.ledger.starts[lot + 1])
+        k = lo + int(np.searchsorted(self.adm.pair_assoc[lo:hi], a))
+        return k if k < hi and int(self.adm.pair_assoc[k]) == a else -1
+
+    def open_pairs(self, a: int) -> list[int]:
+        """Pairs of ``a`` whose lot has cartons left or lines to take from, in DLC order."""
+        pairs = self.assoc_pairs[a]
+        lots = self.adm.pair_lot[pairs]
+        live = self.ledger.cartons_left[lots] > 0
+        live |= np.isin(lots, np.fromiter(self.by_lot, dtype=np.int64, count=len(self.by_lot)))
+        return pairs[live & (self.adm.lot_reason[lots] == "")].tolist()
 
     def run(self, limit: int) -> int:
         ledger = self.ledger
@@ -458,10 +471,11 @@ class _Search:
         ledger.lines = [line for line in ledger.lines if line[3] > 0]
         return moves
 
-    def donation(self, i: int, cartons: int) -> tuple[int, float] | None:
+    def donation(self, i: int, cartons: int, whole: bool = False) -> tuple[int, float] | None:
         """Cartons and kg line ``i`` gives up when ``cartons`` are asked: exactly those, or the
-        whole line when the holder's rest of the lot would fall below the minimum delivery;
-        None if that leaves another line of the holder below it."""
+        whole line when the holder's rest of the lot would fall below the minimum delivery or
+        ``whole`` (the taker is new and the split limit is reached); None if that leaves
+        another line of the holder below the minimum or holding the lot."""
         ledger = self.ledger
         lot, b, _, have, kg = ledger.lines[i]
         if have < cartons:
@@ -470,11 +484,16 @@ class _Search:
         moved = kg if have == cartons else cartons * unit
         held = sum(ledger.lines[k][4] for k in self.by_lot[lot] if ledger.lines[k][1] == b)
         rest = held - moved
-        if rest > _EPS and rest < ledger.min_new_kg(lot) - _EPS:
+        if whole or (rest > _EPS and rest < ledger.min_new_kg(lot) - _EPS):
             if held - kg > _EPS:
                 return None
             return have, kg
         return cartons, moved
+
+    def full(self, lot: int, a: int) -> bool:
+        """True when ``a`` is new to ``lot`` and the lot already has ``max_split`` recipients."""
+        recipients = self.ledger.recipients[lot]
+        return a not in recipients and len(recipients) >= self.ledger.policy.max_split
 
     def wanted(self, lot: int, a: int) -> int:
         """Cartons ``a`` must get at least: enough for the minimum delivery if it is new."""
@@ -483,19 +502,39 @@ class _Search:
         unit = float(self.adm.lot_unit_kg[lot])
         return max(1, int(np.ceil(self.ledger.min_new_kg(lot) / unit - 1e-9)))
 
-    def donors(self, lot: int, a: int, fill: np.ndarray) -> list[int]:
+    def donors(self, lot: int, a: int, fill: np.ndarray, least: float) -> list[int]:
+        """Lines of ``lot`` held by others with more than ``least`` [basis] above ``a``'s
+        fill, the most room first."""
         lines = self.ledger.lines
-        out = [i for i in self.by_lot.get(lot, []) if lines[i][1] != a and lines[i][3] > 0]
         level = float(fill[a])
-        # most room above a's level first [basis]
-        out.sort(key=lambda i: -(float(fill[lines[i][1]]) - level) * float(self.need[lines[i][1]]))
-        return out
+        room = {}
+        for i in self.by_lot.get(lot, []):
+            b, have = lines[i][1], lines[i][3]
+            if b == a or have <= 0 or self.need[b] <= 0:
+                continue
+            slack = (float(fill[b]) - level) * float(self.need[b])
+            if slack > least + 1e-12:
+                room[i] = slack
+        return sorted(room, key=lambda i: -room[i])
+
+    def can_take(self, lot: int, a: int, cartons: int) -> bool:
+        """Cheap pre-check: ``a`` has the storage and the money for ``cartons`` of ``lot``."""
+        ledger, adm = self.ledger, self.adm
+        kg = cartons * float(adm.lot_unit_kg[lot])
+        kg = min(kg, float(adm.lot_kg[lot]))
+        if ledger.storage[a, adm.lot_temp[lot]] < kg - _EPS:
+            return False
+        price = float(adm.lot_price[lot])
+        if price <= 0:
+            return True
+        money = ledger.budget[a] if ledger.policy.budget == "association" else ledger.fund
+        return float(money) >= price * kg - _EPS
 
     def move(self, a: int, fill: np.ndarray) -> bool:
         """Give ``a`` cartons left, or cartons of a line of someone who stays above it."""
         ledger, adm = self.ledger, self.adm
         level = float(fill[a])
-        for p in self.assoc_pairs[a]:
+        for p in self.open_pairs(a):
             lot = int(adm.pair_lot[p])
             if adm.lot_reason[lot]:
                 continue
@@ -507,10 +546,13 @@ class _Search:
                 and self.give(lot, a, days, want) > 0
             ):
                 return True
+            if not self.can_take(lot, a, want):
+                continue
             basis = float(adm.lot_basis[lot])
-            for i in self.donors(lot, a, fill):
+            least = want * min(float(adm.lot_unit_kg[lot]), float(adm.lot_kg[lot])) * basis
+            for i in self.donors(lot, a, fill, least * (1 - 1e-9)):
                 b, day = int(ledger.lines[i][1]), int(ledger.lines[i][2])
-                took = self.donation(i, want)
+                took = self.donation(i, want, self.full(lot, a))
                 if took is None or self.need[b] <= 0:
                     continue
                 if float(fill[b]) - took[1] * basis / self.need[b] <= level + 1e-12:
@@ -532,15 +574,15 @@ class _Search:
         mine = [j for j in self.by_assoc.get(a, []) if lines[j][3] > 0]
         if not mine:
             return False
-        for p in self.assoc_pairs[a]:
+        for p in self.open_pairs(a):
             lot = int(adm.pair_lot[p])
             if adm.lot_reason[lot]:
                 continue
             want = self.wanted(lot, a)
             basis = float(adm.lot_basis[lot])
-            for i in self.donors(lot, a, fill):
+            for i in self.donors(lot, a, fill, 0.0):
                 b = int(lines[i][1])
-                took = self.donation(i, want)
+                took = self.donation(i, want, self.full(lot, a))
                 if took is None or need[b] <= 0:
                     continue
                 w = took[1] * basis
@@ -548,12 +590,13 @@ class _Search:
                 slack = (float(fill[b]) - level) * need[b]
                 for j in mine:
                     back_lot = int(lines[j][0])
-                    if back_lot == lot or (back_lot, b) not in self.pair_of:
+                    if back_lot == lot or self.pair(back_lot, b) < 0:
                         continue
                     step = float(adm.lot_unit_kg[back_lot]) * float(adm.lot_basis[back_lot])
                     low = max(1, int(np.floor((w - slack) / step)))
+                    whole = self.full(back_lot, b)
                     for c in range(low, int(lines[j][3]) + 1):
-                        gave = self.donation(j, c)
+                        gave = self.donation(j, c, whole)
                         if gave is None:
                             continue
                         v = gave[1] * float(adm.lot_basis[back_lot])
@@ -576,8 +619,8 @@ class _Search:
         self.take(take[0], take[1])
         self.take(back[0], back[1])
         start = len(lines)
-        got_a = self.give(lot, a, int(adm.pair_days[self.pair_of[(lot, a)]]), take[1])
-        got_b = self.give(back_lot, b, int(adm.pair_days[self.pair_of[(back_lot, b)]]), back[1])
+        got_a = self.give(lot, a, int(adm.pair_days[self.pair(lot, a)]), take[1])
+        got_b = self.give(back_lot, b, int(adm.pair_days[self.pair(back_lot, b)]), back[1])
         if got_a == take[1] and got_b == back[1]:
             return True
         for k in range(start, len(ledger.lines)):
