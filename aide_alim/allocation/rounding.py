@@ -421,6 +421,7 @@ class _Search:
         self.by_lot: dict[int, list[int]] = {}
         self.by_assoc: dict[int, list[int]] = {}
         self.seen = 0
+        self.pairs: dict[tuple[int, int], int] = {}
         self._index()
 
     def _index(self) -> None:
@@ -443,9 +444,12 @@ class _Search:
 
     def pair(self, lot: int, a: int) -> int:
         """Admissible pair of ``lot`` and ``a``, or -1."""
-        lo, hi = int(self.ledger.starts[lot]), int(self.ledger.starts[lot + 1])
-        k = lo + int(np.searchsorted(self.adm.pair_assoc[lo:hi], a))
-        return k if k < hi and int(self.adm.pair_assoc[k]) == a else -1
+        key = (lot, a)
+        if key not in self.pairs:
+            lo, hi = int(self.ledger.starts[lot]), int(self.ledger.starts[lot + 1])
+            k = lo + int(np.searchsorted(self.adm.pair_assoc[lo:hi], a))
+            self.pairs[key] = k if k < hi and int(self.adm.pair_assoc[k]) == a else -1
+        return self.pairs[key]
 
     def open_pairs(self, a: int) -> list[int]:
         """Pairs of ``a`` whose lot has cartons left or lines to take from, in DLC order."""
@@ -593,9 +597,14 @@ class _Search:
                     if back_lot == lot or self.pair(back_lot, b) < 0:
                         continue
                     step = float(adm.lot_unit_kg[back_lot]) * float(adm.lot_basis[back_lot])
-                    low = max(1, int(np.floor((w - slack) / step)))
-                    whole = self.full(back_lot, b)
-                    for c in range(low, int(lines[j][3]) + 1):
+                    have = int(lines[j][3])
+                    whole = self.full(back_lot, b)  # b new at the split limit: a leaves it
+                    if whole:
+                        counts = [have]
+                    else:
+                        low = max(1, int(np.floor((w - slack) / step)))
+                        counts = list(range(low, min(have, int(w / step) + 1) + 1))
+                    for c in counts:
                         gave = self.donation(j, c, whole)
                         if gave is None:
                             continue
