@@ -366,7 +366,7 @@ class RoutingParams(_Params):
 
     time_limit_s: float = 2.0
     seed: int = 1
-    iterations: int = 1000
+    iterations: int = 800
 
     def __post_init__(self) -> None:
         _check(self.time_limit_s > 0, f"Expected time_limit_s > 0, got {self.time_limit_s}.")
