@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -86,6 +87,8 @@ def main() -> None:
         f"{'cartons s':>10}{'total s':>9}{'LPs':>5}{'levels':>7}{'peak MB':>9}"
         f"{'classes':>8}{'columns':>10}{'active':>9}  min_fill  gini    kg_left  kg_given"
     )
+    # The machine is shared: the load average says how contended the timings are.
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(header)
     for size in args.sizes:
         for rule in args.rules:
@@ -113,6 +116,7 @@ def main() -> None:
                     f"{m['kg_left']:>9.0f}{m['kg_distributed']:>10.0f}",
                     flush=True,
                 )
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
