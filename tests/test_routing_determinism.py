@@ -146,6 +146,31 @@ def test_same_scenario_and_seed_same_plan_under_load() -> None:
     assert len(first.stops) > 15  # a real week, not an empty plan
 
 
+def test_the_scenarios_iteration_budget_reaches_the_solver(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aide_alim.routing.rounds as rounds
+
+    seen: list[tuple[object, float]] = []
+    real_solve = rounds.solve
+
+    def spy(problem: object, **kwargs: object) -> object:
+        seen.append((kwargs.get("max_iterations"), kwargs["time_limit_s"]))  # type: ignore[arg-type]
+        return real_solve(problem, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rounds, "solve", spy)
+    sc = scenario(
+        sites=[site("S1", 47.30, 5.00)],
+        associations=[association("A1", 47.32, 5.03)],
+        lots=[lot("L1", "S1", 100, "ambient")],
+        vehicles=[vehicle("V1", 900)],
+        time_limit_s=1.5,
+    )
+    table = lines(sc, [("L1", "A1", MONDAY, 100.0)])
+    plan_routes(sc.replace(routing=sc.routing.replace(iterations=37)), table)
+    plan_routes(sc.replace(routing=sc.routing.replace(iterations=0)), table)
+    assert seen[0] == (37, 15.0)  # the budget ends the search; the clock is only a cap
+    assert seen[-1] == (None, 1.5)  # 0: time-limited, as before
+
+
 # --- RoutingParams.iterations ------------------------------------------------------------------
 
 

@@ -72,6 +72,7 @@ from aide_alim.routing.solver import (
     VrpShipment,
     VrpSolution,
     VrpVehicleType,
+    safety_cap_s,
     solve,
 )
 from aide_alim.scenario.model import Day, Scenario, Temperature, Vehicle
@@ -750,17 +751,20 @@ def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -
         clients=tuple(clients),
         shipments=tuple(shipments),
     )
+    iterations = ctx.scenario.routing.iterations or None
     solution = solve(
         problem,
-        time_limit_s=ctx.time_limit_s,
+        time_limit_s=safety_cap_s(ctx.time_limit_s, iterations),
         seed=ctx.seed,
         no_improvement=NO_IMPROVEMENT_ITERATIONS,
+        max_iterations=iterations,
     )
     ctx.solves += 1
     ctx.solve_seconds += solution.runtime_s
     if not solution.is_feasible:
         for stop in kept:
-            reason = f"no feasible {family} round found in {ctx.time_limit_s:g} s"
+            effort = f"{iterations} iterations" if iterations else f"{ctx.time_limit_s:g} s"
+            reason = f"no feasible {family} round found in {effort}"
             _drop(ctx, stop, reason, "no_feasible_round")
         return
     _record(ctx, family, date, kept, fleet, depot_keys, solution)

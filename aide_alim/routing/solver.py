@@ -41,6 +41,13 @@ SAFETY_CAP_FACTOR: Final[float] = 10.0
 """With the default budget, the wall-clock cap is this many times ``time_limit_s``: the budget,
 not the clock, must end the search even on a loaded machine (see ``RoutingParams``)."""
 
+
+def safety_cap_s(time_limit_s: float, iterations: int | None) -> float:
+    """Wall-clock cap of a round problem [s]: ``time_limit_s`` itself for a time-limited search,
+    :data:`SAFETY_CAP_FACTOR` × ``time_limit_s`` when an iteration budget ends the search."""
+    return time_limit_s * SAFETY_CAP_FACTOR if iterations else time_limit_s
+
+
 StopRule = Literal["auto"]
 AUTO: Final[StopRule] = "auto"
 
@@ -287,8 +294,7 @@ def solve(
             max_iterations = None
         else:
             max_iterations = DEFAULT_ITERATIONS or None
-            if max_iterations is not None:
-                time_limit_s *= SAFETY_CAP_FACTOR
+            time_limit_s = safety_cap_s(time_limit_s, max_iterations)
     elif max_iterations is not None and (
         isinstance(max_iterations, bool)
         or not isinstance(max_iterations, int)
