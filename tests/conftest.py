@@ -1,0 +1,16 @@
+"""Test-wide settings.
+
+Property tests are derandomised so that CI is reproducible: the same examples run on every
+machine, and a counterexample found once is found again. Set ``HYPOTHESIS_PROFILE=explore`` to
+search with fresh random examples (and more of them) while developing.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
