@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aide_alim.errors import AideAlimError
+from aide_alim.geo import haversine_km
 from aide_alim.scenario.model import Day, Lot, Scenario, Temperature
 
 DayLimits = Mapping[dt.date, tuple[float, float]] | Mapping[Day, tuple[float, float]]
@@ -66,18 +67,8 @@ REASONS_FR: dict[str, str] = {
     "rule": "non attribué par la règle choisie",
 }
 
-_EARTH_KM = 6371.0088
 _ALL_DAYS = 0x7F
 _CHUNK = 1024
-
-
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray):
-    """Great-circle distance [km] between arrays of WGS84 points (broadcast)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * _EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def day_mask(days: frozenset[Day] | set[Day]) -> int:
