@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -363,34 +364,45 @@ def set_indicator_values(
 
 def _upsert_values(db: Database, convention: Convention, values: Sequence[IndicatorValue]) -> int:
     now = _now()
-    table = schema.indicator_value
     with db.transaction() as conn:
         for v in values:
-            conn.execute(
-                table.delete().where(
-                    table.c.convention_year == convention.year,
-                    table.c.indicator == v.indicator,
-                    table.c.measure == v.measure,
-                    table.c.subject == v.subject,
-                    table.c.period == v.period,
-                )
-            )
-            conn.execute(
-                table.insert().values(
-                    convention_year=convention.year,
-                    action=v.action,
-                    indicator=v.indicator,
-                    measure=v.measure,
-                    subject=v.subject,
-                    period=v.period,
-                    value=v.value,
-                    text=v.text,
-                    unit=v.unit or convention.indicator(v.indicator).unit,
-                    source=v.source,
-                    recorded_at=now,
-                )
-            )
+            _delete_same_key(conn, convention, v)
+            unit = v.unit or convention.indicator(v.indicator).unit
+            conn.execute(schema.indicator_value.insert().values(_row(convention, v, now, unit)))
     return len(values)
+
+
+def _delete_same_key(conn: sa.Connection, convention: Convention, v: IndicatorValue) -> None:
+    """Remove the value an indicator value replaces (same indicator, measure, subject, period)."""
+    table = schema.indicator_value
+    conn.execute(
+        table.delete().where(
+            table.c.convention_year == convention.year,
+            table.c.indicator == v.indicator,
+            table.c.measure == v.measure,
+            table.c.subject == v.subject,
+            table.c.period == v.period,
+        )
+    )
+
+
+def _row(
+    convention: Convention, v: IndicatorValue, now: dt.datetime, unit: str | None
+) -> dict[str, Any]:
+    """The database row of one indicator value."""
+    return {
+        "convention_year": convention.year,
+        "action": v.action,
+        "indicator": v.indicator,
+        "measure": v.measure,
+        "subject": v.subject,
+        "period": v.period,
+        "value": v.value,
+        "text": v.text,
+        "unit": unit,
+        "source": v.source,
+        "recorded_at": now,
+    }
 
 
 def replace_source_values(
@@ -416,35 +428,9 @@ def replace_source_values(
             )
         )
         for v in values:
-            conn.execute(
-                table.delete().where(
-                    table.c.convention_year == convention.year,
-                    table.c.indicator == v.indicator,
-                    table.c.measure == v.measure,
-                    table.c.subject == v.subject,
-                    table.c.period == v.period,
-                )
-            )
+            _delete_same_key(conn, convention, v)
         if values:
-            conn.execute(
-                table.insert(),
-                [
-                    {
-                        "convention_year": convention.year,
-                        "action": v.action,
-                        "indicator": v.indicator,
-                        "measure": v.measure,
-                        "subject": v.subject,
-                        "period": v.period,
-                        "value": v.value,
-                        "text": v.text,
-                        "unit": v.unit,
-                        "source": v.source,
-                        "recorded_at": now,
-                    }
-                    for v in values
-                ],
-            )
+            conn.execute(table.insert(), [_row(convention, v, now, v.unit) for v in values])
     return len(values)
 
 
