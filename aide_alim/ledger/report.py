@@ -31,6 +31,7 @@ import jinja2
 import pandas as pd
 
 from aide_alim.db import Database
+from aide_alim.documents.fmt import MONTHS_FR
 from aide_alim.documents.safety import neutralise_cell
 from aide_alim.ledger.axis3 import Axis3Tables
 from aide_alim.ledger.checks import (
@@ -74,21 +75,8 @@ def fr_percent(value: Any, decimals: int = 1) -> str:
 
 
 def fr_date(value: dt.date) -> str:
-    months = (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    )
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    """``2021-03-31`` → ``31 mars 2021``."""
+    return f"{value.day} {MONTHS_FR[value.month - 1]} {value.year}"
 
 
 # ----------------------------------------------------------------------------- the content
