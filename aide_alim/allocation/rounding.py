@@ -27,13 +27,16 @@ leximin minimum from 0.768 to 0.829 against an LP level of 0.836.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from aide_alim.allocation.admissible import Admissibility
+from aide_alim.allocation.recipients import choose_recipients, fill_up
+from aide_alim.allocation.split_mip import split_mip
 from aide_alim.scenario.model import Policy
 
 _EPS = 1e-6
@@ -79,6 +82,23 @@ class Ledger:
         self.days_used = np.zeros(adm.assoc_need.size, dtype=np.uint8)
         self.lines = []
         self.starts = adm.lot_slices()
+
+    def clone(self) -> Ledger:
+        """An independent copy (the admissibility and policy are shared, not copied)."""
+        other = copy.copy(self)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                setattr(other, f.name, value.copy())
+        other.recipients = [set(r) for r in self.recipients]
+        other.lines = list(self.lines)
+        other.reason_override = dict(self.reason_override)
+        return other
+
+    def assign(self, other: Ledger) -> None:
+        """Take over the state of ``other`` (a clone of this ledger)."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(other, f.name))
 
     # -- quantities -------------------------------------------------------------------------
     def kg_of(self, lot: int, cartons: int) -> float:
@@ -339,10 +359,54 @@ def repair(
 
     First the greedy rounding (:func:`greedy_repair`: floors, then water-filling); then
     :func:`raise_worst` moves cartons, one lot at a time, to the worst-off association from
-    associations that stay above it, until no such move exists.
+    associations that stay above it, until no such move exists; then
+    :func:`~aide_alim.allocation.recipients.fill_up` hands out what is left without lowering
+    the minimum. If some lots still have cartons left with all their recipients taken by the
+    split limit, the three steps are run again with those lots' recipients chosen by
+    :func:`~aide_alim.allocation.recipients.choose_recipients`, and that run is kept if its
+    minimum fill ratio is no lower and it distributes more.
     """
-    greedy_repair(ledger, pair_index, target_kg, preferred_day)
+    first = ledger.clone()
+    _repair_once(first, pair_index, target_kg, preferred_day, None)
+    adm = ledger.adm
+    stuck = (first.cartons_left > 0) & (adm.lot_reason == "")
+    stuck &= np.array([len(r) >= first.policy.max_split for r in first.recipients], dtype=bool)
+    best = first
+    if stuck.any():
+        exact = split_mip(ledger)
+        if exact is not None:
+            second = ledger.clone()
+            _repair_once(second, exact[0], exact[1], None, None)
+            if _better(second, best):
+                best = second
+        second = ledger.clone()
+        _repair_once(second, pair_index, target_kg, preferred_day, stuck)
+        if _better(second, best):
+            best = second
+    ledger.assign(best)
+
+
+def _repair_once(
+    ledger: Ledger,
+    pair_index: np.ndarray,
+    target_kg: np.ndarray,
+    preferred_day: np.ndarray | None,
+    choose: np.ndarray | None,
+) -> None:
+    greedy_repair(ledger, pair_index, target_kg, preferred_day, choose)
     raise_worst(ledger)
+    fill_up(ledger)
+
+
+def _better(new: Ledger, old: Ledger) -> bool:
+    """True if ``new`` has a higher minimum fill ratio than ``old``, or the same and leaves
+    less food."""
+    counted = new.adm.assoc_need > 0
+    if counted.any():
+        gain = np.nanmin(new.fill()[counted]) - np.nanmin(old.fill()[counted])
+        if abs(gain) > 1e-9:
+            return bool(gain > 0)
+    return float(new.kg_left.sum()) < float(old.kg_left.sum()) - _EPS
 
 
 def greedy_repair(
@@ -350,26 +414,63 @@ def greedy_repair(
     pair_index: np.ndarray,
     target_kg: np.ndarray,
     preferred_day: np.ndarray | None = None,
+    choose: np.ndarray | None = None,
 ) -> None:
     """Per line, the whole cartons below the LP quantity (largest lines first), then the
-    cartons left over water-filled to the lowest-filled associations that can take them."""
+    cartons left over water-filled to the lowest-filled associations that can take them.
+
+    ``choose`` (bool per lot): lots whose recipients are first chosen with
+    :func:`~aide_alim.allocation.recipients.choose_recipients`, so that they can take the lot.
+    """
     adm = ledger.adm
     lots = adm.pair_lot[pair_index]
     order = np.lexsort((-target_kg, adm.lot_dlc_order[lots]))
-    for i in order:
-        p = int(pair_index[i])
-        lot, assoc = int(adm.pair_lot[p]), int(adm.pair_assoc[p])
-        target = float(target_kg[i])
-        left = int(ledger.cartons_left[lot])
-        if left <= 0:
-            continue
-        cartons = int((target + _EPS) // adm.lot_unit_kg[lot])
-        if target >= ledger.kg_left[lot] - _EPS:
-            cartons = left
-        if cartons <= 0:
-            continue
-        ledger.give(lot, assoc, _days(ledger, i, p, preferred_day), cartons)
+    # each lot's lines, largest first, to choose its recipients when the split limit binds
+    by_lot = np.lexsort((-target_kg, lots))
+    bounds = np.searchsorted(lots[by_lot], np.arange(adm.lot_kg.size + 1))
+    seen = np.ones(adm.lot_kg.size, dtype=bool) if choose is None else ~choose
+    done = np.zeros(adm.lot_kg.size, dtype=bool)  # lot handed out to its chosen recipients
+    for i in order.tolist():
+        lot = int(lots[i])
+        if not seen[lot]:
+            seen[lot] = True
+            group = by_lot[bounds[lot] : bounds[lot + 1]]
+            choice = choose_recipients(ledger, lot, pair_index[group], target_kg[group])
+            if choice is not None:
+                done[lot] = True
+                kept, extra, extra_kg = choice
+                for k in group[kept].tolist():
+                    _give_floor(ledger, lot, k, pair_index, target_kg, preferred_day)
+                for p, kg in zip(extra.tolist(), extra_kg.tolist(), strict=True):
+                    days = int(adm.pair_days[p])
+                    ledger.give(lot, int(adm.pair_assoc[p]), days, _floor(ledger, lot, kg))
+        if not done[lot]:
+            _give_floor(ledger, lot, i, pair_index, target_kg, preferred_day)
     _fill_leftovers(ledger)
+
+
+def _floor(ledger: Ledger, lot: int, kg: float) -> int:
+    """Whole cartons of ``lot`` below ``kg`` (all that is left when ``kg`` covers it)."""
+    if kg >= ledger.kg_left[lot] - _EPS:
+        return int(ledger.cartons_left[lot])
+    return int((kg + _EPS) // ledger.adm.lot_unit_kg[lot])
+
+
+def _give_floor(
+    ledger: Ledger,
+    lot: int,
+    i: int,
+    pair_index: np.ndarray,
+    target_kg: np.ndarray,
+    preferred_day: np.ndarray | None,
+) -> None:
+    """Give LP line ``i`` of ``lot`` the whole cartons below its quantity."""
+    if ledger.cartons_left[lot] <= 0:
+        return
+    cartons = _floor(ledger, lot, float(target_kg[i]))
+    if cartons > 0:
+        p = int(pair_index[i])
+        ledger.give(lot, int(ledger.adm.pair_assoc[p]), _days(ledger, i, p, preferred_day), cartons)
 
 
 def _days(ledger: Ledger, i: int, p: int, preferred_day: np.ndarray | None) -> int:

@@ -1,0 +1,203 @@
+"""Who receives a lot under the split limit, so that the limit does not cost food.
+
+The LP relaxes ``policy.max_split`` and ``policy.min_delivery_kg`` (both binary), so it may
+spread a lot over more associations than allowed. Keeping its largest lines is the fair choice,
+but those associations may not be able to take the rest of the lot (storage, budget, vans)
+while the associations that could are locked out by the split limit: the rest then stays at the
+hub. Two steps of the carton repair (:mod:`~aide_alim.allocation.rounding`) prevent that:
+
+- :func:`choose_recipients`, before a lot's cartons are handed out: keep its largest LP lines
+  while they can take the whole lot; otherwise replace the smallest kept line by an association
+  that can take the lot's remainder (the lowest-filled of those that can, else the one with the
+  most room), and give it that remainder as its target. The local search then restores fairness.
+- :func:`fill_up`, after the local search: cartons still left go to the recipients that have
+  room again, then a recipient of a lot may be replaced by an association that takes its line
+  and the rest of the lot, when the replaced one stays above the worst-off level (the minimum
+  fill ratio never drops).
+
+Both are greedy and deterministic (no solver, no clock).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from aide_alim.allocation.rounding import Ledger
+
+_EPS = 1e-6
+
+
+def capacity(ledger: Ledger, lot: int, pairs: np.ndarray, left: float | None = None) -> np.ndarray:
+    """Kg of ``lot`` the association of each pair could still take in whole cartons: storage,
+    budget, the rule's ceiling and the best open day's van room (the split limit and the
+    minimum delivery aside), at most ``left`` (default: what is left of the lot)."""
+    adm = ledger.adm
+    assoc = adm.pair_assoc[pairs]
+    room = ledger.storage[assoc, adm.lot_temp[lot]].astype(float)
+    price = float(adm.lot_price[lot])
+    if price > 0:
+        money = ledger.budget[assoc] if ledger.policy.budget == "association" else ledger.fund
+        room = np.minimum(room, np.asarray(money, dtype=float) / price)
+    if ledger.ceiling is not None:
+        room = np.minimum(
+            room, (ledger.ceiling[assoc] - ledger.received[assoc]) / adm.lot_basis[lot]
+        )
+    cold = adm.lot_temp[lot] > 0
+    day_room = np.minimum(ledger.day_cap, ledger.day_cold) if cold else ledger.day_cap
+    open_day = ((adm.pair_days[pairs].astype(np.int64)[:, None] >> np.arange(7)) & 1) > 0
+    van = np.where(open_day, day_room[None, :], 0.0).max(axis=1, initial=0.0)
+    room = np.minimum(room, np.where(adm.assoc_collects[assoc], np.inf, van))
+    left = float(ledger.kg_left[lot]) if left is None else left
+    unit = float(adm.lot_unit_kg[lot])
+    whole = np.floor((np.maximum(room, 0.0) + _EPS) / unit) * unit
+    return np.where(room >= left - _EPS, left, np.minimum(whole, left))
+
+
+def choose_recipients(
+    ledger: Ledger, lot: int, pairs: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Recipients of ``lot`` and their targets [kg] before its cartons are handed out.
+
+    ``pairs`` and ``target`` are the lot's LP lines, largest first. None when the split limit
+    does not bind or the largest lines can take the whole lot; otherwise the positions of the
+    LP lines kept, and the pairs swapped in with their targets (what the kept LP lines leave of
+    the lot, up to each one's room).
+    """
+    adm = ledger.adm
+    unit = float(adm.lot_unit_kg[lot])
+    left = float(ledger.kg_left[lot])
+    least = ledger.min_new_kg(lot)
+    recipients = ledger.recipients[lot]
+    slots = ledger.policy.max_split - len(recipients)
+    # lines the floors would give: a whole carton at least, the minimum delivery if new
+    new = np.array([int(a) not in recipients for a in adm.pair_assoc[pairs].tolist()], dtype=bool)
+    floor_kg = np.floor((target + _EPS) / unit) * unit
+    floor_kg = np.where(target >= left - _EPS, left, floor_kg)
+    real = (floor_kg > _EPS) & (~new | (floor_kg >= least - _EPS))
+    if np.count_nonzero(real & new) < slots or slots <= 0:
+        return None
+    kept = np.flatnonzero(real & ~new).tolist() + np.flatnonzero(real & new)[:slots].tolist()
+    cap = capacity(ledger, lot, pairs)
+    if cap[kept].sum() >= left - _EPS:
+        return None
+    # the kept lines cannot take the lot: swap the smallest new ones for associations that can
+    others = ledger.candidates(lot)
+    others = others[~np.isin(others, pairs[kept])]
+    other_cap = capacity(ledger, lot, others)
+    usable = other_cap >= max(least, min(unit, left)) - _EPS
+    others, other_cap = others[usable], other_cap[usable]
+    fill = np.nan_to_num(ledger.fill()[adm.pair_assoc[others]], nan=np.inf)
+    swapped: list[int] = []
+    swapped_cap: list[float] = []
+    for k in sorted((k for k in kept if new[k]), key=lambda k: target[k]):
+        short = left - cap[kept].sum() - sum(swapped_cap)
+        if short <= _EPS or others.size == 0:
+            break
+        enough = other_cap >= cap[k] + short - _EPS
+        if enough.any():
+            pick = int(np.flatnonzero(enough)[np.argmin(fill[enough])])
+        else:
+            pick = int(np.argmax(other_cap))
+            if other_cap[pick] <= cap[k] + _EPS:
+                break
+        kept.remove(k)
+        swapped.append(int(others[pick]))
+        swapped_cap.append(float(other_cap[pick]))
+        keep = np.arange(others.size) != pick
+        others, other_cap, fill = others[keep], other_cap[keep], fill[keep]
+    if not swapped:
+        return None
+    kept.sort()
+    rest = left - float(target[kept].sum())
+    extra = []
+    for c in swapped_cap:
+        extra.append(max(min(c, rest), 0.0))
+        rest -= extra[-1]
+    return np.array(kept, dtype=np.int64), np.array(swapped, dtype=pairs.dtype), np.array(extra)
+
+
+def fill_up(ledger: Ledger) -> None:
+    """Hand out the cartons still left after the local search without lowering the minimum
+    fill ratio: to recipients that have room again, then by replacing a recipient of a lot at
+    the split limit with an association that takes its line and more of the lot."""
+    adm = ledger.adm
+    lots = np.flatnonzero((ledger.cartons_left > 0) & (adm.lot_reason == ""))
+    if lots.size == 0:
+        return
+    by_lot: dict[int, list[int]] = {}
+    seen = 0
+    for lot in lots[np.argsort(adm.lot_dlc_order[lots], kind="stable")].tolist():
+        ledger.water_fill(lot)
+        for _ in range(ledger.policy.max_split):
+            if ledger.cartons_left[lot] <= 0:
+                break
+            if len(ledger.recipients[lot]) < ledger.policy.max_split:
+                break  # water_fill found nobody able to take a carton
+            for i in range(seen, len(ledger.lines)):
+                by_lot.setdefault(ledger.lines[i][0], []).append(i)
+            seen = len(ledger.lines)
+            if not _replace_recipient(ledger, lot, by_lot.get(lot, [])):
+                break
+            ledger.water_fill(lot)
+    ledger.lines = [line for line in ledger.lines if line[3] > 0]
+
+
+def _replace_recipient(ledger: Ledger, lot: int, lot_lines: list[int]) -> bool:
+    """Give the lines of one recipient ``r`` of ``lot`` and more of the lot to a new association
+    ``c`` that can take more than ``r`` holds, when ``r`` stays above the worst-off level.
+    The largest gain in kg, then the lowest-filled ``c``; returns True if a replacement was
+    made."""
+    adm = ledger.adm
+    need = adm.assoc_need
+    fill = ledger.fill()
+    counted = need > 0
+    if not counted.any():
+        return False
+    level = float(np.nanmin(fill[counted]))
+    held: dict[int, float] = {}
+    for i in lot_lines:
+        _, r, _, cartons, kg = ledger.lines[i]
+        if cartons > 0:
+            held[r] = held.get(r, 0.0) + kg
+    pairs = np.arange(ledger.starts[lot], ledger.starts[lot + 1])
+    pairs = pairs[~np.isin(adm.pair_assoc[pairs], list(ledger.recipients[lot]))]
+    if pairs.size == 0:
+        return False
+    left = float(ledger.kg_left[lot])
+    basis = float(adm.lot_basis[lot])
+    least = ledger.min_new_kg(lot)
+    c_fill = np.nan_to_num(fill[adm.pair_assoc[pairs]], nan=np.inf)
+    best: tuple[float, float, int, int] | None = None
+    for r, kg in sorted(held.items()):
+        if need[r] > 0 and fill[r] - kg * basis / need[r] <= level + 1e-9:
+            continue  # r would drop to the worst-off level or below
+        cap = capacity(ledger, lot, pairs, left + kg)
+        gain = cap - kg
+        ok = (gain >= min(float(adm.lot_unit_kg[lot]), left) - _EPS) & (cap >= least - _EPS)
+        if not ok.any():
+            continue
+        k = int(np.flatnonzero(ok)[np.lexsort((c_fill[ok], -gain[ok]))[0]])
+        key = (float(gain[k]), -float(c_fill[k]), r, int(pairs[k]))
+        if best is None or key[:2] > best[:2]:
+            best = key
+    if best is None:
+        return False
+    _, _, r, p = best
+    c = int(adm.pair_assoc[p])
+    mine = [i for i in lot_lines if ledger.lines[i][1] == r and ledger.lines[i][3] > 0]
+    undo = [(ledger.lines[i][2], ledger.lines[i][3]) for i in mine]
+    before = float(ledger.kg_left[lot])
+    for i in mine:
+        ledger.take_back(i, ledger.lines[i][3], lot_lines)
+    got = ledger.give(lot, c, int(adm.pair_days[p]), int(ledger.cartons_left[lot]))
+    if got > 0 and float(ledger.kg_left[lot]) < before - _EPS:
+        return True
+    if got > 0:  # c took no more than r held: put r's lines back
+        last = len(ledger.lines) - 1
+        ledger.take_back(last, ledger.lines[last][3], [last])
+    for day, cartons in undo:
+        ledger.give(lot, r, 1 << day, cartons)
+    return False
