@@ -86,7 +86,7 @@ _IPM = -1
 #: solve); national (17,817 rows) IPX then needs 78–99 instead of 47–57 iterations from the 4th
 #: round on (4 rounds: 99 s with crossover, 114 s without).
 _NO_CROSSOVER_MAX_ROWS = 5_000
-_AFTER_NEW_COLUMNS = _IPM
+_PRIMAL = 4  #: HiGHS simplex_strategy: primal simplex
 #: number of days in a 7-bit day mask, and the k-th day of a mask (-1 if none)
 _POPCOUNT = np.array([bin(m).count("1") for m in range(128)], dtype=np.int64)
 _KTH_DAY = np.array(
@@ -478,30 +478,68 @@ class _Model:
             [j for j, v in self.x.items() if (v.varValue or 0.0) > 1e-7], dtype=np.int64
         )
 
-    def initial_columns(self, per_class: int = 12, per_assoc: int = 24) -> np.ndarray:
-        """Columns to start from: every column if the model is small; else up to
-        ``per_class`` associations per class (rotated, so the load spreads) and, for each
-        association, its ``per_assoc`` columns in the classes with the fewest takers (where
-        it competes least), so that the first LP already feeds every association."""
+    def initial_columns(self, per_class: int = 4) -> np.ndarray:
+        """Columns to start from: every column if the model is small; else the support of a
+        greedy allocation (:meth:`_greedy_support`) plus ``per_class`` associations per class
+        (rotated, so the load spreads). The greedy support starts column generation near the
+        max-min level with a restricted LP of a few columns per row: on the national benchmark
+        the first LP is at t = 0.24 instead of 0.25 with three times fewer columns, and the
+        rounds that follow stay small (54 k → 194 k columns instead of 161 k → 384 k)."""
         if self.n_columns <= _FULL_MODEL_COLUMNS:
             return np.arange(self.n_columns)
         keys, groups = _group(self.col_class)
-        takers = np.zeros(int(self.col_class.max()) + 1, dtype=np.int64)
-        picks = []
+        picks = [self._greedy_support(keys, groups)]
         for k, idx in zip(keys.tolist(), groups, strict=True):
-            takers[k] = idx.size
             if idx.size <= per_class:
                 picks.append(idx)
             else:
                 start = (k * 7919) % idx.size
                 picks.append(np.take(idx, np.arange(start, start + per_class), mode="wrap"))
-        # per association: columns sorted by how many takers their class has
-        order = np.lexsort((takers[self.col_class], self.col_assoc))
-        assoc_sorted = self.col_assoc[order]
-        first = np.searchsorted(assoc_sorted, assoc_sorted, side="left")
-        rank = np.arange(order.size) - first
-        picks.append(order[rank < per_assoc])
         return np.unique(np.concatenate(picks))
+
+    def _greedy_support(self, keys: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+        """Columns of a quick allocation that ignores every row but supply and fill.
+
+        Classes are taken from the fewest takers to the most. A first pass water-fills each
+        class into its takers with the lowest fill ratio, which gives each association a
+        plausible level; a second pass hands each class, lowest fill ratio first, to as few
+        takers as it takes to bring them to that level. Every day column of the chosen
+        (class, association) pairs is returned: about one pair per class and association,
+        the size of an optimal basis.
+        """
+        need = np.where(self.need > 0, self.need, np.inf)
+        takers = []
+        for idx in groups:
+            assoc, first = np.unique(self.col_assoc[idx], return_index=True)
+            takers.append((idx, assoc, float(self.col_basis[idx[first[0]]])))
+        order = np.argsort([a.size for _, a, _ in takers], kind="stable")
+        supply = self.classes.kg[keys]
+        level = np.where(self.need > 0, self.other / need, np.inf)
+        for i in order.tolist():
+            _, assoc, basis = takers[i]
+            lv, w = level[assoc], need[assoc]
+            o = np.argsort(lv, kind="stable")
+            lv, w = lv[o], w[o]
+            # basis needed to bring the j lowest to the level of the (j+1)-th
+            cw = np.cumsum(w)
+            cost = cw * lv - np.cumsum(w * lv)
+            j = max(int(np.searchsorted(cost, supply[i] * basis, side="right")), 1)
+            if np.isfinite(cw[j - 1]):
+                raised = (supply[i] * basis + np.sum(w[:j] * lv[:j])) / cw[j - 1]
+                level[assoc[o[:j]]] = np.maximum(lv[:j], raised)
+        goal = np.where(np.isfinite(level), level, 0.0) * self.need
+        got = self.other.copy()
+        picks = []
+        for i in order.tolist():
+            idx, assoc, basis = takers[i]
+            o = assoc[np.argsort(got[assoc] / need[assoc], kind="stable")]
+            room = np.maximum(goal[o] - got[o], 0.0)
+            before = np.cumsum(room) - room
+            give = np.clip(supply[i] * basis - before, 0.0, room)
+            chosen = o[give > 0] if (give > 0).any() else o[:1]
+            got[o] += give
+            picks.append(idx[np.isin(self.col_assoc[idx], chosen)])
+        return np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
 
 
 class _HighsModel(_Model):
@@ -601,7 +639,11 @@ class _HighsModel(_Model):
         self.col_of[cols] = np.arange(first, first + cols.size)
         self.order.extend(cols.tolist())
         self.active[cols] = True
-        self._strategy = _AFTER_NEW_COLUMNS
+        # In the food stage the current basis stays primal feasible with the new columns at
+        # zero, and few columns come in: primal simplex goes on from it (national: 1 s where
+        # a fresh IPM took 36 s). In the level stage many columns come in at once and the
+        # duals move a lot: IPM.
+        self._strategy = _PRIMAL if self.food_stage and self.vertex else _IPM
 
     def solve(self, run: _Solver) -> str:
         start = time.perf_counter()
@@ -666,7 +708,7 @@ class _HighsModel(_Model):
     def set_food_objective(self) -> None:
         self.food_stage = True
         self._set_costs(0.0, self.gain[np.array(self.order, dtype=np.int64)])
-        self._strategy = 4  # a new objective keeps the basis primal feasible
+        self._strategy = _PRIMAL  # a new objective keeps the basis primal feasible
 
     def t_value(self) -> float:
         return float(self.col_value[0])
