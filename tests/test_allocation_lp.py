@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,30 @@ def test_column_generation_reaches_the_full_lp_optimum(
             return (got + adm.assoc_other) / adm.assoc_need
 
         np.testing.assert_allclose(fill(generated), fill(full), atol=1e-5)
+
+
+@pytest.mark.parametrize("van_scale", [1.0, 0.3, 0.08])
+def test_solving_without_days_first_gives_the_optimum_of_the_model_with_days(
+    van_scale: float,
+) -> None:
+    sc = synthesize(40, 300, seed=2)
+    sc = sc.replace(
+        vehicles=tuple(replace(v, capacity_kg=v.capacity_kg * van_scale) for v in sc.vehicles)
+    )
+    adm = admissibility(sc)
+    assert lp._Model.days_matter(adm)
+    classes = lp.merge_lots(sc, adm)
+    with_days, _ = lp._solve(sc, adm, "leximin", "highs", None, classes, with_days=True)
+    out = lp.solve_rule(sc, adm, "leximin", classes=classes)
+    np.testing.assert_allclose(out.levels, with_days.levels, atol=1e-6)
+    assert out.objective_kg == pytest.approx(with_days.objective_kg, rel=1e-6)
+    # every van association's line has a day, and no day carries more than the vans can
+    vans = ~adm.assoc_collects[adm.pair_assoc[out.pair_index]]
+    assert np.all(out.day[vans] >= 0)
+    load = np.bincount(out.day[vans], out.kg[vans], minlength=7)
+    assert np.all(load <= adm.day_capacity_kg + 1e-6)
+    cold = vans & (adm.lot_temp[adm.pair_lot[out.pair_index]] > 0)
+    cold_load = np.bincount(out.day[cold], out.kg[cold], minlength=7)
+    assert np.all(cold_load <= adm.day_cold_capacity_kg + 1e-6)
+    # a line's day is one its lot can be received on
+    assert np.all(adm.pair_days[out.pair_index[vans]] >> out.day[vans] & 1)

@@ -104,6 +104,7 @@ class LpOutcome:
     pair_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     kg: np.ndarray = field(default_factory=lambda: np.zeros(0))
     day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    column: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     levels: list[float] = field(default_factory=list)
     objective_kg: float = 0.0
     n_solves: int = 0
@@ -191,12 +192,13 @@ class _Model:
         *,
         fairness: bool,
         shortfall: np.ndarray | None,
+        with_days: bool,
     ) -> None:
         policy = scenario.policy
         self.scenario, self.adm, self.classes = scenario, adm, classes
         starts = adm.lot_slices()
         n_assoc = adm.assoc_need.size
-        self.with_days = with_days = self._days_matter(adm)
+        self.with_days = with_days
         # Columns: one per template pair of each class (× possible day when days matter).
         first = classes.first_lot
         counts = (starts[first + 1] - starts[first]).astype(np.int64)
@@ -216,6 +218,7 @@ class _Model:
             rank = np.arange(col_class.size) - np.repeat(np.cumsum(reps) - reps, reps)
             col_day = np.where(expand, _KTH_DAY[days, np.minimum(rank, 6)], -1)
         self.col_class, self.col_template, self.col_day = col_class, col_template, col_day
+        self.col_days = adm.pair_days[rep_pair]  #: day mask of each column's pair
         self.col_assoc = adm.pair_assoc[rep_pair]
         rep_lot = first[col_class]
         col_temp = adm.lot_temp[rep_lot]
@@ -332,7 +335,7 @@ class _Model:
         self.n_rows = len(self.rows)
 
     @staticmethod
-    def _days_matter(adm: Admissibility) -> bool:
+    def days_matter(adm: Admissibility) -> bool:
         """False when no day's vehicle capacity can be exceeded whatever the allocation."""
         deliver = ~adm.assoc_collects[adm.pair_assoc]
         for d in range(7):
@@ -818,14 +821,18 @@ def _highspy_available() -> bool:
     return True
 
 
-def _split_back(model: _Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Class quantities → (pair index, kg, day) per lot (north-west-corner walk per class)."""
+def _split_back(
+    model: _Model, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Class quantities → (pair index, kg, day, column) per lot line (north-west-corner walk
+    per class)."""
     adm, classes = model.adm, model.classes
     starts = adm.lot_slices()
     positive = values > 1e-7
     out_p: list[np.ndarray] = []
     out_kg: list[np.ndarray] = []
     out_d: list[np.ndarray] = []
+    out_c: list[np.ndarray] = []
     lots_by_class = _group(classes.lot_class)
     lot_groups = dict(zip(lots_by_class[0].tolist(), lots_by_class[1], strict=True))
     col_keys, col_groups = _group(model.col_class[positive])
@@ -849,9 +856,11 @@ def _split_back(model: _Model, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
         out_p.append(starts[lot_idx] + model.col_template[cols[ci]])
         out_kg.append(width[keep])
         out_d.append(model.col_day[cols[ci]])
+        out_c.append(cols[ci])
     if not out_p:
-        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64)
-    return np.concatenate(out_p), np.concatenate(out_kg), np.concatenate(out_d)
+        none = np.zeros(0, dtype=np.int64)
+        return none, np.zeros(0), none, none
+    return tuple(np.concatenate(v) for v in (out_p, out_kg, out_d, out_c))  # type: ignore[return-value]
 
 
 def _solve_cg(model: _Model, run: _Solver, cost: np.ndarray, t_cost: float) -> str:
@@ -920,13 +929,73 @@ def solve_rule(
 
     ``max_total`` ignores fairness (used for the price of fairness). ``shortfall`` is a past
     shortfall per association in the basis, subtracted from its other supply (memory).
+
+    When the vans' daily capacity could bind, the rule is first solved without the days (one
+    column per class and association, no vehicle rows), then :func:`_day_plan` looks for
+    delivery days that carry that allocation within every day's capacity. If there are, the
+    relaxed optimum is optimal for the model with days too (it is feasible there, and no
+    allocation of the larger relaxed set is better); if not, the model with one column per
+    possible day is solved, starting from the relaxed allocation's pairs. On the national
+    benchmark the relaxation has half the columns and its LPs solve about twice as fast.
     """
     t0 = time.perf_counter()
     classes = merge_lots(scenario, adm) if classes is None else classes
+    build = time.perf_counter() - t0
+    if not _Model.days_matter(adm):
+        out, _ = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=False)
+    elif not _highspy_available():
+        out, _ = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=True)
+    else:
+        out, model = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=False)
+        if out.status == "optimal" and model is not None:
+            t1 = time.perf_counter()
+            plan = _day_plan(model, model.values())
+            out.build_seconds += time.perf_counter() - t1
+            if plan is not None:
+                out.day = _apply_day_plan(out, plan)
+                out.build_seconds += build
+                return out
+        relaxed = out
+        seed = None
+        if model is not None and out.status == "optimal":
+            seed = _pair_key(model, np.flatnonzero(model.values() > 1e-7))
+        out, _ = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=True, seed=seed)
+        out.n_solves += relaxed.n_solves
+        out.solve_seconds += relaxed.solve_seconds
+        out.build_seconds += relaxed.build_seconds
+    out.build_seconds += build
+    return out
+
+
+def _solve(
+    scenario: Scenario,
+    adm: Admissibility,
+    rule: str,
+    solver: str,
+    shortfall: np.ndarray | None,
+    classes: LotClasses,
+    *,
+    with_days: bool,
+    seed: np.ndarray | None = None,
+) -> tuple[LpOutcome, _Model | None]:
+    """One model of the rule, with or without the days (see :func:`solve_rule`); ``seed``:
+    (class, association) keys whose columns start in the model. Returns the outcome and the
+    solved model (None if it was redone with CBC)."""
+    t0 = time.perf_counter()
     direct = solver == "highs" and rule != "proportional" and _highspy_available()
     kind = _HighsModel if direct else _Model
-    model = kind(scenario, adm, classes, fairness=rule != "max_total", shortfall=shortfall)
-    model.activate(model.initial_columns())
+    model = kind(
+        scenario,
+        adm,
+        classes,
+        fairness=rule != "max_total",
+        shortfall=shortfall,
+        with_days=with_days,
+    )
+    start = model.initial_columns()
+    if seed is not None and model.n_columns:
+        start = np.union1d(start, np.flatnonzero(np.isin(_pair_key(model), seed)))
+    model.activate(start)
     build = time.perf_counter() - t0
     run = _Solver(solver)
     out = LpOutcome(status="optimal", n_classes=int(classes.kg.size), n_columns=model.n_columns)
@@ -952,21 +1021,101 @@ def solve_rule(
         if run.message:
             out.message = (out.message + " " + run.message).strip()
     if direct and out.status == "failed":
-        retry = solve_rule(scenario, adm, rule, solver="cbc", shortfall=shortfall, classes=classes)
+        retry, _ = _solve(
+            scenario, adm, rule, "cbc", shortfall, classes, with_days=with_days, seed=seed
+        )
         retry.message = (
             f"HiGHS did not finish ({out.message}); solved with CBC instead. {retry.message}"
         ).strip()
         retry.n_solves += out.n_solves
         retry.solve_seconds += out.solve_seconds
         retry.build_seconds += out.build_seconds
-        return retry
+        return retry, None
     if out.status == "optimal" and model.n_columns:
         values = model.values()
         out.objective_kg = float(values.sum())
         t1 = time.perf_counter()
-        out.pair_index, out.kg, out.day = _split_back(model, values)
+        out.pair_index, out.kg, out.day, out.column = _split_back(model, values)
         out.build_seconds += time.perf_counter() - t1
-    return out
+    return out, model
+
+
+def _pair_key(model: _Model, cols: np.ndarray | None = None) -> np.ndarray:
+    """(class, association) key of columns ``cols`` (all by default)."""
+    cols = np.arange(model.n_columns) if cols is None else cols
+    return model.col_class[cols] * model.adm.assoc_need.size + model.col_assoc[cols]
+
+
+def _day_plan(
+    model: _Model, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Delivery days for a solution of the model without days: (column, day, share of the
+    column's kg) for the vans' associations, such that no day carries more than its van
+    capacity (total and refrigerated), or None if there are no such days.
+
+    A small transportation LP: one variable per positive column and possible day.
+    """
+    import highspy
+
+    adm = model.adm
+    cols = np.flatnonzero((values > 1e-7) & ~adm.assoc_collects[model.col_assoc])
+    if cols.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    masks = model.col_days[cols].astype(np.int64)
+    counts = _POPCOUNT[masks]
+    var_col = np.repeat(np.arange(cols.size), counts)
+    rank = np.arange(var_col.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    var_day = _KTH_DAY[masks[var_col], rank]
+    cold = adm.lot_temp[model.classes.first_lot[model.col_class[cols]]] > 0
+    n_vars, n = var_col.size, cols.size
+    # rows: one per column (its kg over its days), then 7 van rows and 7 refrigerated rows
+    row = np.r_[var_col, n + var_day, np.where(cold[var_col], n + 7 + var_day, -1)]
+    var = np.r_[np.arange(n_vars), np.arange(n_vars), np.arange(n_vars)]
+    keep = row >= 0
+    row, var = row[keep], var[keep]
+    order = np.lexsort((var, row))
+    row, var = row[order], var[order]
+    n_rows = n + 14
+    kg = values[cols]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    h.addVars(n_vars, np.zeros(n_vars), np.full(n_vars, inf))
+    lower = np.r_[kg * (1 - 1e-9), np.full(14, -inf)]
+    upper = np.r_[kg, adm.day_capacity_kg, adm.day_cold_capacity_kg]
+    starts = np.searchsorted(row, np.arange(n_rows)).astype(np.int32)
+    h.addRows(n_rows, lower, upper, row.size, starts, var.astype(np.int32), np.ones(row.size))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    z = np.asarray(h.getSolution().col_value)
+    share = z / kg[var_col]
+    on = share > 1e-9
+    return cols[var_col[on]], var_day[on], share[on]
+
+
+def _apply_day_plan(out: LpOutcome, plan: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Split the lines of ``out`` over the planned days of their columns; returns the day of
+    each new line (and updates the pair index and kg). Lines of columns without a plan (the
+    associations that collect) keep day -1."""
+    plan_col, plan_day, plan_share = plan
+    order = np.argsort(plan_col, kind="stable")
+    plan_col, plan_day, plan_share = plan_col[order], plan_day[order], plan_share[order]
+    lo = np.searchsorted(plan_col, out.column, side="left")
+    hi = np.searchsorted(plan_col, out.column, side="right")
+    counts = np.maximum(hi - lo, 1)
+    line = np.repeat(np.arange(out.column.size), counts)
+    k = np.arange(line.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    planned = (hi - lo)[line] > 0
+    entry = np.where(planned, lo[line] + k, 0)
+    share = np.where(planned, plan_share[entry] if plan_share.size else 1.0, 1.0)
+    day = np.where(planned, plan_day[entry] if plan_day.size else -1, out.day[line])
+    out.pair_index, out.kg, out.column = (
+        out.pair_index[line],
+        out.kg[line] * share,
+        out.column[line],
+    )
+    return day
 
 
 def _levels(model: _Model, run: _Solver, out: LpOutcome, *, leximin: bool) -> str:
