@@ -11,9 +11,8 @@ lot few recipients. The logistics tie-break uses the class's mean distance.
 **Rows** (all in kg unless stated): class supply; storage per association × temperature; budget
 per association [€] or the collective fund [€]; per-category upper bound ``(1 + deviation_cap) ×``
 the association's need-proportional share of that category (if ``category_balance``); vehicle
-capacity per day and its refrigerated part, for associations that do not collect (added, with one
-column per possible day, only when a quick bound shows a day could be over-filled; otherwise the
-rows are redundant and the day is chosen at rounding); and one fill row per association,
+capacity per day and its refrigerated part, for associations that do not collect (only in the
+model with days, see **Days** below); and one fill row per association,
 ``Σ basis·x / need − t ≥ −other / need``, i.e. fill ratio ≥ t.
 
 **Leximin** (Ogryczak's iterative max-min with dual certification). Solve max t; the associations
@@ -47,14 +46,22 @@ on large LPs too (over 5,000 rows: there IPX needs many more iterations without 
 names; if HiGHS does not finish, the run is redone with CBC and the message says so.
 
 **Column generation.** Only a few columns are in the LP at first (every column below 20,000
-columns; else up to 12 associations per class and, per association, its 24 columns in the
-least contested classes); after each solve the reduced cost of every other column is computed
-from the duals in one numpy pass and the attractive ones (plus each association's 4 best) are
-added, until none prices out. The restricted LP is then optimal for the full LP and its duals
-certify the leximin levels.
+columns; else the support of a greedy water-filling allocation, about one column per class and
+association, and 4 associations per class); after each solve the reduced cost of every other
+column is computed from the duals in one numpy pass and the attractive ones (plus each
+association's 4 best) are added, until none prices out. The restricted LP is then optimal for
+the full LP and its duals certify the leximin levels.
+
+**Days.** When the vans' daily capacity could bind, the rule is first solved without days and
+the days are then planned by a small transportation LP; only if no plan fits is the model with
+one column per possible day solved (see :func:`solve_rule`).
 
 Known limits: the split limit and the minimum delivery are not in the LP (they are binary);
-the carton repair enforces them, at some cost in fairness and kg when they bind. Exact leximin
+the carton repair enforces them: it chooses a lot's recipients so that they can take the whole
+lot and, on small scenarios, uses an exact max-min MIP with both limits
+(:mod:`~aide_alim.allocation.split_mip`). With a tight split limit the most food an allocation
+can give out at the leximin minimum fill can be below the proportional split's: a real price of
+fairness, which that MIP certifies. Exact leximin
 needs one LP per distinct level: when supply exceeds need and storage caps differ, that can be
 one LP per association.
 """
@@ -642,11 +649,12 @@ class _HighsModel(_Model):
         self.col_of[cols] = np.arange(first, first + cols.size)
         self.order.extend(cols.tolist())
         self.active[cols] = True
-        # In the food stage the current basis stays primal feasible with the new columns at
-        # zero, and few columns come in: primal simplex goes on from it (national: 1 s where
-        # a fresh IPM took 36 s). In the level stage many columns come in at once and the
-        # duals move a lot: IPM.
-        self._strategy = _PRIMAL if self.food_stage and self.vertex else _IPM
+        # New columns at zero keep the current basis primal feasible: primal simplex goes on
+        # from it when few come in (fewer than rows) or in the food stage; when many come in
+        # at once the duals move a lot and a fresh IPM is faster. National benchmark: the
+        # last rounds of a level took 0.1 s instead of 36-39 s with IPM.
+        few = cols.size < self.h.getNumRow() or self.food_stage
+        self._strategy = _PRIMAL if self.vertex and few else _IPM
 
     def solve(self, run: _Solver) -> str:
         start = time.perf_counter()

@@ -272,10 +272,14 @@ class Ledger:
         adm = self.adm
         pairs = self.candidates(lot)
         while self.cartons_left[lot] > 0 and pairs.size:
-            score = self.fill()[adm.pair_assoc[pairs]]
+            # fill ratio of the takers only (the whole fill() per carton was most of the time)
+            assoc = adm.pair_assoc[pairs]
+            need = adm.assoc_need[assoc]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                score = (self.received[assoc] + adm.assoc_other[assoc]) / need
             if offset is not None:
-                score = score - offset[adm.pair_assoc[pairs]]
-            score = np.nan_to_num(score, nan=np.inf)
+                score = score - offset[assoc]
+            score = np.where(need > 0, score, np.inf)
             order = np.argsort(score, kind="stable")
             p = int(pairs[order[0]])
             a = int(adm.pair_assoc[p])
