@@ -94,6 +94,11 @@ _IPM = -1
 #: round on (4 rounds: 99 s with crossover, 114 s without).
 _NO_CROSSOVER_MAX_ROWS = 5_000
 _PRIMAL = 4  #: HiGHS simplex_strategy: primal simplex
+#: primal simplex iterations a column-generation round may take before IPM takes over
+#: (benchmarks: rounds near a level's optimum take 16-800 iterations, early rounds 7,000-10,000;
+#: a failed attempt costs 0.3-3 s at national size, the last rounds then take 2 s, not 40 s)
+_PRIMAL_ROUND_ITERATIONS = 1_000
+_NO_LIMIT = 2_147_483_647
 #: number of days in a 7-bit day mask, and the k-th day of a mask (-1 if none)
 _POPCOUNT = np.array([bin(m).count("1") for m in range(128)], dtype=np.int64)
 _KTH_DAY = np.array(
@@ -608,6 +613,7 @@ class _HighsModel(_Model):
         self.col_value = np.zeros(1)
         self.row_dual = np.zeros(n)
         self._strategy = 1
+        self._primal_cap: int | None = None
         self.vertex = False
 
     def _fix_row(self, a: int, level: float) -> None:
@@ -650,11 +656,14 @@ class _HighsModel(_Model):
         self.order.extend(cols.tolist())
         self.active[cols] = True
         # New columns at zero keep the current basis primal feasible: primal simplex goes on
-        # from it when few come in (fewer than rows) or in the food stage; when many come in
-        # at once the duals move a lot and a fresh IPM is faster. National benchmark: the
-        # last rounds of a level took 0.1 s instead of 36-39 s with IPM.
-        few = cols.size < self.h.getNumRow() or self.food_stage
-        self._strategy = _PRIMAL if self.vertex and few else _IPM
+        # from it, for at most ``_PRIMAL_ROUND_ITERATIONS`` iterations in the level stage
+        # (then a fresh IPM: when the level still moves a lot, IPM is faster). National
+        # benchmark: the last rounds of a level took 0.1 s instead of 36-39 s with IPM.
+        if self.vertex:
+            self._strategy = _PRIMAL
+            self._primal_cap = None if self.food_stage else _PRIMAL_ROUND_ITERATIONS
+        else:
+            self._strategy = _IPM
 
     def solve(self, run: _Solver) -> str:
         start = time.perf_counter()
@@ -672,8 +681,18 @@ class _HighsModel(_Model):
         else:
             self.h.setOptionValue("solver", "simplex")
             self.h.setOptionValue("simplex_strategy", self._strategy)
+            if self._primal_cap is not None:
+                self.h.setOptionValue("simplex_iteration_limit", self._primal_cap)
             self.vertex = True
         self.h.run()
+        if self._primal_cap is not None:
+            self.h.setOptionValue("simplex_iteration_limit", _NO_LIMIT)
+            self._primal_cap = None
+            if self.h.getModelStatus() == self.highspy.HighsModelStatus.kIterationLimit:
+                run.n_solves += 1
+                run.seconds += time.perf_counter() - start
+                self._strategy = _IPM
+                return self.solve(run)
         self._strategy = _IPM  # after a level is fixed: IPM is steadier than dual simplex here
         run.n_solves += 1
         return self._read(run, start)
@@ -967,6 +986,7 @@ def solve_rule(
         seed = None
         if model is not None and out.status == "optimal":
             seed = _pair_key(model, np.flatnonzero(model.values() > 1e-7))
+        model = None  # free the relaxed model before building the one with days
         out, _ = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=True, seed=seed)
         out.n_solves += relaxed.n_solves
         out.solve_seconds += relaxed.solve_seconds
