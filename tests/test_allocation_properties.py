@@ -148,3 +148,29 @@ def test_same_scenario_same_allocation() -> None:
     sc = synthesize(12, 60, seed=3)
     a, b = allocate(sc), allocate(sc)
     pd.testing.assert_frame_equal(a.lines, b.lines)
+
+
+@pytest.mark.parametrize(
+    ("n_assoc", "n_lots", "seed", "changes", "min_fill_before"),
+    [
+        # min fill before the budget re-packing; the repair then left 41 / 36 / 50 / 175 kg
+        (11, 47, 4285, {"min_delivery_kg": 0.0}, 0.5569),
+        (9, 43, 5056, {"min_delivery_kg": 0.0, "max_split": 3}, 0.6976),
+        (12, 41, 6647, {"min_delivery_kg": 0.0, "max_split": 3}, 0.7340),
+        (7, 6, 7185, {}, 0.1904),
+    ],
+)
+def test_whole_cartons_do_not_leave_budgets_stuck(
+    n_assoc: int, n_lots: int, seed: int, changes: dict[str, float], min_fill_before: float
+) -> None:
+    # The LP spends budgets with fractional cartons; flooring each line left the money for no
+    # further carton of a dear lot, and leximin left 1-3 cartons more than the proportional
+    # split. Re-packing what the associations buy hands them out without lowering the minimum.
+    base = synthesize(n_assoc, n_lots, seed=seed)
+    sc = base.replace(policy=base.policy.replace(**changes))
+    lex = allocate(sc, price_of_fairness=False)
+    split = allocate(sc, sc.policy.replace(rule="proportional_split"), price_of_fairness=False)
+    check_limits(sc, lex.lines)
+    carton = max(lot.unit_kg for lot in sc.lots)
+    assert lex.metrics["kg_left"] <= split.metrics["kg_left"] + carton
+    assert lex.metrics["min_fill_ratio"] >= min_fill_before

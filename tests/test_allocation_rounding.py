@@ -14,8 +14,9 @@ from test_allocation_properties import check_limits
 from aide_alim.allocation import allocate
 from aide_alim.allocation.admissible import admissibility
 from aide_alim.allocation.baselines import BASELINES
+from aide_alim.allocation.recipients import repack_budgets
 from aide_alim.allocation.rounding import Ledger, greedy_repair, raise_worst, repair
-from aide_alim.scenario.model import Scenario
+from aide_alim.scenario.model import Lot, Scenario
 from aide_alim.scenario.synth import synthesize
 
 DIJON = Path(__file__).parents[1] / "scenarios" / "dijon"
@@ -77,6 +78,51 @@ def test_search_respects_storage_and_split_limit() -> None:
     # B can only take L1 whole (split limit), 10 kg, its whole storage.
     assert ledger.received.tolist() == pytest.approx([30, 10])
     assert all(len(r) == 1 for r in ledger.recipients)
+
+
+def budget_case(x: Lot, b_holds_kg: int) -> Ledger:
+    # Lot X (sold); Y: one 5-kg carton at 2 €/kg (10 €); Z: free. A (budget 20 €) bought Y and
+    # has 10 € left; B (budget 50 €, 10 kg of dry storage) can buy Y and holds ``b_holds_kg``
+    # of Z.
+    sc = scenario(
+        [association("A", 100, budget_eur=20), association("B", 100, budget_eur=50, dry_kg=10)],
+        [x, lot("Y", 5, unit_kg=5, price_eur_kg=2.0), lot("Z", 4, unit_kg=1)],
+    )
+    adm = admissibility(sc)
+    pair = {
+        (int(lt), int(a)): p
+        for p, (lt, a) in enumerate(zip(adm.pair_lot, adm.pair_assoc, strict=True))
+    }
+    ledger = Ledger(adm, sc.policy)
+    ledger.give(1, 0, int(adm.pair_days[pair[(1, 0)]]), 1)
+    if b_holds_kg:
+        ledger.give(2, 1, int(adm.pair_days[pair[(2, 1)]]), b_holds_kg)
+    return ledger
+
+
+def test_repack_budgets_buys_the_stuck_carton_with_money_freed_elsewhere() -> None:
+    # X is one 20-kg carton at 1 €/kg: A lacks 10 € and B cannot store it. A gives its carton
+    # of Y back (10 €) and buys X; Y goes to B, which has money and room.
+    ledger = budget_case(lot("X", 20, unit_kg=20, price_eur_kg=1.0), 0)
+    assert ledger.reason_left(0) == "budget_exhausted"
+    assert repack_budgets(ledger) == 1
+    assert ledger.cartons_left.tolist() == [0, 0, 4]
+    assert ledger.received.tolist() == pytest.approx([20, 5])
+    assert ledger.budget.tolist() == pytest.approx([0, 40])
+    assert sorted((ln[0], ln[1], ln[3]) for ln in ledger.lines) == [(0, 0, 1), (1, 1, 1)]
+
+
+def test_repack_budgets_never_drops_anyone_to_the_worst_off_level() -> None:
+    # X is one 4-kg carton at 3 €/kg (A lacks 2 €) and B holds 4 kg of Z (fill 0.04, the
+    # worst-off). The same move would leave no food at the hub but take A from 5 kg down to
+    # 4 kg, B's level: it is refused and the ledger left as it was.
+    ledger = budget_case(lot("X", 4, unit_kg=4, price_eur_kg=3.0), 4)
+    lines, received, budget = ledger.lines[:], ledger.received.copy(), ledger.budget.copy()
+    assert repack_budgets(ledger) == 0
+    assert ledger.lines == lines
+    assert ledger.received.tolist() == received.tolist()
+    assert ledger.budget.tolist() == budget.tolist()
+    assert ledger.cartons_left.tolist() == [1, 0, 0]
 
 
 @pytest.mark.skipif(not DIJON.exists(), reason="shipped Dijon scenario absent")

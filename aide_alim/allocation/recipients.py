@@ -15,7 +15,11 @@ hub. Two steps of the carton repair (:mod:`~aide_alim.allocation.rounding`) prev
   and the rest of the lot, when the replaced one stays above the worst-off level (the minimum
   fill ratio never drops).
 
-Both are greedy and deterministic (no solver, no clock).
+A third step deals with budgets rather than the split limit: :func:`repack_budgets`, last, buys
+the cartons of sold lots that budgets keep at the hub with money freed from an association's
+other sold lines, whose cartons go to associations with money left.
+
+All are greedy and deterministic (no solver, no clock).
 """
 
 from __future__ import annotations
@@ -201,3 +205,185 @@ def _replace_recipient(ledger: Ledger, lot: int, lot_lines: list[int]) -> bool:
     for day, cartons in undo:
         ledger.give(lot, r, 1 << day, cartons)
     return False
+
+
+def repack_budgets(ledger: Ledger, max_work: int = 20_000) -> int:
+    """Hand out cartons of sold lots that budgets keep at the hub, by re-packing what the
+    associations buy. Returns the moves made.
+
+    The LP spends budgets with fractional cartons; whole cartons leave each association a
+    remainder too small for one more carton of a dear lot. A move takes back from an
+    association ``a`` that lacks money for a carton of such a lot ``X`` enough cartons of its
+    other sold lots (the most € per unit of fill first; a whole line when what it would keep
+    falls below the minimum delivery) to pay for it, gives ``a`` the cartons of ``X``, then
+    water-fills the cartons taken back and the rest of ``X`` to whoever has room and money.
+    The move is kept only when the hub keeps fewer kg and every association whose fill ratio
+    went down stays above the worst-off level (the minimum fill ratio never drops); otherwise
+    the ledger is restored exactly. Deterministic: lots in DLC order, the lowest-filled ``a``
+    first; ``max_work`` (candidates examined) bounds the time without a clock.
+    """
+    adm = ledger.adm
+    counted = adm.assoc_need > 0
+    sold = adm.lot_price > 0
+    if not counted.any() or not sold.any():
+        return 0
+    index = _LineIndex(ledger, sold)
+    moves, work = 0, max_work
+    for _ in range(2):  # a second pass for lots that a later move freed money for
+        stuck = np.flatnonzero((ledger.cartons_left > 0) & (adm.lot_reason == "") & sold)
+        found = 0
+        for lot in stuck[np.argsort(adm.lot_dlc_order[stuck], kind="stable")].tolist():
+            pairs = np.arange(ledger.starts[lot], ledger.starts[lot + 1])
+            tried: set[int] = set()
+            while ledger.cartons_left[lot] > 0 and work > 0:
+                fill = ledger.fill()
+                level = float(np.nanmin(fill[counted]))
+                score = np.nan_to_num(fill[adm.pair_assoc[pairs]], nan=np.inf)
+                for p in pairs[np.argsort(score, kind="stable")].tolist():
+                    if p in tried:
+                        continue
+                    tried.add(p)
+                    work -= 1
+                    if _repack(ledger, lot, p, index, fill, level):
+                        found += 1
+                        tried.clear()
+                        break
+                    if work <= 0:
+                        break
+                else:
+                    break  # no pair of this lot can buy it
+        moves += found
+        if not found or work <= 0:
+            break
+    ledger.lines = [line for line in ledger.lines if line[3] > 0]
+    return moves
+
+
+class _LineIndex:
+    """The ledger's lines by lot, and each association's lines of sold lots."""
+
+    def __init__(self, ledger: Ledger, sold: np.ndarray) -> None:
+        self.ledger = ledger
+        self.sold = sold
+        self.by_lot: dict[int, list[int]] = {}
+        self.sold_of: dict[int, list[int]] = {}
+        self.seen = 0
+        self.update()
+
+    def update(self) -> None:
+        """Index the lines appended since the last call."""
+        lines = self.ledger.lines
+        for i in range(self.seen, len(lines)):
+            lot, a = lines[i][0], lines[i][1]
+            self.by_lot.setdefault(lot, []).append(i)
+            if self.sold[lot]:
+                self.sold_of.setdefault(a, []).append(i)
+        self.seen = len(lines)
+
+    def held(self, lot: int, a: int) -> float:
+        """Kg of ``lot`` that ``a`` holds."""
+        lines = self.ledger.lines
+        return sum(lines[k][4] for k in self.by_lot.get(lot, []) if lines[k][1] == a)
+
+
+def _repack(
+    ledger: Ledger, lot: int, p: int, index: _LineIndex, fill: np.ndarray, level: float
+) -> bool:
+    """One move of :func:`repack_budgets`: the association of pair ``p`` buys cartons of
+    ``lot`` with money freed from its other sold lines. True if the move was kept."""
+    adm = ledger.adm
+    need = adm.assoc_need
+    a = int(adm.pair_assoc[p])
+    recipients = ledger.recipients[lot]
+    new = a not in recipients
+    if new and len(recipients) >= ledger.policy.max_split:
+        return False
+    unit = float(adm.lot_unit_kg[lot])
+    want = max(1, int(np.ceil(ledger.min_new_kg(lot) / unit - 1e-9))) if new else 1
+    kg = ledger.kg_of(lot, want)
+    if new and kg < ledger.min_new_kg(lot) - _EPS:
+        return False  # what is left of the lot is below the minimum delivery
+    price = float(adm.lot_price[lot])
+    money = float(ledger.budget[a] if ledger.policy.budget == "association" else ledger.fund)
+    deficit = kg * price - money
+    if deficit <= _EPS:
+        return False  # a has the money: something else blocks it
+    lines = ledger.lines
+    held = [i for i in index.sold_of.get(a, []) if lines[i][0] != lot and lines[i][3] > 0]
+    temp = adm.lot_temp[lot]
+    same_temp = sum(lines[i][4] for i in held if adm.lot_temp[lines[i][0]] == temp)
+    if ledger.storage[a, temp] + same_temp < kg - _EPS:
+        return False
+    held.sort(key=lambda i: -adm.lot_price[lines[i][0]] / adm.lot_basis[lines[i][0]])
+    release: list[tuple[int, int]] = []
+    kept: dict[int, float] = {}  # kg of each lot taken from that a keeps
+    freed = loss = 0.0
+    for i in held:
+        y, _, _, have, line_kg = lines[i]
+        y_unit, y_price = float(adm.lot_unit_kg[y]), float(adm.lot_price[y])
+        rest = kept.get(y, index.held(y, a))
+        c = min(have, max(1, int(np.ceil((deficit - freed) / (y_unit * y_price) - 1e-9))))
+        back = line_kg if c == have else c * y_unit
+        if _EPS < rest - back < ledger.min_new_kg(y) - _EPS:
+            c, back = have, line_kg  # what a would keep is below the minimum delivery
+            if _EPS < rest - back < ledger.min_new_kg(y) - _EPS:
+                continue
+        kept[y] = rest - back
+        release.append((i, c))
+        freed += back * y_price
+        loss += back * float(adm.lot_basis[y])
+        if freed >= deficit - _EPS:
+            break
+    if freed < deficit - _EPS:
+        return False
+    gain = kg * float(adm.lot_basis[lot])
+    if need[a] > 0 and gain < loss and fill[a] + (gain - loss) / need[a] <= level + 1e-9:
+        return False  # a would fall to the worst-off level
+    others = sorted(kept, key=lambda y: adm.lot_dlc_order[y])
+    saved = _Checkpoint(ledger, [lot, *others], [i for i, _ in release])
+    before = float(ledger.kg_left.sum())
+    for i, c in release:
+        ledger.take_back(i, c, index.by_lot[lines[i][0]])
+    if ledger.give(lot, a, int(adm.pair_days[p]), want) > 0:
+        for y in others:
+            ledger.water_fill(y)
+        ledger.water_fill(lot)
+        after = ledger.fill()
+        down = (after < fill - 1e-12) & (need > 0) & ~(after > level + 1e-9)
+        if float(ledger.kg_left.sum()) < before - _EPS and not down.any():
+            index.update()
+            return True
+    saved.restore(ledger)
+    return False
+
+
+class _Checkpoint:
+    """What a trial move may change in a ledger, to undo it exactly."""
+
+    _ARRAYS = (
+        "storage",
+        "budget",
+        "day_cap",
+        "day_cold",
+        "cartons_left",
+        "kg_left",
+        "received",
+        "days_used",
+    )
+
+    def __init__(self, ledger: Ledger, lots: list[int], lines: list[int]) -> None:
+        self.arrays = {name: getattr(ledger, name).copy() for name in self._ARRAYS}
+        self.fund = ledger.fund
+        self.recipients = {lot: set(ledger.recipients[lot]) for lot in lots}
+        self.n_lines = len(ledger.lines)
+        self.lines = {i: ledger.lines[i] for i in lines}
+
+    def restore(self, ledger: Ledger) -> None:
+        for name, value in self.arrays.items():
+            setattr(ledger, name, value)
+        ledger.fund = self.fund
+        for lot, recipients in self.recipients.items():
+            ledger.recipients[lot] = recipients
+        del ledger.lines[self.n_lines :]
+        for i, line in self.lines.items():
+            ledger.lines[i] = line

@@ -29,7 +29,10 @@ hub, the repair is run again with those lots' recipients chosen so that they can
 (:func:`~aide_alim.allocation.recipients.choose_recipients`) and, on small scenarios, from an
 exact max-min MIP with the split limit and the minimum delivery
 (:mod:`~aide_alim.allocation.split_mip`); the fairest result, then the one that leaves the least
-food, is kept.
+food, is kept. Last, :func:`~aide_alim.allocation.recipients.repack_budgets` hands out cartons
+of sold lots that budgets keep at the hub (each line's floor leaves the money for no further
+carton of a dear lot) by re-packing what the associations buy, never dropping anyone to the
+worst-off level.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from aide_alim.allocation.admissible import Admissibility
-from aide_alim.allocation.recipients import choose_recipients, fill_up
+from aide_alim.allocation.recipients import choose_recipients, fill_up, repack_budgets
 from aide_alim.allocation.split_mip import split_mip
 from aide_alim.scenario.model import Policy
 
@@ -375,7 +378,9 @@ def repair(
     the minimum. If some lots still have cartons left with all their recipients taken by the
     split limit, the three steps are run again with those lots' recipients chosen by
     :func:`~aide_alim.allocation.recipients.choose_recipients`, and that run is kept if its
-    minimum fill ratio is no lower and it distributes more.
+    minimum fill ratio is no lower and it distributes more. Last,
+    :func:`~aide_alim.allocation.recipients.repack_budgets` re-packs budgets for sold lots
+    still at the hub.
     """
     first = ledger.clone()
     _repair_once(first, pair_index, target_kg, preferred_day, None)
@@ -395,6 +400,7 @@ def repair(
         if _better(second, best):
             best = second
     ledger.assign(best)
+    repack_budgets(ledger)
 
 
 def _repair_once(
