@@ -1081,7 +1081,10 @@ def _day_plan(
     column's kg) for the vans' associations, such that no day carries more than its van
     capacity (total and refrigerated), or None if there are no such days.
 
-    A small transportation LP: one variable per positive column and possible day.
+    A small transportation LP: one variable per positive column and possible day, and the
+    largest share of a day's capacity used, which it minimises: the load is spread over the
+    days, so that the rounds that follow are not all packed on the same days (on the Dijon week
+    the rounds held back 460 kg of a plan that only had to fit, 53 kg of the balanced one).
     """
     import highspy
 
@@ -1096,27 +1099,34 @@ def _day_plan(
     var_day = _KTH_DAY[masks[var_col], rank]
     cold = adm.lot_temp[model.classes.first_lot[model.col_class[cols]]] > 0
     n_vars, n = var_col.size, cols.size
-    # rows: one per column (its kg over its days), then 7 van rows and 7 refrigerated rows
-    row = np.r_[var_col, n + var_day, np.where(cold[var_col], n + 7 + var_day, -1)]
-    var = np.r_[np.arange(n_vars), np.arange(n_vars), np.arange(n_vars)]
+    use = n_vars  #: the variable of the largest share of a day's capacity used
+    capacity = np.r_[adm.day_capacity_kg, adm.day_cold_capacity_kg]
+    # rows: one per column (its kg over its days), then 7 van rows and 7 refrigerated rows,
+    # each ``load − capacity · use ≤ 0``
+    days = np.arange(14)
+    every = np.arange(n_vars)
+    row = np.r_[var_col, n + var_day, np.where(cold[var_col], n + 7 + var_day, -1), n + days]
+    var = np.r_[every, every, every, np.full(14, use)]
+    coef = np.r_[np.ones(3 * n_vars), -capacity]
     keep = row >= 0
-    row, var = row[keep], var[keep]
+    row, var, coef = row[keep], var[keep], coef[keep]
     order = np.lexsort((var, row))
-    row, var = row[order], var[order]
+    row, var, coef = row[order], var[order], coef[order]
     n_rows = n + 14
     kg = values[cols]
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     inf = highspy.kHighsInf
-    h.addVars(n_vars, np.zeros(n_vars), np.full(n_vars, inf))
+    h.addVars(n_vars + 1, np.zeros(n_vars + 1), np.r_[np.full(n_vars, inf), 1.0])
+    h.changeColCost(use, 1.0)
     lower = np.r_[kg * (1 - 1e-9), np.full(14, -inf)]
-    upper = np.r_[kg, adm.day_capacity_kg, adm.day_cold_capacity_kg]
+    upper = np.r_[kg, np.zeros(14)]
     starts = np.searchsorted(row, np.arange(n_rows)).astype(np.int32)
-    h.addRows(n_rows, lower, upper, row.size, starts, var.astype(np.int32), np.ones(row.size))
+    h.addRows(n_rows, lower, upper, row.size, starts, var.astype(np.int32), coef)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    z = np.asarray(h.getSolution().col_value)
+    z = np.asarray(h.getSolution().col_value)[:n_vars]
     share = z / kg[var_col]
     on = share > 1e-9
     return cols[var_col[on]], var_day[on], share[on]
