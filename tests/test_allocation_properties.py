@@ -107,10 +107,14 @@ def test_every_rule_respects_every_limit(case: tuple[Scenario, dict[str, object]
     slack = carton * max(lot.value_eur_kg for lot in sc.lots) / max(worst.need, 1e-9)
     for rule in BASELINES:
         assert lex.metrics["min_fill_ratio"] >= results[rule].metrics["min_fill_ratio"] - slack
-    # and it leaves no more food than the proportional split, within one carton, when there is
-    # no minimum delivery (the LP relaxes it; small LP lines dropped by the repair may stay) and
-    # the split limit is not tight (see the known limitation below).
-    if sc.policy.min_delivery_kg == 0 and sc.policy.max_split >= 3:
+    # and it leaves no more food than the proportional split, within one carton, unless the
+    # split limit is tight: the LP relaxes it and the minimum delivery, and with at most 2
+    # recipients per lot the two targets can conflict (see the next test); with 3-4 and a
+    # minimum delivery the repair fell short on 3 of 150 random cases (2026-12-02).
+    split_ok = sc.policy.max_split >= 5 or (
+        sc.policy.max_split >= 3 and sc.policy.min_delivery_kg == 0
+    )
+    if split_ok:
         left = results["proportional_split"].metrics["kg_left"]
         assert lex.metrics["kg_left"] <= left + carton
 
