@@ -419,21 +419,22 @@ ORGANISATION_NB: list[Cell] = [
         ## Ce qu'il faut retenir (semaine livrée, au moment de la rédaction)
 
         - **L'équité dépend peu du mode d'organisation** : la répartition leximin donne à
-          l'association la moins servie de 77 à 80 % de son besoin dans les trois cas, avec un
-          indice de Gini de 0,02 à 0,03. Ce qui change, c'est ce que les tournées parviennent à
-          acheminer, et qui porte l'effort.
+          l'association la moins servie de 82 à 83 % de son besoin dans les trois cas, avec un
+          indice de Gini inférieur à 0,01. Ce qui change, c'est ce que les tournées parviennent
+          à acheminer, et qui porte l'effort.
         - **Plateforme + livraisons et direct coûtent à peu près la même chose** : environ
-          720–740 km, 63–65 heures de conduite, 340 € et 155–160 kg de CO₂ par semaine. Avec
-          quatre véhicules dont un seul frigorifique, environ 500 kg de ce qui est réparti
-          (9 à 10 %) ne trouvent pas de place dans les tournées ; le direct en perd un peu
-          moins (pas de double passage par la plateforme), mais sans stock tampon : il suppose
-          que l'association soit ouverte le jour où le fournisseur l'est.
-        - **Le retrait par les associations allège la plateforme** (environ 500 km et 43 h
+          730–770 km, 64–67 heures de conduite, 340–360 € et 155–165 kg de CO₂ par semaine.
+          Avec quatre véhicules dont un seul frigorifique, environ 520 kg de ce qui est réparti
+          (9 %) ne trouvent pas de place dans les tournées avec la plateforme, et près de
+          670 kg (12 %) en direct : sans stock tampon à la plateforme, le direct suppose que
+          l'association soit ouverte le jour où le fournisseur l'est, et il répartit déjà un
+          peu moins (5,4 t au lieu de 5,5 t).
+        - **Le retrait par les associations allège la plateforme** (environ 510 km et 42 h
           pour les véhicules partagés, qui ne font plus que la collecte) et presque tout est
-          remis (60 kg perdus), mais il **déplace et augmente l'effort** : une fois comptés les
-          allers-retours des associations, le total passe à environ 1 100 km, 520 € et 240 kg
-          de CO₂, soit 50 % de plus que les livraisons, supportés par des bénévoles et des
-          véhicules associatifs.
+          remis (35 kg perdus), mais il **déplace et augmente l'effort** : une fois comptés les
+          allers-retours des associations, le total passe à environ 1 220 km, 575 € et 265 kg
+          de CO₂, soit environ deux tiers de plus que les livraisons, supportés par des
+          bénévoles et des véhicules associatifs.
         - **Le facteur limitant est la flotte**, pas la règle de partage : le carnet 04 (et le
           balayage `scenarios/dijon/sweeps/fleet.toml`) montre l'effet d'un véhicule de plus.
 
@@ -577,19 +578,22 @@ FAIRNESS_NB: list[Cell] = [
         ## Ce qu'il faut retenir (semaine livrée, au moment de la rédaction)
 
         - **Sur cette semaine, l'équité ne coûte presque rien en nourriture** : ce qui reste
-          sans preneur (100 à 240 kg, 2 à 4 % de l'offre) est fixé par les limites dures —
+          sans preneur (80 à 220 kg, 1,5 à 4 % de l'offre) est fixé par les limites dures —
           place en froid, dates limites, catégories refusées, cartons indivisibles — et non
           par l'exigence d'équité. Seule l'égalité stricte (écart 0 %) laisse une centaine de
           kilos de plus ; relâcher l'écart de 5 % à 200 % ne fait gagner aucun kilo au-delà
           de l'arrondi des cartons : la « frontière » équité–gaspillage est presque verticale.
-        - **Relâcher l'écart dégrade l'équité sans contrepartie** : avec un écart de 100 %, la
-          règle proportionnelle laisse l'association la moins servie vers 22 % de son besoin
-          (76 % avec un écart nul), pour le même volume distribué. L'écart de 25 % par défaut
-          donne environ 61 %.
-        - **Leximin (= max-min ici) fait mieux que toutes les autres règles** : environ 79 %
-          du besoin pour l'association la moins servie, un Gini de 0,02, 130 kg sans preneur,
-          et un prix de l'équité d'environ 70 kg (1,3 % de l'offre) par rapport au maximum
-          théorique sans équité.
+        - **Relâcher l'écart au-delà de 25 % dégrade l'équité sans contrepartie** : jusqu'à
+          20 %, l'association la moins servie reçoit environ 82 % de son besoin (81 % avec un
+          écart nul), et l'écart de 25 % par défaut donne environ 80 % ; mais avec un écart de
+          100 %, la règle proportionnelle la laisse vers 43 % de son besoin, pour le même
+          volume distribué.
+        - **Leximin (et max-min, presque identique ici) fait mieux que toutes les autres
+          règles** : environ 83 % du besoin pour l'association la moins servie, un Gini
+          inférieur à 0,01, 80 kg sans preneur, et un prix de l'équité d'environ 20 kg (0,4 %
+          de l'offre) par rapport au maximum théorique sans équité. Les deux règles ne
+          diffèrent que d'un demi-point pour la moins servie (83,1 % pour max-min, 82,7 % pour
+          leximin), écart qui vient de l'arrondi aux cartons entiers.
         - **Les règles habituelles sont nettement moins équitables et gaspillent plus** :
           premier arrivé premier servi laisse la moins servie vers 9 % de son besoin et
           465 kg sans preneur ; le partage proportionnel de chaque lot, 7 % et 920 kg (les
@@ -804,28 +808,33 @@ YEAR_NB: list[Cell] = [
           moins bonne semaine).
         - **Régularité** : avec la règle leximin, chaque association est servie chaque
           semaine (aucune interruption) ; la variabilité des kilos reçus d'une semaine à
-          l'autre reste modérée (coefficient de variation de 0,08 à 0,34). C'est un indicateur
+          l'autre reste modérée (coefficient de variation de 0,08 à 0,32). C'est un indicateur
           qu'aucun outil d'aide alimentaire que nous connaissons ne suit par association.
-        - **Impact financier** : environ 196 000 € de valeur marchande reçue en 12 semaines,
-          dont 22 000 € payés par les associations (11 %), soit de 2 400 à 9 600 € de valeur
+        - **Impact financier** : environ 198 000 € de valeur marchande reçue en 12 semaines,
+          dont 22 600 € payés par les associations (11 %), soit de 2 200 à 10 900 € de valeur
           nette par association : c'est l'argument à présenter aux financeurs.
         - **Équité dans la durée** : l'écart entre l'association la moins et la mieux servie
-          (taux de couverture cumulé) se resserre de 0,17 à 0,09 au fil des semaines.
+          (taux de couverture cumulé) reste faible du début à la fin, entre 0,02 et 0,05 ; ce
+          qui baisse, c'est le niveau de tous (de 0,79 à 0,72 pour la moins servie), parce que
+          l'offre diminue au fil de la saison.
         - **Ce qui fait durer l'organisation** :
           - les **budgets d'achat** sont le levier le plus fort : sans eux, les lots vendus
             (près d'un tiers des kilos) ne partent plus, la distribution tombe d'environ 5,5 à
-            3,8 t et la couverture minimale de 0,79 à 0,60 ; les doubler n'apporte rien (les
+            3,9 t et la couverture minimale de 0,83 à 0,63 ; les doubler n'apporte rien (les
             budgets actuels ne sont pas épuisés) ;
           - le **stockage** des associations compte ensuite : en réduire la place de moitié
-            coûte environ 400 kg par semaine et 4 points de couverture minimale ; 50 % de
-            place en plus n'apporte qu'une centaine de kilos ;
+            coûte environ 500 kg par semaine et 6 à 7 points de couverture minimale ; 50 % de
+            place en plus n'apporte qu'environ 70 kg ;
           - la **flotte** conditionne ce qui arrive vraiment : avec deux véhicules, près de
-            30 % de ce qui est réparti n'est pas acheminé, 16 % avec trois, 9 % avec la flotte
-            actuelle de quatre, 3 % avec cinq.
+            30 % de ce qui est réparti n'est pas acheminé ; environ 12 % avec trois comme avec
+            la flotte actuelle de quatre (le quatrième est un petit utilitaire de bénévoles,
+            trois jours par semaine) ; 3 % avec cinq, le cinquième étant dans ce calcul un
+            deuxième fourgon frigorifique.
 
           Pérenniser le mode d'organisation, c'est donc d'abord garantir des budgets d'achat
-          (ou un fonds collectif) et une flotte d'au moins trois à quatre véhicules, dont un
-          frigorifique ; l'équipement froid des associations vient ensuite.
+          (ou un fonds collectif) et une flotte d'au moins trois véhicules ; c'est un deuxième
+          véhicule frigorifique, plus qu'un petit véhicule de plus, qui réduit nettement ce
+          qui reste à quai. L'équipement froid des associations vient ensuite.
         """
     ),
 ]
