@@ -392,7 +392,7 @@ def repair(
         exact = split_mip(ledger)
         if exact is not None:
             second = ledger.clone()
-            _repair_once(second, exact[0], exact[1], None, None)
+            _repair_once(second, exact.pair_index, exact.kg, None, None)
             if _better(second, best):
                 best = second
         second = ledger.clone()

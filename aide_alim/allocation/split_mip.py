@@ -22,7 +22,7 @@ on every machine. The repair turns the quantities into cartons like the LP's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -35,13 +35,22 @@ MAX_PAIRS = 1_000
 MAX_NODES = 200
 
 
+class SplitPlan(NamedTuple):
+    """The model's answer: kg per admissible pair, and whether HiGHS proved it optimal (not
+    stopped by the node limit)."""
+
+    pair_index: np.ndarray
+    kg: np.ndarray
+    optimal: bool
+
+
 def split_mip(
     ledger: Ledger, min_fill: float | None = None, max_pairs: int = MAX_PAIRS
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """(pair index, kg) of the model above from the ledger's remaining limits, or None when
-    there is no solution within the node limit or the scenario is too large. With
-    ``min_fill``, ``t ≥ min_fill`` is imposed and only the food distributed is maximised (the
-    most food an allocation at least that fair can give out, before rounding to cartons)."""
+) -> SplitPlan | None:
+    """The model above from the ledger's remaining limits, or None when there is no solution
+    within the node limit or the scenario is too large. With ``min_fill``, ``t ≥ min_fill`` is
+    imposed and only the food distributed is maximised (the most food an allocation at least
+    that fair can give out, before rounding to cartons, when the answer is optimal)."""
     import highspy
 
     adm, policy = ledger.adm, ledger.policy
@@ -170,4 +179,5 @@ def split_mip(
         return None
     kg = np.asarray(h.getSolution().col_value)[:n]
     keep = kg > 1e-6
-    return pairs[keep], kg[keep]
+    optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return SplitPlan(pairs[keep], kg[keep], bool(optimal))
