@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -99,3 +101,20 @@ def test_compare_rejects_unknown_rules() -> None:
 def test_commands_have_examples() -> None:
     for name in ("allocate", "compare"):
         assert "Example: aide-alim " + name in (main.commands[name].help or "")
+
+
+def test_allocate_json_with_cbc_is_only_json_on_stdout() -> None:
+    # In a fresh process: HiGHS prints a banner on stdout when its first instance is created,
+    # and with --solver cbc the first HiGHS instance is the day plan's (the Dijon week's vans
+    # could be over-filled, so its days are planned).
+    dijon = TINY.parent / "dijon"
+    cli = "from aide_alim.cli import main; main()"
+    done = subprocess.run(
+        [sys.executable, "-c", cli, "allocate", str(dijon), "--solver", "cbc", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["solver"] == "cbc" and payload["status"] == "optimal"

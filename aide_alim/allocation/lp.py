@@ -74,12 +74,16 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pulp
 
 from aide_alim.allocation.admissible import Admissibility
 from aide_alim.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    import highspy
 
 _SLACK = 1e-7
 _DUAL_TOL = 1e-7
@@ -572,10 +576,8 @@ class _HighsModel(_Model):
         import highspy
 
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        _silence_highs_banner()
         self.highspy = highspy
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = quiet_highs()
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         inf = highspy.kHighsInf
         lower = np.array([r.getLb() if r.getLb() is not None else -inf for r in self.rows])
@@ -793,6 +795,17 @@ def _silence_highs_banner() -> None:
         os.dup2(saved, 1)
         os.close(devnull)
         os.close(saved)
+
+
+def quiet_highs() -> highspy.Highs:
+    """A new HiGHS instance that prints nothing: the banner silenced, the log off (the library
+    never writes on stdout, where ``--json`` output goes)."""
+    _silence_highs_banner()
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 class _Solver:
@@ -1114,8 +1127,7 @@ def _day_plan(
     row, var, coef = row[order], var[order], coef[order]
     n_rows = n + 14
     kg = values[cols]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     inf = highspy.kHighsInf
     h.addVars(n_vars + 1, np.zeros(n_vars + 1), np.r_[np.full(n_vars, inf), 1.0])
     h.changeColCost(use, 1.0)

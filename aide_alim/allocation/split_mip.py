@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from aide_alim.allocation.lp import quiet_highs
+
 if TYPE_CHECKING:
     from aide_alim.allocation.rounding import Ledger
 
@@ -151,8 +153,7 @@ def split_mip(
     row, col, val = row[order], col[order], val[order]
     starts = np.searchsorted(row, np.arange(n_rows))
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("mip_max_nodes", MAX_NODES)
     h.setOptionValue("random_seed", 0)
     weight = 100.0 * float(ledger.kg_left.sum()) if min_fill is None else 0.0
