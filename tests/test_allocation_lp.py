@@ -74,3 +74,21 @@ def test_solving_without_days_first_gives_the_optimum_of_the_model_with_days(
     assert np.all(cold_load <= adm.day_cold_capacity_kg + 1e-6)
     # a line's day is one its lot can be received on
     assert np.all(adm.pair_days[out.pair_index[vans]] >> out.day[vans] & 1)
+
+
+def test_levels_highs_finds_infeasible_within_its_tolerance_are_redone_with_cbc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Abundant supply, vans that bind (22 leximin levels) and column generation: after a few
+    # fixed levels HiGHS 1.16 reports the LP infeasible, which it cannot be (the fixed levels
+    # were met by the solution that set them). The run is redone with CBC, not reported failed.
+    sc = synthesize(60, 300, seed=7, supply_ratio=1.3)
+    sc = sc.replace(
+        vehicles=tuple(replace(v, capacity_kg=v.capacity_kg * 0.05) for v in sc.vehicles)
+    )
+    adm = admissibility(sc)
+    monkeypatch.setattr(lp, "_FULL_MODEL_COLUMNS", 0)
+    out = lp.solve_rule(sc, adm, "leximin")
+    assert out.status == "optimal", out.message
+    cbc = lp.solve_rule(sc, adm, "leximin", solver="cbc")
+    np.testing.assert_allclose(out.levels, cbc.levels, atol=1e-6)

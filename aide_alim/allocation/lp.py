@@ -541,7 +541,8 @@ class _Model:
             lv, w = lv[o], w[o]
             # basis needed to bring the j lowest to the level of the (j+1)-th
             cw = np.cumsum(w)
-            cost = cw * lv - np.cumsum(w * lv)
+            with np.errstate(invalid="ignore"):  # takers without need: inf − inf, sorted last
+                cost = cw * lv - np.cumsum(w * lv)
             j = max(int(np.searchsorted(cost, supply[i] * basis, side="right")), 1)
             if np.isfinite(cw[j - 1]):
                 raised = (supply[i] * basis + np.sum(w[:j] * lv[:j])) / cw[j - 1]
@@ -995,6 +996,9 @@ def solve_rule(
                 out.day = _apply_day_plan(out, plan)
                 out.build_seconds += build
                 return out
+        if out.status == "infeasible":  # the model with days only has more rows
+            out.build_seconds += build
+            return out
         relaxed = out
         seed = None
         if model is not None and out.status == "optimal":
@@ -1061,17 +1065,26 @@ def _solve(
         out.n_active = int(model.active.sum())
         if run.message:
             out.message = (out.message + " " + run.message).strip()
-    if direct and out.status == "failed":
-        retry, _ = _solve(
+    # With levels fixed the LP is feasible by construction (the fixed ones are met by the
+    # solution that set them): "infeasible" there is HiGHS's tolerance against the levels'
+    # tiny slack, seen on abundant supply with many levels. CBC then redoes the run.
+    numerical = out.status == "infeasible" and bool(model.fixed)
+    if direct and (out.status == "failed" or numerical):
+        retry, retry_model = _solve(
             scenario, adm, rule, "cbc", shortfall, classes, with_days=with_days, seed=seed
         )
+        why = (
+            "it found the levels already fixed infeasible within its tolerance"
+            if numerical
+            else out.message
+        )
         retry.message = (
-            f"HiGHS did not finish ({out.message}); solved with CBC instead. {retry.message}"
+            f"HiGHS did not finish ({why}); solved with CBC instead. {retry.message}"
         ).strip()
         retry.n_solves += out.n_solves
         retry.solve_seconds += out.solve_seconds
         retry.build_seconds += out.build_seconds
-        return retry, None
+        return retry, retry_model
     if out.status == "optimal" and model.n_columns:
         values = model.values()
         out.objective_kg = float(values.sum())
@@ -1121,7 +1134,7 @@ def _day_plan(
     row = np.r_[var_col, n + var_day, np.where(cold[var_col], n + 7 + var_day, -1), n + days]
     var = np.r_[every, every, every, np.full(14, use)]
     coef = np.r_[np.ones(3 * n_vars), -capacity]
-    keep = row >= 0
+    keep = (row >= 0) & (coef != 0)
     row, var, coef = row[keep], var[keep], coef[keep]
     order = np.lexsort((var, row))
     row, var, coef = row[order], var[order], coef[order]
