@@ -988,21 +988,21 @@ def solve_rule(
         out, _ = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=True)
     else:
         out, model = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=False)
+        seed = None
         if out.status == "optimal" and model is not None:
             t1 = time.perf_counter()
-            plan = _day_plan(model, model.values())
+            values = model.values()
+            plan = _day_plan(model, values)
             out.build_seconds += time.perf_counter() - t1
             if plan is not None:
-                out.day = _apply_day_plan(out, plan)
+                _apply_day_plan(out, plan)
                 out.build_seconds += build
                 return out
+            seed = _pair_key(model, np.flatnonzero(values > 1e-7))
         if out.status == "infeasible":  # the model with days only has more rows
             out.build_seconds += build
             return out
         relaxed = out
-        seed = None
-        if model is not None and out.status == "optimal":
-            seed = _pair_key(model, np.flatnonzero(model.values() > 1e-7))
         model = None  # free the relaxed model before building the one with days
         out, _ = _solve(scenario, adm, rule, solver, shortfall, classes, with_days=True, seed=seed)
         out.n_solves += relaxed.n_solves
@@ -1157,28 +1157,25 @@ def _day_plan(
     return cols[var_col[on]], var_day[on], share[on]
 
 
-def _apply_day_plan(out: LpOutcome, plan: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-    """Split the lines of ``out`` over the planned days of their columns; returns the day of
-    each new line (and updates the pair index and kg). Lines of columns without a plan (the
-    associations that collect) keep day -1."""
+def _apply_day_plan(out: LpOutcome, plan: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """Split the lines of ``out`` over the planned days of their columns (pair index, kg, day
+    and column per line). Lines of columns without a plan (the associations that collect) keep
+    day -1."""
     plan_col, plan_day, plan_share = plan
+    if plan_col.size == 0:
+        return
     order = np.argsort(plan_col, kind="stable")
     plan_col, plan_day, plan_share = plan_col[order], plan_day[order], plan_share[order]
     lo = np.searchsorted(plan_col, out.column, side="left")
-    hi = np.searchsorted(plan_col, out.column, side="right")
-    counts = np.maximum(hi - lo, 1)
-    line = np.repeat(np.arange(out.column.size), counts)
-    k = np.arange(line.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    planned = (hi - lo)[line] > 0
+    counts = np.searchsorted(plan_col, out.column, side="right") - lo
+    reps = np.maximum(counts, 1)  # a line without a plan stays one line
+    line = np.repeat(np.arange(out.column.size), reps)
+    k = np.arange(line.size) - np.repeat(np.cumsum(reps) - reps, reps)
+    planned = counts[line] > 0
     entry = np.where(planned, lo[line] + k, 0)
-    share = np.where(planned, plan_share[entry] if plan_share.size else 1.0, 1.0)
-    day = np.where(planned, plan_day[entry] if plan_day.size else -1, out.day[line])
-    out.pair_index, out.kg, out.column = (
-        out.pair_index[line],
-        out.kg[line] * share,
-        out.column[line],
-    )
-    return day
+    out.pair_index, out.column = out.pair_index[line], out.column[line]
+    out.kg = out.kg[line] * np.where(planned, plan_share[entry], 1.0)
+    out.day = np.where(planned, plan_day[entry], out.day[line])
 
 
 def _levels(model: _Model, run: _Solver, out: LpOutcome, *, leximin: bool) -> str:

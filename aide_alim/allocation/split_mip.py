@@ -114,22 +114,15 @@ def split_mip(
         ids, row = np.unique(assoc, return_inverse=True)
         block(row, x, basis, np.full(ids.size, -inf), ledger.ceiling[ids] - ledger.received[ids])
     van = ~adm.assoc_collects[assoc]
-    if van.any():
-        cold = van & (temp > 0)
-        block(
-            np.zeros(int(van.sum()), dtype=np.int64),
-            x[van],
-            np.ones(int(van.sum())),
-            np.array([-inf]),
-            np.array([ledger.day_cap.sum()]),
-        )
-        if cold.any():
+    for on, room_left in ((van, ledger.day_cap), (van & (temp > 0), ledger.day_cold)):
+        if on.any():  # the week's van room, then its refrigerated part
+            k = int(on.sum())
             block(
-                np.zeros(int(cold.sum()), dtype=np.int64),
-                x[cold],
-                np.ones(int(cold.sum())),
+                np.zeros(k, dtype=np.int64),
+                x[on],
+                np.ones(k),
                 np.array([-inf]),
-                np.array([ledger.day_cold.sum()]),
+                np.array([room_left.sum()]),
             )
     need = adm.assoc_need
     counted = np.flatnonzero(need > 0)
