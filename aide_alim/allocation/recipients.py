@@ -24,6 +24,7 @@ All are greedy and deterministic (no solver, no clock).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,15 +41,7 @@ def capacity(ledger: Ledger, lot: int, pairs: np.ndarray, left: float | None = N
     minimum delivery aside), at most ``left`` (default: what is left of the lot)."""
     adm = ledger.adm
     assoc = adm.pair_assoc[pairs]
-    room = ledger.storage[assoc, adm.lot_temp[lot]].astype(float)
-    price = float(adm.lot_price[lot])
-    if price > 0:
-        money = ledger.budget[assoc] if ledger.policy.budget == "association" else ledger.fund
-        room = np.minimum(room, np.asarray(money, dtype=float) / price)
-    if ledger.ceiling is not None:
-        room = np.minimum(
-            room, (ledger.ceiling[assoc] - ledger.received[assoc]) / adm.lot_basis[lot]
-        )
+    room = ledger.room_kg(lot, assoc)
     cold = adm.lot_temp[lot] > 0
     day_room = np.minimum(ledger.day_cap, ledger.day_cold) if cold else ledger.day_cap
     open_day = ((adm.pair_days[pairs].astype(np.int64)[:, None] >> np.arange(7)) & 1) > 0
@@ -131,8 +124,7 @@ def fill_up(ledger: Ledger) -> None:
     lots = np.flatnonzero((ledger.cartons_left > 0) & (adm.lot_reason == ""))
     if lots.size == 0:
         return
-    by_lot: dict[int, list[int]] = {}
-    seen = 0
+    index = _LineIndex(ledger)
     for lot in lots[np.argsort(adm.lot_dlc_order[lots], kind="stable")].tolist():
         ledger.water_fill(lot)
         for _ in range(ledger.policy.max_split):
@@ -140,10 +132,8 @@ def fill_up(ledger: Ledger) -> None:
                 break
             if len(ledger.recipients[lot]) < ledger.policy.max_split:
                 break  # water_fill found nobody able to take a carton
-            for i in range(seen, len(ledger.lines)):
-                by_lot.setdefault(ledger.lines[i][0], []).append(i)
-            seen = len(ledger.lines)
-            if not _replace_recipient(ledger, lot, by_lot.get(lot, [])):
+            index.update()
+            if not _replace_recipient(ledger, lot, index.by_lot.get(lot, [])):
                 break
             ledger.water_fill(lot)
     ledger.lines = [line for line in ledger.lines if line[3] > 0]
@@ -260,11 +250,11 @@ def repack_budgets(ledger: Ledger, max_work: int = 20_000) -> int:
 
 
 class _LineIndex:
-    """The ledger's lines by lot, and each association's lines of sold lots."""
+    """The ledger's lines by lot, and each association's lines of ``sold`` lots (if given)."""
 
-    def __init__(self, ledger: Ledger, sold: np.ndarray) -> None:
+    def __init__(self, ledger: Ledger, sold: np.ndarray | None = None) -> None:
         self.ledger = ledger
-        self.sold = sold
+        self.sold = np.zeros(ledger.adm.lot_kg.size, dtype=bool) if sold is None else sold
         self.by_lot: dict[int, list[int]] = {}
         self.sold_of: dict[int, list[int]] = {}
         self.seen = 0
@@ -360,19 +350,13 @@ def _repack(
 class _Checkpoint:
     """What a trial move may change in a ledger, to undo it exactly."""
 
-    _ARRAYS = (
-        "storage",
-        "budget",
-        "day_cap",
-        "day_cold",
-        "cartons_left",
-        "kg_left",
-        "received",
-        "days_used",
-    )
-
     def __init__(self, ledger: Ledger, lots: list[int], lines: list[int]) -> None:
-        self.arrays = {name: getattr(ledger, name).copy() for name in self._ARRAYS}
+        # every array of the ledger (the limits left, cartons, fills), as Ledger.clone copies
+        self.arrays = {
+            f.name: value.copy()
+            for f in fields(ledger)
+            if isinstance(value := getattr(ledger, f.name), np.ndarray)
+        }
         self.fund = ledger.fund
         self.recipients = {lot: set(ledger.recipients[lot]) for lot in lots}
         self.n_lines = len(ledger.lines)

@@ -246,6 +246,21 @@ class Ledger:
     def pairs_of(self, lot: int) -> range:
         return range(int(self.starts[lot]), int(self.starts[lot + 1]))
 
+    def room_kg(self, lot: int, assoc: np.ndarray) -> np.ndarray:
+        """Kg of ``lot`` each of ``assoc`` may still take under its storage, its budget (or
+        the collective fund) and the rule's ceiling (vans, split limit and cartons aside)."""
+        adm = self.adm
+        room = self.storage[assoc, adm.lot_temp[lot]].astype(float)
+        price = float(adm.lot_price[lot])
+        if price > 0:
+            money = self.budget[assoc] if self.policy.budget == "association" else self.fund
+            room = np.minimum(room, np.asarray(money, dtype=float) / price)
+        if self.ceiling is not None:
+            room = np.minimum(
+                room, (self.ceiling[assoc] - self.received[assoc]) / adm.lot_basis[lot]
+            )
+        return room
+
     def candidates(self, lot: int) -> np.ndarray:
         """Pairs of ``lot`` whose association can take at least one more carton (vectorised
         pre-check of storage, budget, day capacity, split limit and minimum delivery)."""
@@ -256,15 +271,7 @@ class Ledger:
         assoc = adm.pair_assoc[pairs]
         unit = min(float(adm.lot_unit_kg[lot]), float(self.kg_left[lot]))
         new = np.array([a not in self.recipients[lot] for a in assoc.tolist()], dtype=bool)
-        room = self.storage[assoc, adm.lot_temp[lot]].copy()
-        price = float(adm.lot_price[lot])
-        if price > 0:
-            money = self.budget[assoc] if self.policy.budget == "association" else self.fund
-            room = np.minimum(room, np.asarray(money) / price)
-        if self.ceiling is not None:
-            room = np.minimum(
-                room, (self.ceiling[assoc] - self.received[assoc]) / adm.lot_basis[lot]
-            )
+        room = self.room_kg(lot, assoc)
         need_kg = np.where(new, max(unit, self.min_new_kg(lot)), unit)
         ok = room >= need_kg - _EPS
         if len(self.recipients[lot]) >= self.policy.max_split:
