@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -13,7 +14,8 @@ from aide_alim.cli.history import _db_option
 
 def _portal_missing() -> click.ClickException:
     return click.ClickException(
-        'The portal needs the web extra: pip install -e ".[web]" (starlette, uvicorn, argon2-cffi…).'
+        'The portal needs the web extra: pip install -e ".[web]" '
+        "(starlette, uvicorn, argon2-cffi, python-multipart)."
     )
 
 
@@ -97,7 +99,7 @@ def users_add(
     from aide_alim.db import open_database
     from aide_alim.portal import auth
 
-    password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with open_database(db_url) as db, db.transaction() as conn:
         user = auth.add_user(conn, login, role, name=name, association=association,
                              password=password)  # fmt: skip
@@ -159,8 +161,12 @@ def declarations() -> None:
 @declarations.command("export")
 @click.argument("week")
 @_db_option
-@click.option("--base", type=click.Path(path_type=Path), default=None,
-              help="Scenario whose associations to update (default: the last published week).")
+@click.option(
+    "--base",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Scenario whose associations to update (default: the last published week).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The associations.csv to write.")  # fmt: skip
 @handle_errors

@@ -39,6 +39,11 @@ MESSAGES = {
 }
 
 
+def _notice(ctx: Ctx) -> str | None:
+    """The confirmation message named by ``?ok=`` (a fixed text: nothing of the URL is shown)."""
+    return MESSAGES.get(ctx.request.query_params.get("ok", ""))
+
+
 def _owner(ctx: Ctx) -> str | None:
     """The association of the URL if it is the user's own, else ``None``."""
     aid = ctx.params["aid"]
@@ -63,7 +68,7 @@ def home(ctx: Ctx) -> Response:
     declared = bool(upcoming and latest_declarations(ctx.db, upcoming, aid))
     return render(
         ctx, "association/home.html", aid=aid, weeks=weeks[:12], confirmed=confirmed,
-        upcoming=upcoming, declared=declared, notice=MESSAGES.get(ctx.request.query_params.get("ok", "")),
+        upcoming=upcoming, declared=declared, notice=_notice(ctx),
     )  # fmt: skip
 
 
@@ -110,7 +115,7 @@ def _plan_page(
     return render(
         ctx, "association/plan.html", status=status, aid=aid, week=week, plan=plan,
         lines=_lines(plan, receipts), statuses=STATUSES, problems=problems or [],
-        confirmed=bool(receipts), notice=MESSAGES.get(ctx.request.query_params.get("ok", "")),
+        confirmed=bool(receipts), notice=_notice(ctx),
     )  # fmt: skip
 
 

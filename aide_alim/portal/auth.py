@@ -85,9 +85,7 @@ def hash_password(password: str) -> str:
 
 
 def _user(row: Any) -> User:
-    return User(
-        int(row.id), row.login, row.name, row.role, row.association, bool(row.active)
-    )
+    return User(int(row.id), row.login, row.name, row.role, row.association, bool(row.active))
 
 
 def audit(
@@ -136,9 +134,10 @@ def add_user(
         raise AccountError("An association account needs --association; other roles take none.")
     if conn.execute(sa.select(t.portal_user.c.id).where(t.portal_user.c.login == login)).first():
         raise AccountError(f"The login {login!r} already exists.")
+    name = name.strip()
     values = {
         "login": login,
-        "name": name.strip(),
+        "name": name,
         "role": role,
         "association": association,
         "password_hash": hash_password(password) if password else "",
@@ -149,7 +148,7 @@ def add_user(
         t.portal_user.insert().values(**values).returning(t.portal_user.c.id)
     ).scalar_one()
     audit(conn, "user_add", login="(shell)", target=login, detail=role)
-    return User(int(new_id), login, values["name"], role, association, True)
+    return User(int(new_id), login, name, role, association, True)
 
 
 def find_user(conn: sa.Connection, login: str) -> User | None:

@@ -193,9 +193,7 @@ def export_associations(
 
     base = base or base_scenario(db, week)
     declared = latest_declarations(db, week)
-    updated = tuple(
-        apply(a, declared[a.id]) if a.id in declared else a for a in base.associations
-    )
+    updated = tuple(apply(a, declared[a.id]) if a.id in declared else a for a in base.associations)
     rows = scenario_rows(base.replace(associations=updated))["associations"]
     changes = []
     for a, before, after in zip(

@@ -31,8 +31,7 @@ CSP = (
 )
 #: For the generated summaries (self-contained HTML with inline styles): no script at all.
 REPORT_CSP = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; "
-    "sandbox"
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
 )
 HEADERS = {
     b"x-content-type-options": b"nosniff",
@@ -79,7 +78,9 @@ class SecurityMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in HEADERS]
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() not in HEADERS
+                ]
                 names = {k.lower() for k, _ in headers}
                 headers += list(HEADERS.items())
                 if b"content-security-policy" not in names:

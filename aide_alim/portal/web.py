@@ -98,10 +98,14 @@ def render(ctx: Ctx | None, template: str, status: int = 200, **context: Any) ->
     """A page from ``template`` (with the user and the CSRF token when logged in)."""
     session = ctx.session if ctx else None
     context.setdefault("notice", None)
-    html = environment().get_template(template).render(
-        user=session.user if session else None,
-        csrf=session.csrf if session else "",
-        **context,
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            user=session.user if session else None,
+            csrf=session.csrf if session else "",
+            **context,
+        )
     )
     return HTMLResponse(html, status_code=status)
 

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from aide_alim.db import Database
+from aide_alim.documents import fmt
 from aide_alim.errors import AideAlimError, ScenarioError
 from aide_alim.portal import auth
 from aide_alim.portal import tables as t
@@ -200,9 +201,7 @@ class Worker:
         who = user.login if user else "?"
         pub, allocation, _ = allocate_and_publish(self.db, scenario, note=f"portail ({who})")
         kg = float(allocation.lines["kg"].sum()) if len(allocation.lines) else 0.0
-        return f"Semaine {scenario.week} publiée (publication {pub}) : {kg:,.0f} kg répartis.".replace(
-            ",", "\u202f"
-        )
+        return f"Semaine {scenario.week} publiée (publication {pub}) : {fmt.kg(kg)} répartis."
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:

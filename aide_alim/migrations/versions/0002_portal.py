@@ -81,9 +81,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer, nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_portal_declaration_week", "portal_declaration", ["week", "association"]
-    )
+    op.create_index("ix_portal_declaration_week", "portal_declaration", ["week", "association"])
     op.create_table(
         "portal_job",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
