@@ -17,9 +17,9 @@ from typing import Any, cast
 import matplotlib
 from fpdf import FPDF
 
-from aide_alim.documents import fmt
 from aide_alim.documents.plans import AssociationPlan
 from aide_alim.documents.sheets import RouteSheet
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Temperature
 
 TEAL = (0, 88, 106)

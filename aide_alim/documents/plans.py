@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from aide_alim.documents import fmt
 from aide_alim.documents.tables import CLASS_PLURAL_FR, RULE_FR, STORAGE_FR, as_date, clock_minutes
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Association, Scenario, Temperature
 
 # Route plans made before routing had reason codes give only English words: known patterns

@@ -11,8 +11,8 @@ from typing import Any, cast
 
 import pandas as pd
 
-from aide_alim.documents import fmt
 from aide_alim.documents.tables import KIND_FR, TEMPERATURE_NOTE_FR, as_date
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario, Temperature
 
 
