@@ -52,6 +52,7 @@ class RouteSheet:
     km: float
     hours: float
     stops: pd.DataFrame = field(repr=False)
+    signature: str = ""
 
 
 FAMILY_FR = {
@@ -138,7 +139,7 @@ def _round_stops(
         board = [
             f"{label} {fmt.kg(float(stop[col]))}"
             for label, col in (
-                ("sec", "load_ambient_kg"),
+                ("ambiant", "load_ambient_kg"),
                 ("frais", "load_chilled_kg"),
                 ("surgelé", "load_frozen_kg"),
             )
@@ -245,6 +246,7 @@ def route_sheets(
                 km=km,
                 hours=hours,
                 stops=group.reset_index(drop=True),
+                signature=f"Document établi par {scenario.signature}.",
             )
         )
     return sheets
