@@ -52,14 +52,12 @@ def _open(
 def _date(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
-    from aide_alim.ledger.entries import parse_date
+    from aide_alim.parsing import Bad, parse_date
 
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise AideAlimError(
-            f"{option}: expected a date like 2021-03-15 or 15/03/2021, found {text!r}"
-        ) from None
+    date = parse_date(text)
+    if isinstance(date, Bad):
+        raise AideAlimError(f"{option}: expected {date.expected}, found {text!r}")
+    return date
 
 
 @main.group("ledger")
@@ -155,14 +153,14 @@ def add_expense(
     """
     from aide_alim.ledger.checks import euros
     from aide_alim.ledger.entries import Expense, add_expenses, parse_amount
+    from aide_alim.parsing import Bad
 
-    try:
-        value = parse_amount(amount)
-    except ValueError:
+    value = parse_amount(amount)
+    if isinstance(value, Bad):
         raise LedgerError(
-            [Problem("--amount", None, None, f"expected an amount in euros, found {amount!r}")],
+            [Problem("--amount", None, None, f"expected {value.expected}, found {amount!r}")],
             what="the expenditure",
-        ) from None
+        )
     date = _date(date_text, "--date")
     assert date is not None
     db, convention = _open(db_url, year, convention_file)
