@@ -47,7 +47,7 @@ def test_add_expense_then_show(run):
     )
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Recorded expenditure #1: action 1.2, etat, 7\u202f500,00 €, 2020-11-15.\n"
+        "Recorded expenditure #1: action 1.2, etat, 7\u202f500,00\u00a0€, 2020-11-15.\n"
     )
     shown = json.loads(run("show", "--what", "statement", "--json").output)
     row = next(r for r in shown if r["action"] == "1.2" and r["funder"] == "etat")
@@ -116,8 +116,8 @@ def test_check_reports_a_parity_breach_and_exits_1(run, tmp_path):
     result = run("check", "--today", "2020-12-01")
     assert result.exit_code == 1
     assert (
-        "[error] action 2.1, Dijon Métropole: Dijon Métropole a dépensé 60\u202f000,00 € "
-        "pour 66\u202f500,00 € financés par État"
+        "[error] action 2.1, Dijon Métropole: Dijon Métropole a dépensé 60\u202f000,00\u00a0€ "
+        "pour 66\u202f500,00\u00a0€ financés par État"
     ) in result.output
     assert result.output.rstrip().endswith("2 error(s), 43 warning(s).")
 

@@ -593,6 +593,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("name", False, "name of the scenario (default: the folder or workbook name)"),
     SettingSpec("week", True, 'ISO week, e.g. "2020-W41"'),
     SettingSpec("hub", False, "id of the hub site (default: the only site of kind hub)"),
+    SettingSpec(
+        "territory", False, 'territory the documents name, e.g. "Dijon Métropole" (default: none)'
+    ),
+    SettingSpec(
+        "organisation",
+        False,
+        "who the documents come from (default: the coordination of food aid of the territory)",
+    ),
 )
 SECTIONS: dict[str, type[Policy] | type[Logistics] | type[RoutingParams]] = {
     "policy": Policy,
@@ -1021,6 +1029,8 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
         logistics=settings["logistics"],
         routing=settings["routing"],
         source=raw.source,
+        territory=settings.get("territory", ""),
+        organisation=settings.get("organisation", ""),
     )
     return scenario, problems
 
