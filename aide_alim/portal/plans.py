@@ -21,11 +21,12 @@ import pandas as pd
 import sqlalchemy as sa
 
 from aide_alim.db import Database
-from aide_alim.documents import fmt, tables
-from aide_alim.documents.plans import AssociationPlan, Handover, explain_share
+from aide_alim.documents import tables
+from aide_alim.i18n import fmt
+from aide_alim.documents.plans import AssociationPlan, Handover, arrival_window, explain_share
 from aide_alim.history import schema as h
 from aide_alim.history.publish import iso_week
-from aide_alim.scenario.model import Scenario
+from aide_alim.scenario.model import Scenario, TimeWindow
 
 _MODES = {
     "delivery": "livraison",
@@ -165,6 +166,7 @@ def _handovers(
 ) -> tuple[Handover, ...]:
     """Deliveries and pickups of the association's lots, then lots no round carries."""
     mine = set(lines["lot"].astype(str)) if len(lines) else set()
+    hours = scenario.association_by_id[association].receive_window
     groups: dict[tuple[Any, ...], tuple[float, float, list[str]]] = {}
     covered: set[tuple[str, dt.date]] = set()
     for stop in stops.to_dict("records"):
@@ -185,7 +187,7 @@ def _handovers(
         )
         covered.update((x, stop["day"]) for x in lots)
     result = [
-        Handover(day, mode, place, address, _window(mode, start, end), vehicle,
+        Handover(day, mode, place, address, _window(mode, start, end, hours), vehicle,
                  tuple(dict.fromkeys(lots)))
         for (day, mode, place, address, vehicle), (start, end, lots) in groups.items()
     ]  # fmt: skip
@@ -212,17 +214,11 @@ def _handovers(
     return tuple(sorted(result, key=lambda x: (x.day, x.slot, x.mode)))
 
 
-#: A delivery's planned time is a forecast: the page gives this margin either side [min].
-ARRIVAL_MARGIN_MIN = 30
-
-
-def _window(mode: str, start: float, end: float) -> str:
-    """When to expect a delivery (planned time ± a margin, to 5 minutes), or when to collect."""
+def _window(mode: str, start: float, end: float, hours: TimeWindow) -> str:
+    """When to expect a delivery (the documents' arrival window), or when to collect."""
     if mode != "livraison":
-        return f"à partir de {fmt.clock(start)}"
-    low = max(0.0, (start - ARRIVAL_MARGIN_MIN) // 5 * 5)
-    high = min(24 * 60 - 5.0, -(-(end + ARRIVAL_MARGIN_MIN) // 5) * 5)
-    return f"vers {fmt.clock(start)} (entre {fmt.clock(low)} et {fmt.clock(high)})"
+        return f"à partir de {fmt.clock_fr(start)}"
+    return arrival_window(start, end, hours)
 
 
 def latest_receipts(db: Database, week: str, association: str) -> dict[str, dict[str, Any]]:

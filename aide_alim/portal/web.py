@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from aide_alim.db import Database
-from aide_alim.documents import fmt
+from aide_alim.i18n import fmt
 from aide_alim.portal import auth
 from aide_alim.portal.security import csrf_ok
 

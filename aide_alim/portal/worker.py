@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from aide_alim.db import Database
-from aide_alim.documents import fmt
+from aide_alim.i18n import fmt
 from aide_alim.errors import AideAlimError, ScenarioError
 from aide_alim.portal import auth
 from aide_alim.portal import tables as t

@@ -49,7 +49,7 @@ def test_plan_page_shows_lots_when_and_where(client_for: Any, tiny_week: Any) ->
     for lot in set(mine["lot"]):
         assert scenario.lot_by_id[lot].product in page.text
     assert "Quand et où" in page.text
-    assert re.search(r"vers \d\d:\d\d \(entre \d\d:\d\d et \d\d:\d\d\)", page.text)
+    assert re.search(r"entre \d+\s?h(\s?\d\d)? et \d+\s?h(\s?\d\d)?", page.text)
     assert "Pourquoi cette part" in page.text
     assert 'content="width=device-width' in page.text
 
