@@ -22,10 +22,10 @@ import sqlalchemy as sa
 
 from aide_alim.db import Database
 from aide_alim.documents import tables
-from aide_alim.i18n import fmt
 from aide_alim.documents.plans import AssociationPlan, Handover, arrival_window, explain_share
 from aide_alim.history import schema as h
 from aide_alim.history.publish import iso_week
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario, TimeWindow
 
 _MODES = {

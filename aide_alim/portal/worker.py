@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from aide_alim.db import Database
-from aide_alim.i18n import fmt
 from aide_alim.errors import AideAlimError, ScenarioError
+from aide_alim.i18n import fmt
 from aide_alim.portal import auth
 from aide_alim.portal import tables as t
 from aide_alim.portal.security import error_reference, log

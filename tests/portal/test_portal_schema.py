@@ -1,4 +1,4 @@
-"""The portal's tables module agrees with migration ``0002_portal``, which upgrades and downgrades."""
+"""The portal's tables module agrees with migration ``0002_portal``, which also downgrades."""
 
 from __future__ import annotations
 
