@@ -44,7 +44,7 @@ def test_valid_scenario_prints_its_summary() -> None:
     assert "Scenario tiny: week 2020-W41 (Monday 2020-10-05), hub hub" in output
     assert "3 associations serving 400 persons, 5 lots at 2 suppliers" in output
     # aligned table rows: class, lots, kg, value, cost, free storage
-    assert "  sec (ambiant)        2  180.0      400.0      40.0            1 000.0" in output
+    assert "  ambiant              2  180.0      400.0      40.0            1 000.0" in output
     assert "  need (400 persons × 1 kg)                400.0" in output
     assert "(supply + other supply) / need = 80%" in output
     assert "Épicerie sèche" in output

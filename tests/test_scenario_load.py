@@ -24,8 +24,9 @@ from scenario_helpers import (
 
 import aide_alim
 from aide_alim.errors import Problem, ScenarioError
+from aide_alim.parsing import detect_separator
 from aide_alim.scenario import Day, Scenario, Temperature, check_scenario, load_scenario
-from aide_alim.scenario.io import cell_text, detect_separator
+from aide_alim.scenario.io import cell_text
 from aide_alim.scenario.validate import Bad, parse_bool, parse_date, parse_days, parse_number
 
 

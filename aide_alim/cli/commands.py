@@ -2,6 +2,7 @@
 
 Add one import line per command module.
 """
+
 from aide_alim.cli import (
     allocate,  # noqa: F401
     history,  # noqa: F401

@@ -52,14 +52,12 @@ def _open(
 def _date(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
-    from aide_alim.ledger.entries import parse_date
+    from aide_alim.parsing import Bad, parse_date
 
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise AideAlimError(
-            f"{option}: expected a date like 2021-03-15 or 15/03/2021, found {text!r}"
-        ) from None
+    date = parse_date(text)
+    if isinstance(date, Bad):
+        raise AideAlimError(f"{option}: expected {date.expected}, found {text!r}")
+    return date
 
 
 @main.group("ledger")
@@ -155,14 +153,14 @@ def add_expense(
     """
     from aide_alim.ledger.checks import euros
     from aide_alim.ledger.entries import Expense, add_expenses, parse_amount
+    from aide_alim.parsing import Bad
 
-    try:
-        value = parse_amount(amount)
-    except ValueError:
+    value = parse_amount(amount)
+    if isinstance(value, Bad):
         raise LedgerError(
-            [Problem("--amount", None, None, f"expected an amount in euros, found {amount!r}")],
+            [Problem("--amount", None, None, f"expected {value.expected}, found {amount!r}")],
             what="the expenditure",
-        ) from None
+        )
     date = _date(date_text, "--date")
     assert date is not None
     db, convention = _open(db_url, year, convention_file)
@@ -294,7 +292,7 @@ def check(
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the report into (created if needed).",
+    help="Folder to write the report into (created, or replaced whole if aide-alim wrote it).",
 )
 @click.option("--today", "today_text", help="Date the report is established (default: today).")
 @click.option("--submitted", "submitted_text", help="Date the report was sent to the Préfet.")
@@ -321,7 +319,8 @@ def report(
 
     Example: aide-alim ledger report --year 2020 --out rapport_2020/ --db history.sqlite
     """
-    from aide_alim.ledger.report import build_report, write_report
+    from aide_alim.ledger.report import ReportFiles, build_report, write_report
+    from aide_alim.output import output_folder
 
     today = _date(today_text, "--today") or dt.date.today()
     submitted = _date(submitted_text, "--submitted")
@@ -330,7 +329,9 @@ def report(
         data = build_report(
             db, convention, today=today, submitted_on=submitted, refresh_axis3=not no_refresh
         )
-    files = write_report(data, out)
+    with output_folder(out, replace=True) as staging:  # the year's report is refreshed whole
+        written = write_report(data, staging)
+    files = ReportFiles(*(out / p.name for p in (written.html, written.pdf, written.xlsx)))
     errors = sum(f.severity == "error" for f in data.findings)
     warnings = sum(f.severity == "warning" for f in data.findings)
     click.echo(

@@ -98,9 +98,28 @@ def _points(scenario: Scenario, ax: Any) -> None:
     ax.scatter([hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="hub", zorder=4)
 
 
+def _communes(ax: Any) -> None:
+    """The names of the shipped communes that fall inside the map, in grey under the rounds:
+    they tell a driver where the numbered stops are (no tile server: the map works offline)."""
+    from aide_alim.data import communes
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    table = communes()
+    inside = table[table["lon"].between(x0, x1) & table["lat"].between(y0, y1)]
+    for row in inside.to_dict("records"):
+        ax.plot(row["lon"], row["lat"], marker="+", color="#b0b0b0", markersize=5, zorder=1)
+        ax.annotate(
+            _text(str(row["name"])), (row["lon"], row["lat"]), fontsize=6.5, color="#8a8a8a",
+            xytext=(0, -8), textcoords="offset points", ha="center", zorder=1,
+        )  # fmt: skip
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+
+
 def _frame(ax: Any, lat: float) -> None:
-    """Equal-distance aspect at this latitude; no tick labels (coordinates mean nothing to a
-    driver, and drawing them was most of the cost of a map)."""
+    """Equal-distance aspect at this latitude, commune names under the rounds; no tick labels
+    (coordinates mean nothing to a driver, and drawing them was most of the cost of a map)."""
+    _communes(ax)
     ax.set_aspect(1 / max(math.cos(math.radians(lat)), 0.1))
     ax.set_xticks([])
     ax.set_yticks([])
@@ -117,12 +136,14 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     for i, vehicle in enumerate(vehicles):
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
         mine = stops[stops["vehicle"] == vehicle]
+        known = scenario.vehicle_by_id.get(vehicle)
+        label = _text(known.name or known.id) if known else _text(vehicle)
         first = True
         for _, leg in mine.groupby(["day", "family"], sort=True):
             leg = leg.sort_values("seq", kind="stable")
             ax.plot(
                 leg["lon"], leg["lat"], color=colour, linewidth=1, alpha=0.7,
-                label=_text(vehicle) if first else None,
+                label=label if first else None,
             )  # fmt: skip
             first = False
     ax.legend(fontsize=7, loc="best")

@@ -17,9 +17,9 @@ from typing import Any, cast
 import matplotlib
 from fpdf import FPDF
 
-from aide_alim.documents import fmt
 from aide_alim.documents.plans import AssociationPlan
 from aide_alim.documents.sheets import RouteSheet
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Temperature
 
 TEAL = (0, 88, 106)
@@ -218,11 +218,12 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
     doc = _Document(f"Plan de distribution – {a.name}", created, fonts)
     doc.alias_nb_pages()
     doc.heading("Plan de distribution", 16)
-    doc.para(f"{a.name} ({a.kind}, commune {a.commune}) – référence {a.id}")
+    where = f", {plan.commune}" if plan.commune else ""
+    doc.para(f"{a.name} ({a.kind}{where}) – référence {a.id}")
     doc.para(plan.week[:1].upper() + plan.week[1:])
     doc.heading("Votre part cette semaine")
     doc.grid(
-        ["Total reçu", "Cartons", "Repas", "Valeur marchande", "Prix à payer"],
+        ["Total à recevoir", "Cartons", "Repas", "Valeur marchande", "Prix à payer"],
         [[
             fmt.kg(plan.total_kg), fmt.number(plan.total_units), fmt.number(plan.total_meals),
             fmt.eur(plan.total_value_eur), fmt.eur(plan.total_price_eur),
@@ -236,7 +237,7 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
     doc.heading("Quand et où")
     if plan.handovers:
         doc.grid(
-            ["Jour", "Mode", "Lieu", "Créneau", "Véhicule", "Lots"],
+            ["Jour", "Mode", "Lieu", "Heure d'arrivée prévue", "Véhicule", "Lots"],
             [
                 [
                     fmt.date(h.day), h.mode,
@@ -277,7 +278,13 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
             size=7.5,
         )
     else:
-        doc.para("Vous ne recevez aucun lot cette semaine.")
+        doc.para("Vous ne recevrez aucun lot cette semaine.")
+    doc.para(
+        "Les heures d'arrivée sont des fenêtres : la tournée est prévue au milieu, à une "
+        f"demi-heure près. Document établi par {plan.signature}. Pour toute question, contactez "
+        "la coordination.",
+        size=7.5,
+    )
     return bytes(doc.output())
 
 
@@ -298,6 +305,8 @@ def route_sheet_pdf(
     if sheet.hours == sheet.hours:
         facts.append(fmt.duration(sheet.hours))
     doc.para(" · ".join(facts))
+    if sheet.signature:
+        doc.para(sheet.signature, size=7.5)
     for note in sheet.temperature_notes:
         doc.para(note)
     for trip in sheet.rounds:

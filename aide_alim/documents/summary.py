@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from aide_alim.documents import charts, fmt, html, plans, prospection, tables
+from aide_alim.documents import charts, html, plans, prospection, tables
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario
 
 METRIC_LABELS_FR = {

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from aide_alim.documents import charts, fmt, html, pdf, plans, prospection, sheets, summary, tables
+from aide_alim.documents import charts, html, pdf, plans, prospection, sheets, summary, tables
 from aide_alim.documents.safety import FileNamer, inside, neutralise_frame
 from aide_alim.documents.workbook import write_workbook
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario, Temperature
 
 if TYPE_CHECKING:

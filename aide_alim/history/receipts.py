@@ -20,11 +20,14 @@ from aide_alim.db import Database
 from aide_alim.errors import Problem
 from aide_alim.history import schema as t
 from aide_alim.history.publish import HistoryError, _now, active_publication, iso_week
+from aide_alim.parsing import Bad, number_expected, parse_number
 
 Source = Literal["association", "coordinator"]
 RECEIPT_COLUMNS: tuple[str, ...] = ("lot", "association", "kg_received", "comment")
 #: Differences smaller than this are not flagged [kg] (scales, rounding to the carton).
 TOLERANCE_KG = 0.5
+#: More than this received in one line is a typing error (a 44 t lorry carries ~25 t) [kg].
+MAX_RECEIVED_KG = 100_000.0
 
 DIFFERENCE_COLUMNS: tuple[str, ...] = (
     "lot",
@@ -56,7 +59,7 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
     ``validate=False`` only checks the file and its columns and leaves the cells as text, for
     :func:`record_receipts` to report bad values and unknown lots or associations in one pass.
     """
-    from aide_alim.scenario.io import decode_text, parse_csv_text
+    from aide_alim.scenario.io import read_csv_bytes
 
     path = Path(path)
     name = path.name
@@ -66,10 +69,7 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
         raise ReceiptError(
             [Problem(str(path), None, None, f"cannot read it: {exc.strerror}")]
         ) from None
-    text = decode_text(data, name)
-    if isinstance(text, Problem):
-        raise ReceiptError([text])
-    table = parse_csv_text(text, name)
+    table = read_csv_bytes(data, name)
     if isinstance(table, Problem):
         raise ReceiptError([table])
     header = [h.strip().lower() for h in table.header]
@@ -95,6 +95,7 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
         record["row"] = raw.row
         records.append(record)
     frame = pd.DataFrame(records, columns=[*RECEIPT_COLUMNS, "row"])
+    frame.attrs["decimal_comma"] = table.decimal_comma  # how its kg_received are written
     return _validated(frame, name) if validate else frame
 
 
@@ -114,6 +115,7 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
         raise ReceiptError(
             [Problem(file, None, None, f"expected columns {', '.join(missing)}, not found")]
         )
+    decimal_comma = bool(table.attrs.get("decimal_comma", False))
     table = table.copy()
     if "comment" not in table.columns:
         table["comment"] = ""
@@ -128,20 +130,20 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
         for column, value in (("lot", lot), ("association", association)):
             if not value or value == "nan":
                 problems.append(Problem(file, row, column, "expected an id, got an empty cell"))
-        raw = str(record["kg_received"]).strip().replace(",", ".").replace(" ", "")
-        try:
-            kg = float(raw)
-        except ValueError:
-            kg = math.nan
-        if math.isnan(kg) or math.isinf(kg) or kg < 0:
+        parsed = parse_number(str(record["kg_received"]), decimal_comma=decimal_comma)
+        expected: Bad | None = None
+        if isinstance(parsed, Bad):
+            expected = number_expected(parsed, "a number of kg >= 0")
+        elif parsed < 0:
+            expected = Bad("a number of kg >= 0")
+        elif parsed > MAX_RECEIVED_KG:
+            expected = Bad(f"at most {MAX_RECEIVED_KG:.0f} kg for one lot (a typing error?)")
+        if expected is not None:
+            got = record["kg_received"]
             problems.append(
-                Problem(
-                    file,
-                    row,
-                    "kg_received",
-                    f'expected a number of kg >= 0, got "{record["kg_received"]}"',
-                )
+                Problem(file, row, "kg_received", f'expected {expected.expected}, got "{got}"')
             )
+        kg = parsed if expected is None and not isinstance(parsed, Bad) else math.nan
         kgs.append(kg)
         key = (lot, association)
         if key in seen:

@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from aide_alim.documents.safety import neutralise_frame
+from aide_alim.i18n import fmt
 
 #: French titles of the indicator tables (keys of :data:`aide_alim.indicators.INDICATORS`).
 TITLES_FR: Mapping[str, str] = {
@@ -97,28 +98,20 @@ PERCENT_COLUMNS: Mapping[str, frozenset[str]] = {
 
 
 def _percent(value: object) -> str:
-    """A ratio as a French percentage with one decimal: ``0.736`` → ``73,6 %``."""
+    """A ratio as a percentage with one decimal: ``0.736`` → ``73,6 %``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return _number(value)
-    if math.isnan(value):
-        return "—"
-    shown = round(100 * value, 1)
-    return f"{shown if shown != 0 else 0.0:,.1f}".replace(",", "\u202f").replace(".", ",") + (
-        "\u00a0%"
-    )
+    return fmt.pct(value, 1)
 
 
 def _number(value: object) -> str:
-    """A cell the French way: 1 234,56 (narrow no-break space between thousands)."""
+    """A cell the French way: ``1 234,56``, ``oui``/``non``; text as it is."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
+        return fmt.number(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "—"
-        text = f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3f}"
-        return text.replace(",", "\u202f").replace(".", ",")
+        return fmt.number(value, 2 if abs(value) >= 1 or value == 0 else 3)
     return str(value)
 
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from aide_alim.i18n import fmt
 from aide_alim.ledger.convention import Convention
 
 Severity = Literal["error", "warning", "info"]
@@ -64,15 +65,13 @@ def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
 
 
 def euros(amount: float | Decimal) -> str:
-    """French money format: ``76 000,00 €`` (narrow no-break space as thousands separator)."""
-    text = f"{float(amount):,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{text} €"
+    """Money with cents: ``76 000,00 €``."""
+    return fmt.eur(float(amount), 2)
 
 
 def percent(ratio: float) -> str:
-    """French percentage with one decimal: ``0.0`` → ``0,0 %``, ``0.736`` → ``73,6 %``."""
-    shown = round(100 * float(ratio), 1)
-    return f"{shown if shown != 0 else 0.0:.1f}".replace(".", ",") + "\u00a0%"
+    """A percentage with one decimal: ``0.736`` → ``73,6 %``."""
+    return fmt.pct(float(ratio), 1)
 
 
 def _rows(table: pd.DataFrame) -> list[Any]:

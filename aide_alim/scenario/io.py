@@ -21,10 +21,7 @@ their number), so row numbers always match what the spreadsheet shows.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import re
 import tomllib
 import warnings
@@ -33,16 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aide_alim import parsing
 from aide_alim.errors import Problem
+from aide_alim.parsing import Bad
 
 SETTINGS_FILE = "scenario.toml"
 SETTINGS_SHEET = "scenario"
 REQUIRED_TABLES: tuple[str, ...] = ("associations", "sites", "lots", "vehicles")
 OPTIONAL_TABLES: tuple[str, ...] = ("categories",)
 TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
-
-# Characters that never appear in a spreadsheet export but do in binary files.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +51,16 @@ class RawRow:
 
 @dataclass(frozen=True, slots=True)
 class RawTable:
-    """A table as read: ``file`` is how problems name it (``lots.csv`` or ``w.xlsx[lots]``)."""
+    """A table as read: ``file`` is how problems name it (``lots.csv`` or ``w.xlsx[lots]``).
+
+    ``decimal_comma``: the file is a French export (``;`` or tab separated), so ``1,000`` is one.
+    """
 
     file: str
     header_row: int
     header: tuple[str, ...]
     rows: tuple[RawRow, ...]
+    decimal_comma: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +193,11 @@ def read_csv(path: Path, file: str | None = None) -> RawTable | Problem:
     data = _read_bytes(path, file)
     if isinstance(data, Problem):
         return data
+    return read_csv_bytes(data, file)
+
+
+def read_csv_bytes(data: bytes, file: str) -> RawTable | Problem:
+    """The table in the bytes of a CSV file (every reader of CSV files goes through here)."""
     text = decode_text(data, file)
     if isinstance(text, Problem):
         return text
@@ -207,63 +212,22 @@ def _read_bytes(path: Path, file: str) -> bytes | Problem:
 
 
 def decode_text(data: bytes, file: str) -> str | Problem:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 text."""
-    text: str | None = None
-    if data.startswith(codecs.BOM_UTF8):
-        text = _try_decode(data[len(codecs.BOM_UTF8) :], "utf-8")
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = _try_decode(data, "utf-16")
-    else:
-        text = _try_decode(data, "utf-8")
-        if text is None:
-            text = _try_decode(data, "cp1252")
-    if text is None or _CONTROL.search(text):
-        return Problem(
-            file,
-            None,
-            None,
-            "expected a text file (UTF-8 or Windows-1252), got binary or undecodable data",
-        )
-    return text
-
-
-def _try_decode(data: bytes, encoding: str) -> str | None:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
-
-
-def detect_separator(text: str) -> str:
-    """The separator of the header line: ``;``, tab or ``,`` (the most frequent outside quotes)."""
-    for line in text.splitlines():
-        if line.strip():
-            outside = re.sub(r'"[^"]*"', "", line)
-            counts = {sep: outside.count(sep) for sep in (",", ";", "\t")}
-            best = max(counts, key=lambda sep: (counts[sep], sep == ","))
-            return best if counts[best] else ","
-    return ","
+    """Decode a text file (see :func:`aide_alim.parsing.decode_text`); a :class:`Problem` if not."""
+    text = parsing.decode_text(data)
+    return Problem(file, None, None, text.expected) if isinstance(text, Bad) else text
 
 
 def parse_csv_text(text: str, file: str) -> RawTable | Problem:
-    """Split CSV text into a header and numbered rows (row 1 = first line of the file).
-
-    A first line ``sep=;`` (Excel's hint) gives the separator; Excel does not show it as a row,
-    so neither do the row numbers.
-    """
-    hint = re.match(r"sep=(.)\r?\n", text)
-    if hint:
-        separator, text = hint.group(1), text[hint.end() :]
-    else:
-        separator = detect_separator(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-    except csv.Error as exc:
-        return Problem(file, None, None, f"expected a CSV table, got unreadable text: {exc}")
-    return _table(file, ([cell.strip() for cell in record] for record in records))
+    """Split CSV text into a header and numbered rows (row 1 = first line of the file)."""
+    parsed = parsing.csv_records(text)
+    if isinstance(parsed, Bad):
+        return Problem(file, None, None, f"expected {parsed.expected}")
+    return _table(file, parsed.records, decimal_comma=parsed.decimal_comma)
 
 
-def _table(file: str, records: Iterable[Sequence[str]]) -> RawTable | Problem:
+def _table(
+    file: str, records: Iterable[Sequence[str]], *, decimal_comma: bool = False
+) -> RawTable | Problem:
     header: tuple[str, ...] | None = None
     header_row = 0
     rows: list[RawRow] = []
@@ -280,7 +244,7 @@ def _table(file: str, records: Iterable[Sequence[str]]) -> RawTable | Problem:
     width = len(header)
     while width and not header[width - 1]:
         width -= 1
-    return RawTable(file, header_row, header[:width], tuple(rows))
+    return RawTable(file, header_row, header[:width], tuple(rows), decimal_comma)
 
 
 # -- workbook ---------------------------------------------------------------------------------

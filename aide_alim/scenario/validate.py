@@ -22,12 +22,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
+from aide_alim import parsing
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.geo import haversine_km
+from aide_alim.parsing import Bad, number_expected, parse_number
 from aide_alim.scenario.categories import (
     DEFAULT_CATEGORIES,
     normalise_category,
@@ -62,12 +64,6 @@ MAX_BENEFICIARIES = 5_000
 """Persons served per week above this by one association is suspicious."""
 
 
-class Bad(NamedTuple):
-    """What a parser expected, when the cell did not hold it."""
-
-    expected: str
-
-
 @dataclass(frozen=True, slots=True)
 class Context:
     """What some parsers need to know: the category table of this scenario.
@@ -76,6 +72,8 @@ class Context:
     """
 
     categories: Mapping[str, Category]
+    #: the table's numbers use a decimal comma (see :class:`aide_alim.scenario.io.RawTable`)
+    decimal_comma: bool = False
     known: frozenset[str] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
@@ -133,30 +131,14 @@ class ColumnSpec:
 
 # -- cell parsers: text → value or Bad ----------------------------------------------------------
 
-_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
-
-
-def parse_number(text: str) -> float | Bad:
-    """A finite number; accepts decimal commas, spaces as thousands separators and ``€``."""
-    cleaned = _NUMBER_SPACES.sub("", text).removesuffix("€").removeprefix("€")
-    if "," in cleaned and "." in cleaned:
-        # The last of the two is the decimal separator: 1.234,5 or 1,234.5.
-        thousands = "." if cleaned.rfind(",") > cleaned.rfind(".") else ","
-        cleaned = cleaned.replace(thousands, "")
-    cleaned = cleaned.replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", cleaned):
-        return Bad("a number")
-    value = float(cleaned)
-    return value if math.isfinite(value) else Bad("a number")
-
 
 def _number(minimum: float | None = None, *, strict: bool = False) -> Parser:
     bound = "" if minimum is None else f" {'>' if strict else '>='} {_fmt(minimum)}"
 
     def parse(text: str, ctx: Context) -> float | Bad:
-        value = parse_number(text)
+        value = parse_number(text, decimal_comma=ctx.decimal_comma)
         if isinstance(value, Bad):
-            return Bad(f"a number{bound}")
+            return number_expected(value, f"a number{bound}")
         if minimum is not None and (value <= minimum if strict else value < minimum):
             return Bad(f"a number{bound}")
         return value
@@ -166,7 +148,7 @@ def _number(minimum: float | None = None, *, strict: bool = False) -> Parser:
 
 def _range(low: float, high: float, what: str) -> Parser:
     def parse(text: str, ctx: Context) -> float | Bad:
-        value = parse_number(text)
+        value = parse_number(text, decimal_comma=ctx.decimal_comma)
         if isinstance(value, Bad) or not low <= value <= high:
             return Bad(f"a {what} between {_fmt(low)} and {_fmt(high)} (WGS84 degrees)")
         return value
@@ -176,7 +158,7 @@ def _range(low: float, high: float, what: str) -> Parser:
 
 def parse_count(text: str, ctx: Context) -> int | Bad:
     """A whole number >= 0 (``120.0`` from a spreadsheet is accepted)."""
-    value = parse_number(text)
+    value = parse_number(text, decimal_comma=ctx.decimal_comma)
     if isinstance(value, Bad) or value < 0 or not float(value).is_integer():
         return Bad("a whole number >= 0")
     return int(value)
@@ -190,46 +172,14 @@ def parse_id(text: str, ctx: Context) -> str | Bad:
     return text if "\n" not in text else Bad("an id on one line")
 
 
-_TRUE = {"true", "vrai", "oui", "yes", "1", "o", "y", "x", "t"}
-_FALSE = {"false", "faux", "non", "no", "0", "n", "f"}
-
-
 def parse_bool(text: str, ctx: Context | None = None) -> bool | Bad:
     """``true/false``, ``oui/non``, ``vrai/faux``, ``yes/no``, ``1/0`` (any case)."""
-    return _parse_bool(text)
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_bool(text: str) -> bool | Bad:
-    key = slug(text)
-    if key in _TRUE or text.strip() in ("1.0",):
-        return True
-    if key in _FALSE or text.strip() in ("0.0",):
-        return False
-    return Bad("true or false (oui/non, vrai/faux, 1/0)")
-
-
-_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
-_FRENCH_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
-# Spreadsheets and pandas add a midnight time: "2020-10-05 00:00:00", "2020-10-05T00:00".
-_MIDNIGHT = re.compile(r"[ T]0?0:00(:00(\.0+)?)?$")
+    return parsing.parse_bool(text)
 
 
 def parse_date(text: str, ctx: Context | None = None) -> dt.date | Bad:
     """An ISO date (``2020-10-05``) or a French one (``05/10/2020``, ``5/10/20``)."""
-    cleaned = _MIDNIGHT.sub("", text.strip())
-    if match := _ISO_DATE.fullmatch(cleaned):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _FRENCH_DATE.fullmatch(cleaned):
-        day, month, year = (int(g) for g in match.groups())
-        if len(match.group(3)) == 2:  # as strptime's %y: 69-99 → 1900s, 00-68 → 2000s
-            year += 1900 if year >= 69 else 2000
-    else:
-        return Bad('a date like "2020-10-05" or "05/10/2020"')
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return Bad('a date like "2020-10-05" or "05/10/2020"')
+    return parsing.parse_date(text)
 
 
 _DAY_NAMES: dict[str, Day] = {}
@@ -643,6 +593,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("name", False, "name of the scenario (default: the folder or workbook name)"),
     SettingSpec("week", True, 'ISO week, e.g. "2020-W41"'),
     SettingSpec("hub", False, "id of the hub site (default: the only site of kind hub)"),
+    SettingSpec(
+        "territory", False, 'territory the documents name, e.g. "Dijon Métropole" (default: none)'
+    ),
+    SettingSpec(
+        "organisation",
+        False,
+        "who the documents come from (default: the coordination of food aid of the territory)",
+    ),
 )
 SECTIONS: dict[str, type[Policy] | type[Logistics] | type[RoutingParams]] = {
     "policy": Policy,
@@ -691,6 +649,8 @@ def _read_table(
     table: RawTable, specs: tuple[ColumnSpec, ...], ctx: Context, out: _Collector
 ) -> tuple[list[_Row], set[str]]:
     """Parse every cell; returns the rows and the names of the columns present."""
+    if table.decimal_comma != ctx.decimal_comma:
+        ctx = dataclasses.replace(ctx, decimal_comma=table.decimal_comma)
     by_name = {spec.name: spec for spec in specs}
     positions: dict[str, int] = {}
     for index, heading in enumerate(table.header):
@@ -1069,6 +1029,8 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
         logistics=settings["logistics"],
         routing=settings["routing"],
         source=raw.source,
+        territory=settings.get("territory", ""),
+        organisation=settings.get("organisation", ""),
     )
     return scenario, problems
 
