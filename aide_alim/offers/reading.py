@@ -20,24 +20,25 @@ from typing import Any
 
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.offers.model import OPENING_HOURS, Offer, Supplier
+from aide_alim.parsing import Bad, parse_number
 from aide_alim.scenario.categories import slug
 from aide_alim.scenario.io import RawRow, RawTable, cell_text, read_csv
 from aide_alim.scenario.model import WORKING_DAYS, Scenario, Site
 from aide_alim.scenario.validate import (
     REQUIRED,
-    Bad,
     ColumnSpec,
     Context,
     _check_lot,
     _check_unique,
     _Collector,
+    _number,
+    _range,
     _read_table,
     _Row,
     parse_category,
     parse_date,
     parse_days,
     parse_id,
-    parse_number,
     parse_temperature,
     parse_text,
     parse_window,
@@ -50,30 +51,14 @@ def parse_price(text: str, ctx: Context) -> float | Bad:
     """A price >= 0 [€/kg]; ``don``, ``gratuit`` or ``donation`` mean 0 (a donation)."""
     if slug(text) in _DONATION_WORDS:
         return 0.0
-    value = parse_number(text)
+    value = parse_number(text, decimal_comma=ctx.decimal_comma)
     if isinstance(value, Bad) or value < 0:
         return Bad('a price >= 0 in €/kg, or "don" for a donation')
     return value
 
 
-def _positive(text: str, ctx: Context) -> float | Bad:
-    value = parse_number(text)
-    return value if not isinstance(value, Bad) and value > 0 else Bad("a number > 0")
-
-
-def _at_least_zero(text: str, ctx: Context) -> float | Bad:
-    value = parse_number(text)
-    return value if not isinstance(value, Bad) and value >= 0 else Bad("a number >= 0")
-
-
-def _degrees(low: float, high: float, what: str) -> Any:
-    def parse(text: str, ctx: Context) -> float | Bad:
-        value = parse_number(text)
-        if isinstance(value, Bad) or not low <= value <= high:
-            return Bad(f"a {what} between {low:g} and {high:g} (WGS84 degrees)")
-        return value
-
-    return parse
+_POSITIVE = _number(0, strict=True)
+_AT_LEAST_ZERO = _number(0)
 
 
 def _col(name: str, parse: Any, doc: str, *, required: bool = False, default: Any = None) -> Any:
@@ -90,23 +75,23 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         default=REQUIRED,
     ),
     _col("supplier_name", parse_text, "display name of a new supplier", default=""),
-    _col("lat", _degrees(-90, 90, "latitude"), "WGS84 latitude of a new supplier"),
-    _col("lon", _degrees(-180, 180, "longitude"), "WGS84 longitude of a new supplier"),
+    _col("lat", _range(-90, 90, "latitude"), "WGS84 latitude of a new supplier"),
+    _col("lon", _range(-180, 180, "longitude"), "WGS84 longitude of a new supplier"),
     _col("address", parse_text, "postal address of a new supplier", default=""),
     _col("open_days", parse_days, "days a new supplier can be collected from"),
     _col("window", parse_window, "opening hours of a new supplier"),
     _col("product", parse_text, "product label", required=True, default=REQUIRED),
     _col("category", parse_category, "category (French names)", required=True, default=REQUIRED),
     _col("temperature", parse_temperature, "ambient/chilled/frozen (default: the category's)"),
-    _col("kg", _positive, "quantity offered [kg]", required=True, default=REQUIRED),
-    _col("unit_kg", _positive, "carton [kg], <= kg", required=True, default=REQUIRED),
+    _col("kg", _POSITIVE, "quantity offered [kg]", required=True, default=REQUIRED),
+    _col("unit_kg", _POSITIVE, "carton [kg], <= kg", required=True, default=REQUIRED),
     _col("price_eur_kg", parse_price, 'price [€/kg]; "don" = 0', required=True, default=0.0),
-    _col("value_eur_kg", _at_least_zero, "market value [€/kg] (default: the category's)"),
+    _col("value_eur_kg", _AT_LEAST_ZERO, "market value [€/kg] (default: the category's)"),
     _col("available", parse_date, "first day it can be collected (default: Monday)"),
     _col("use_by", parse_date, "DLC"),
     _col("best_before", parse_date, "DDM"),
     _col("collect_by", parse_date, "condition: collect on or before this day"),
-    _col("min_kg", _at_least_zero, "condition: least quantity to take [kg]", default=0.0),
+    _col("min_kg", _AT_LEAST_ZERO, "condition: least quantity to take [kg]", default=0.0),
     _col("received", parse_date, "day the offer was made (default: the day it is recorded)"),
 )
 """The columns of an offers file (the scenario's cell parsers)."""
