@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from aide_alim.allocation import METRICS, Allocation, allocate, compare, lines_to_csv
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
 from aide_alim.scenario.model import BASES, RULES
-from aide_alim.scenario.validate import load_scenario
+
+if TYPE_CHECKING:  # the solvers and pandas are imported when a command runs (fast start)
+    import pandas as pd
+
+    from aide_alim.allocation import Allocation
 
 _COMPARE_COLUMNS = (
     "rule",
@@ -57,6 +60,9 @@ def allocate_command(
 
     For scripts: aide-alim allocate scenarios/dijon --json
     """
+    from aide_alim.allocation import allocate, lines_to_csv
+    from aide_alim.scenario.validate import load_scenario
+
     scenario = load_scenario(scenario_path)
     changes = {k: v for k, v in (("rule", rule), ("basis", basis)) if v is not None}
     policy = scenario.policy.replace(**changes)
@@ -75,6 +81,8 @@ def allocate_command(
 
 def render_allocation(result: Allocation) -> str:
     """The allocation as text: status, metrics, per-association table, what stays and why."""
+    from aide_alim.allocation import METRICS
+
     lines = [f"Rule {result.rule}, basis {result.basis}: {result.status}"]
     if result.message:
         lines.append(result.message)
@@ -119,6 +127,9 @@ def compare_command(
 
     Example: aide-alim compare scenarios/dijon --out results/compare.csv
     """
+    from aide_alim.allocation import compare
+    from aide_alim.scenario.validate import load_scenario
+
     if out is not None and out.is_dir():
         raise click.BadParameter(
             f"expected a file such as {out / 'compare.csv'}, got the folder {out}",
@@ -150,6 +161,7 @@ def compare_command(
 
 def render_compare(table: pd.DataFrame) -> str:
     """Rules as rows, metrics as columns, 3 decimals for ratios and whole kg/€."""
+    from aide_alim.allocation import METRICS
 
     def fmt(col: str) -> Callable[[object], str]:
         if col in ("rule", "status"):
