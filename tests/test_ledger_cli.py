@@ -140,6 +140,7 @@ def test_report_writes_the_three_files(run, tmp_path):
     )
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        ".aide-alim-output",  # the folder is aide-alim's: a later report replaces it whole
         "rapport_execution_2020.html",
         "rapport_execution_2020.pdf",
         "registre_2020.xlsx",

@@ -1,8 +1,8 @@
 """The ``aide-alim`` command line: a thin shell over the library.
 
 Each command lives in its own module of this package, opens its input, calls one library
-function and renders the result. Library errors (:class:`aide_alim.errors.AideAlimError`) become
-a one-line ``Error: …`` message and exit status 1, never a traceback.
+function and renders the result. Any error becomes a one-line ``Error: …`` message and a
+non-zero exit status, never a traceback (:class:`aide_alim.cli.common.SafeGroup`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,13 @@ from __future__ import annotations
 import click
 
 from aide_alim import __version__
+from aide_alim.cli.common import SafeGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=SafeGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="aide-alim")
 def main() -> None:
     """aide-alim: share out the week's food-aid lots fairly and plan their collection.

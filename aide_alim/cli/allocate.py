@@ -10,6 +10,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.output import check_target, output_folder
 from aide_alim.scenario.model import BASES, RULES
 
 if TYPE_CHECKING:  # the solvers and pandas are imported when a command runs (fast start)
@@ -40,6 +41,7 @@ _COMPARE_COLUMNS = (
 @click.option("--basis", type=click.Choice(BASES), help="Count need in kg, € value or meals.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Write CSV tables and JSON here.")
+@click.option("--force", is_flag=True, help="Replace an --out folder written by an earlier run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
 @handle_errors
 def allocate_command(
@@ -48,13 +50,15 @@ def allocate_command(
     basis: str | None,
     solver: str,
     out: Path | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Share the lots of SCENARIO out between the associations, fairly, within every limit.
 
     Prints the fairness and volume metrics, what each association receives and what stays,
     with the reason. --out DIR writes allocation_lines.csv, unallocated.csv,
-    by_association.csv and allocation.json.
+    by_association.csv and allocation.json (a new folder, or one an earlier allocate wrote with
+    --force).
 
     Example: aide-alim allocate scenarios/dijon --rule leximin --basis meals --out plans/
 
@@ -63,12 +67,15 @@ def allocate_command(
     from aide_alim.allocation import allocate, lines_to_csv
     from aide_alim.scenario.validate import load_scenario
 
+    if out is not None:  # refused before the work, as `run` does
+        check_target(out, replace=force, protect=(scenario_path,))
     scenario = load_scenario(scenario_path)
     changes = {k: v for k, v in (("rule", rule), ("basis", basis)) if v is not None}
     policy = scenario.policy.replace(**changes)
     result = allocate(scenario, policy, solver=solver)
     if out is not None:
-        lines_to_csv(result, out)
+        with output_folder(out, replace=force, protect=(scenario_path,)) as staging:
+            lines_to_csv(result, staging)
     if as_json:
         echo_json(result.to_dict())
     else:

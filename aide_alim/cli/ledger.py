@@ -302,7 +302,7 @@ def check(
     "out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the report into (created if needed).",
+    help="Folder to write the report into (created, or replaced whole if aide-alim wrote it).",
 )
 @click.option("--today", "today_text", help="Date the report is established (default: today).")
 @click.option("--submitted", "submitted_text", help="Date the report was sent to the Préfet.")
@@ -329,7 +329,8 @@ def report(
 
     Example: aide-alim ledger report --year 2020 --out rapport_2020/ --db history.sqlite
     """
-    from aide_alim.ledger.report import build_report, write_report
+    from aide_alim.ledger.report import ReportFiles, build_report, write_report
+    from aide_alim.output import output_folder
 
     today = _date(today_text, "--today") or dt.date.today()
     submitted = _date(submitted_text, "--submitted")
@@ -338,7 +339,9 @@ def report(
         data = build_report(
             db, convention, today=today, submitted_on=submitted, refresh_axis3=not no_refresh
         )
-    files = write_report(data, out)
+    with output_folder(out, replace=True) as staging:  # the year's report is refreshed whole
+        written = write_report(data, staging)
+    files = ReportFiles(*(out / p.name for p in (written.html, written.pdf, written.xlsx)))
     errors = sum(f.severity == "error" for f in data.findings)
     warnings = sum(f.severity == "warning" for f in data.findings)
     click.echo(
