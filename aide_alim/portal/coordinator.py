@@ -195,14 +195,16 @@ def job_page(ctx: Ctx) -> Response:
     row = _job(ctx)
     if row is None:
         return not_found(ctx, "Ce travail n'existe pas.")
-    stages = json.loads(row.progress) if row.progress else []
+    stages: dict[str, dict[str, Any]] = {}  # one line per stage: its latest state
+    for event in json.loads(row.progress) if row.progress else []:
+        stages[event["stage"]] = event
     summary, comparison = None, None
     out = ctx.settings.data_dir / "runs" / str(row.id)
     if row.kind == "run" and row.state == "done" and (out / "portal_summary.json").exists():
         summary = json.loads((out / "portal_summary.json").read_text(encoding="utf-8"))
         comparison = _comparison(summary.get("comparison", []))
     return render(
-        ctx, "coordinator/job.html", job=row, stages=stages, summary=summary,
+        ctx, "coordinator/job.html", job=row, stages=list(stages.values()), summary=summary,
         comparison=comparison, refresh=row.state in ("queued", "running"),
     )  # fmt: skip
 
