@@ -100,11 +100,21 @@ def _shot(driver: Any, name: str) -> None:
         driver.set_window_size(*PHONE)
 
 
+def _go(driver: Any, by: str, value: str) -> None:
+    """Click what leads to a new page, and wait for it (a click returns before the load)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(by, value).click()
+    WebDriverWait(driver, 60).until(ec.staleness_of(old))
+    WebDriverWait(driver, 60).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def _login(driver: Any, server: str, login: str) -> None:
     driver.get(f"{server}/connexion")
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _go(driver, By.CSS_SELECTOR, "form.card button[type=submit]")
 
 
 def _fits_the_phone(driver: Any) -> None:
@@ -119,7 +129,7 @@ def test_association_reads_confirms_and_declares(server: str, browser: Any) -> N
     assert browser.current_url.endswith("/asso/A1/")
     _fits_the_phone(browser)
     _shot(browser, "02-association-accueil")
-    browser.find_element(By.LINK_TEXT, f"Semaine {WEEK}").click()
+    _go(browser, By.LINK_TEXT, f"Semaine {WEEK}")
     assert "Votre plan" in browser.find_element(By.TAG_NAME, "h1").text
     assert browser.find_elements(By.CSS_SELECTOR, ".handover")
     _fits_the_phone(browser)
@@ -129,19 +139,19 @@ def test_association_reads_confirms_and_declares(server: str, browser: Any) -> N
     kg.send_keys("7,5")
     browser.find_element(By.CSS_SELECTOR, "select[name=status_0] option[value=abime]").click()
     browser.find_element(By.NAME, "reason_0").send_keys("deux cartons écrasés")
-    browser.find_element(By.CSS_SELECTOR, "#reception button[type=submit]").click()
+    _go(browser, By.CSS_SELECTOR, "#reception button[type=submit]")
     status = browser.find_element(By.CSS_SELECTOR, "p.ok[role=status]")
     assert "réception est enregistrée" in status.text
     assert "abîmé : deux cartons écrasés" in browser.page_source
     _shot(browser, "04-association-reception-enregistree")
-    browser.find_element(By.LINK_TEXT, "Déclarer").click()
+    _go(browser, By.LINK_TEXT, "Déclarer")
     people = browser.find_element(By.NAME, "beneficiaries")
     people.clear()
     people.send_keys("125")
     browser.find_element(By.CSS_SELECTOR, "input[name=closed_days][value=wed]").click()
     _fits_the_phone(browser)
     _shot(browser, "05-association-declaration")
-    browser.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _go(browser, By.CSS_SELECTOR, "form.card button[type=submit]")
     assert "déclaration est enregistrée" in browser.find_element(By.CSS_SELECTOR, "p.ok").text
 
 
@@ -162,25 +172,25 @@ def test_coordinator_sees_an_error_located_then_runs_and_publishes(
     browser.get(f"{server}/coord/import")
     files = "\n".join(str(p) for p in sorted(bad.iterdir()))
     browser.find_element(By.NAME, "files").send_keys(files)
-    browser.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _go(browser, By.CSS_SELECTOR, "form.card button[type=submit]")
     cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#problems td")]
     assert cells[:3] == ["lots.csv", "4", "kg"], cells
     _shot(browser, "06-coordination-erreur-localisee")
 
     book = write_workbook(load_scenario(TINY).replace(week="2020-W42"), tmp_path / "s42.xlsx")
     browser.find_element(By.NAME, "files").send_keys(str(book))
-    browser.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _go(browser, By.CSS_SELECTOR, "form.card button[type=submit]")
     assert "fichiers valides" in browser.find_element(By.TAG_NAME, "h1").text
     checked = browser.current_url
     _shot(browser, "07-coordination-semaine-verifiee")
-    browser.find_element(By.XPATH, "//button[contains(., 'Calculer')]").click()
+    _go(browser, By.XPATH, "//button[contains(., 'Calculer')]")
     WebDriverWait(browser, 120).until(ec.text_to_be_present_in_element((By.ID, "state"), "Terminé"))
     assert "Comparaison des règles" in browser.page_source
     _shot(browser, "08-coordination-calcul-termine")
     browser.get(checked)
-    browser.find_element(By.XPATH, "//button[contains(., 'Publier')]").click()
+    _go(browser, By.XPATH, "//button[contains(., 'Publier')]")
     WebDriverWait(browser, 120).until(ec.text_to_be_present_in_element((By.ID, "state"), "Terminé"))
     assert "Semaine 2020-W42 publiée" in browser.page_source
-    browser.find_element(By.LINK_TEXT, "Suivre la semaine 2020-W42").click()
+    _go(browser, By.LINK_TEXT, "Suivre la semaine 2020-W42")
     assert browser.find_elements(By.CSS_SELECTOR, "#follow tr")
     _shot(browser, "09-coordination-suivi")
