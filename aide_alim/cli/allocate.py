@@ -11,7 +11,7 @@ import pandas as pd
 from aide_alim.allocation import METRICS, Allocation, allocate, compare, lines_to_csv
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
-from aide_alim.output import check_target, output_folder
+from aide_alim.output import check_target, output_file, output_folder
 from aide_alim.scenario.model import BASES, RULES
 from aide_alim.scenario.validate import load_scenario
 
@@ -141,11 +141,11 @@ def compare_command(
         )
     table = compare(scenario, chosen, solver=solver)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".xlsx":
-            table.to_excel(out, index=False, sheet_name="compare")
-        else:
-            table.to_csv(out, index=False)
+        with output_file(out) as temporary:  # a kill leaves the earlier file, never half a file
+            if out.suffix.lower() == ".xlsx":
+                table.to_excel(temporary, index=False, sheet_name="compare")
+            else:
+                table.to_csv(temporary, index=False)
     if as_json:
         echo_json(table.to_dict(orient="records"))
         return
