@@ -88,7 +88,12 @@ def test_summary_holds_metrics_comparison_and_prospection(
         "Stockage libre par association et classe",
     ):
         assert heading in page
-    for rule in ("leximin (retenue)", "proportional_split", "fcfs", "round_robin"):
+    for rule in (
+        "répartition équitable (retenue)",
+        "partage proportionnel",
+        "premier arrivé, premier servi",
+        "tour de rôle",
+    ):
         assert rule in page
     assert "http://" not in page and "https://" not in page  # viewable offline
     assert page.count("data:image/png;base64,") == 3

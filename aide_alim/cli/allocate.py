@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from aide_alim.allocation import METRICS, Allocation, allocate, compare, lines_to_csv
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
 from aide_alim.output import check_target, output_file, output_folder
 from aide_alim.scenario.model import BASES, RULES
-from aide_alim.scenario.validate import load_scenario
+
+if TYPE_CHECKING:  # the solvers and pandas are imported when a command runs (fast start)
+    import pandas as pd
+
+    from aide_alim.allocation import Allocation
 
 _COMPARE_COLUMNS = (
     "rule",
@@ -61,6 +64,9 @@ def allocate_command(
 
     For scripts: aide-alim allocate scenarios/dijon --json
     """
+    from aide_alim.allocation import allocate, lines_to_csv
+    from aide_alim.scenario.validate import load_scenario
+
     if out is not None:  # refused before the work, as `run` does
         check_target(out, replace=force, protect=(scenario_path,))
     scenario = load_scenario(scenario_path)
@@ -82,6 +88,8 @@ def allocate_command(
 
 def render_allocation(result: Allocation) -> str:
     """The allocation as text: status, metrics, per-association table, what stays and why."""
+    from aide_alim.allocation import METRICS
+
     lines = [f"Rule {result.rule}, basis {result.basis}: {result.status}"]
     if result.message:
         lines.append(result.message)
@@ -126,6 +134,9 @@ def compare_command(
 
     Example: aide-alim compare scenarios/dijon --out results/compare.csv
     """
+    from aide_alim.allocation import compare
+    from aide_alim.scenario.validate import load_scenario
+
     if out is not None and out.is_dir():
         raise click.BadParameter(
             f"expected a file such as {out / 'compare.csv'}, got the folder {out}",
@@ -157,6 +168,7 @@ def compare_command(
 
 def render_compare(table: pd.DataFrame) -> str:
     """Rules as rows, metrics as columns, 3 decimals for ratios and whole kg/€."""
+    from aide_alim.allocation import METRICS
 
     def fmt(col: str) -> Callable[[object], str]:
         if col in ("rule", "status"):

@@ -24,7 +24,7 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @main.command("publish")
-@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.argument("scenario_path", metavar="PLANS", type=click.Path(exists=True, path_type=Path))
 @_db_option
 @click.option("--replace", is_flag=True, help="Publish a new version of a published week.")
 @click.option("--note", default="", help="A note kept with the publication (why, who).")
@@ -33,23 +33,39 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 def publish(
     scenario_path: Path, db_url: str | None, replace: bool, note: str, no_routes: bool
 ) -> None:
-    """Allocate the week of SCENARIO, plan its rounds and record the plan in the history.
+    """Record in the history the plan that `run` wrote into the folder PLANS.
 
-    Uses the scenario's policy (with memory of past shortfalls if ``memory = true``). A week is
-    published once: publishing it again is refused unless --replace, which keeps the earlier
-    version for audit. All of the week is recorded, or nothing.
+    The plan recorded is exactly the one in PLANS (the one you reviewed), not a new
+    computation. Given a scenario instead, the week is allocated and routed again first (with
+    memory of past shortfalls if ``memory = true``). A week is published once: publishing it
+    again is refused unless --replace, which keeps the earlier version for audit. All of the
+    week is recorded, or nothing.
 
-    Example: aide-alim publish scenarios/dijon --db history.sqlite --note "plan validé"
+    Example: aide-alim publish plans-2020-W41 --db history.sqlite --note "plan validé"
     """
     from aide_alim.db import open_database
-    from aide_alim.history import allocate_and_publish
-    from aide_alim.scenario import load_scenario
+    from aide_alim.history import allocate_and_publish, publish_week
+    from aide_alim.history.plan_file import is_plan_folder, load_plan
 
-    scenario = load_scenario(scenario_path)
     with open_database(db_url) as db:
-        pub, allocation, routes = allocate_and_publish(
-            db, scenario, route=not no_routes, replace=replace, note=note
-        )
+        if is_plan_folder(scenario_path):
+            saved = load_plan(scenario_path)
+            scenario, allocation, routes = saved.scenario, saved.allocation, saved.routes
+            routes = None if no_routes else routes
+            pub = publish_week(db, scenario, allocation, routes, replace=replace, note=note)
+        else:
+            from aide_alim.scenario import load_scenario
+
+            scenario = load_scenario(scenario_path)
+            click.echo(
+                f"{scenario_path} is a scenario, not the folder of a run: its week is allocated "
+                "and routed again now. To publish the plan you reviewed, run "
+                f"`aide-alim run {scenario_path} --out FOLDER` and publish FOLDER.",
+                err=True,
+            )
+            pub, allocation, routes = allocate_and_publish(
+                db, scenario, route=not no_routes, replace=replace, note=note
+            )
         from aide_alim.history import publications
 
         row = publications(db, week=scenario.week).set_index("id").loc[int(pub)]

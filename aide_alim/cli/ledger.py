@@ -6,16 +6,19 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import pandas as pd
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
-from aide_alim.db import Database, open_database
 from aide_alim.errors import AideAlimError, Problem
-from aide_alim.ledger.convention import Convention, LedgerError, find_convention
+
+if TYPE_CHECKING:  # the database and pandas are imported when a command runs (fast start)
+    import pandas as pd
+
+    from aide_alim.db import Database
+    from aide_alim.ledger.convention import Convention
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +48,9 @@ def _open(
     db_url: str | None, year: int | None, convention_file: Path | None, *, create: bool = True
 ) -> tuple[Database, Convention]:
     """The history database and the convention; ``create=False`` for read-only commands."""
+    from aide_alim.db import open_database
+    from aide_alim.ledger.convention import find_convention
+
     convention = find_convention(year=year, path=convention_file)
     return open_database(db_url, create=create), convention
 
@@ -111,6 +117,8 @@ def show(
 
 
 def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
+    import pandas as pd
+
     if as_json:
         echo_json(table.to_dict("records"))
         return
@@ -152,6 +160,7 @@ def add_expense(
     --label "Formation aidants numériques" --amount 7500 --document F-2020-118
     """
     from aide_alim.ledger.checks import euros
+    from aide_alim.ledger.convention import LedgerError
     from aide_alim.ledger.entries import Expense, add_expenses, parse_amount
     from aide_alim.parsing import Bad
 
@@ -199,6 +208,7 @@ def set_indicator(
 
     Example: aide-alim ledger set-indicator --indicator 1.1.a --period 2020 --value 1250
     """
+    from aide_alim.ledger.convention import LedgerError
     from aide_alim.ledger.entries import IndicatorValue, set_indicator_values
 
     db, convention = _open(db_url, year, convention_file)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,7 +12,9 @@ from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import StageError
 from aide_alim.scenario.model import RULES
-from aide_alim.weekly import STAGES, StageEvent, WeekResult, run_week
+
+if TYPE_CHECKING:  # the week's stages are imported when the command runs (fast start)
+    from aide_alim.weekly import StageEvent, WeekResult
 
 
 @main.command("run")
@@ -37,6 +40,8 @@ def run(scenario: Path, out: Path, force: bool, rule: str | None, time_limit: fl
 
     Example: aide-alim run scenarios/dijon --out plans/2020-W41
     """
+    from aide_alim.weekly import run_week
+
     try:
         result = run_week(
             scenario, out, force=force, progress=_show, rule=rule, time_limit_s=time_limit
@@ -50,6 +55,8 @@ def run(scenario: Path, out: Path, force: bool, rule: str | None, time_limit: fl
 
 
 def _show(event: StageEvent) -> None:
+    from aide_alim.weekly import STAGES
+
     number = STAGES.index(event.stage) + 1
     if event.state == "start":
         click.echo(

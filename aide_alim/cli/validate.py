@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
 from aide_alim.scenario.model import Temperature
-from aide_alim.scenario.validate import ValidationReport, check_scenario
+
+if TYPE_CHECKING:
+    from aide_alim.scenario.validate import ValidationReport
 
 
 @main.command("validate")
@@ -29,6 +31,8 @@ def validate(path: Path, as_json: bool) -> None:
 
     For scripts: aide-alim validate scenarios/dijon --json
     """
+    from aide_alim.scenario.validate import check_scenario
+
     report = check_scenario(path)
     if as_json:
         echo_json(report.to_dict())

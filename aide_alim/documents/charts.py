@@ -34,6 +34,13 @@ def _text(label: str) -> str:
     return label.replace("$", r"\$")
 
 
+def _short(name: str, width: int = 48) -> str:
+    """A name cut at a word boundary with an ellipsis, so that a chart's labels stay legible."""
+    if len(name) <= width:
+        return name
+    return name[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     # No bbox_inches="tight": it draws the figure twice; margins are set by each chart.
@@ -44,18 +51,18 @@ def _png(fig: Figure) -> bytes:
 def fill_ratio_chart(by_association: pd.DataFrame, names: dict[str, str]) -> bytes:
     """Horizontal bars: fill ratio of each association [%], worst at the top."""
     data = by_association.sort_values(["fill_ratio", "association"], ascending=[False, True])
-    height = max(2.5, 0.28 * len(data) + 1)
-    fig = Figure(figsize=(7.5, height))
-    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.2 / height, bottom=0.55 / height)
+    height = max(2.5, 0.3 * len(data) + 1)
+    fig = Figure(figsize=(10, height))
+    fig.subplots_adjust(left=0.4, right=0.97, top=1 - 0.2 / height, bottom=0.6 / height)
     ax = fig.add_subplot()
-    labels = [_text(names.get(a, a)[:40]) for a in data["association"]]
+    labels = [_text(_short(names.get(a, a))) for a in data["association"]]
     values = 100 * data["fill_ratio"].astype(float)
     ax.barh(labels, values, color="#00798c")
     if len(values):
         ax.axvline(float(values.mean()), color="#d1495b", linestyle="--", label="moyenne")
         ax.legend(loc="lower right", fontsize=8)
-    ax.set_xlabel("taux de couverture du besoin [%]")
-    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel("taux de couverture du besoin [%]", fontsize=10)
+    ax.tick_params(axis="y", labelsize=9)
     ax.set_xlim(0, max(100.0, float(values.max()) if len(values) else 100.0) * 1.05)
     return _png(fig)
 
@@ -65,8 +72,8 @@ def category_chart(lines: pd.DataFrame, leftovers: pd.DataFrame, labels: dict[st
     given = lines.groupby("category")["kg"].sum()
     left = leftovers.groupby("category")["kg"].sum() if len(leftovers) else pd.Series(dtype=float)
     cats = sorted(set(given.index) | set(left.index))
-    fig = Figure(figsize=(7.5, 3.6))
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.96, bottom=0.34)
+    fig = Figure(figsize=(10, 4.2))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.96, bottom=0.36)
     ax = fig.add_subplot()
     x = range(len(cats))
     g = [float(given.get(c, 0.0)) for c in cats]
@@ -74,9 +81,10 @@ def category_chart(lines: pd.DataFrame, leftovers: pd.DataFrame, labels: dict[st
     ax.bar(x, g, color="#00798c", label="distribué")
     ax.bar(x, lo, bottom=g, color="#edae49", label="non attribué")
     ax.set_xticks(
-        list(x), [_text(labels.get(c, c)) for c in cats], rotation=35, ha="right", fontsize=7
-    )
-    ax.set_ylabel("kg")
+        list(x), [_text(_short(labels.get(c, c), 28)) for c in cats], rotation=30, ha="right",
+        fontsize=9,
+    )  # fmt: skip
+    ax.set_ylabel("kg", fontsize=10)
     top = max([a + b for a, b in zip(g, lo, strict=True)] or [0.0])
     ax.set_ylim(0, max(top * 1.08, 1.0))
     ax.legend(fontsize=8)
