@@ -297,3 +297,40 @@ def refuse(week: str, offer_id: str, reason: str, db_url: str | None) -> None:
         done = decide_offer(db, week, offer_id, "refused", reason=reason)
     first = str(done["outcome_reason"]).splitlines()[0] if done["outcome_reason"] else ""
     click.echo(f"Offer {offer_id} of {week} refused: {first}")
+
+
+@offers.command("simulate")
+@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--from", "start", required=True, help="First ISO week, e.g. 2020-W40.")
+@click.option("--weeks", default=13, show_default=True, help="How many weeks (13 = a quarter).")
+@click.option("--per-week", default=8, show_default=True, help="Offers received each week.")
+@click.option("--seed", default=1, show_default=True, help="Random seed.")
+@_db_option
+@handle_errors
+def simulate(
+    scenario_path: Path, start: str, weeks: int, per_week: int, seed: int, db_url: str | None
+) -> None:
+    """Fill the register with simulated weeks of prospection (offers scored, recorded, decided
+    as their verdicts say), for a demo or the report's indicator 3.1.a.
+
+    Example: aide-alim offers simulate scenarios/dijon --from 2020-W40 --weeks 13 --db demo.sqlite
+    """
+    from aide_alim.db import open_database
+    from aide_alim.offers.simulate import simulate_prospection
+    from aide_alim.scenario import load_scenario
+    from aide_alim.scenario.model import parse_iso_week
+
+    scenario = load_scenario(scenario_path)
+    try:
+        parse_iso_week(start)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--from") from None
+    with open_database(db_url) as db:
+        table = simulate_prospection(
+            db, scenario, start=start, weeks=weeks, offers_per_week=per_week, seed=seed
+        )
+    click.echo(table.to_string(index=False))
+    click.echo(
+        f"{int(table['offers'].sum())} offers recorded, {int(table['taken'].sum())} taken "
+        f"({table['kg_taken'].sum():,.0f} kg)."
+    )

@@ -264,9 +264,22 @@ def _template_environment() -> jinja2.Environment:
         percent=lambda v, decimals=1: fmt.pct(v, decimals),
         date_fr=fmt.long_date,
         plural=fmt.plural,
+        trend=trend,
         dmy=lambda d: pd.Timestamp(d).strftime("%d/%m/%Y"),
     )
     return env
+
+
+def trend(change: Any) -> str:
+    """A change against the previous period in words: ``+12,5 %``, ``−3,0 %``, ``–`` if none."""
+    try:
+        value = float(change)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(value):
+        return "–"
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{fmt.pct(abs(value), 1)}"
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -299,6 +312,7 @@ def render_html(data: ReportData) -> str:
         synthesis=synthesis(data),
         per_association=_records(data.axis3.per_association()),
         prospection=_records(_prospection_by_quarter(data.axis3)),
+        opportunities=_records(data.axis3.opportunities),
         expenses=_records(expenses),
         findings=_records(findings),
         charts=charts,
@@ -548,6 +562,35 @@ def render_pdf(data: ReportData) -> bytes:
                 ("LEFT", *("RIGHT",) * 6),
             )
 
+    opportunities = data.axis3.opportunities
+    if len(opportunities):
+        para(
+            "Action 3.1 — registre des opportunités (indicateur 3.1.a) : offres reçues et prises ; "
+            "kg, valeur marchande et économie des offres prises ; évolution des kg par rapport "
+            "au trimestre précédent."
+        )
+        rows = [
+            [
+                str(r["period"]),
+                fmt.number(r["received"]),
+                fmt.number(r["taken"]),
+                fmt.number(r["kg_taken"]),
+                fmt.eur(r["value_eur"], 0),
+                fmt.eur(r["saved_eur"], 0),
+                f"{fmt.number(r['suppliers'])} ({fmt.number(r['new_suppliers'])})",
+                f"{fmt.number(r['co2_g_per_kg'])} g",
+                trend(r["kg_change"]),
+            ]
+            for r in _records(opportunities)
+        ]
+        table(
+            ["Période", "Reçues", "Prises", "kg", "Valeur marchande", "Économie",
+             "Fournisseurs (nouveaux)", "CO₂/kg", "Évolution kg"],
+            rows,
+            (20, 16, 14, 18, 24, 22, 26, 18, 22),
+            ("LEFT", *("RIGHT",) * 8),
+        )  # fmt: skip
+
     title("5. Contrôles")
     findings = findings_table(data.findings)
     if findings.empty:
@@ -608,6 +651,7 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
         ("Valeurs indicateurs", data.values),
         ("Axe 3 par structure", data.axis3.per_association()),
         ("Axe 3 prospection", data.axis3.prospection),
+        ("Registre 3.1 opportunités", data.axis3.opportunities),
         ("Contrôles", findings_table(data.findings)),
     ]
     book = Workbook()

@@ -53,8 +53,8 @@ def generate_offers(scenario: Scenario, count: int, seed: int = 1) -> tuple[Offe
             lon = hub.lon + km * math.cos(angle) / (
                 EARTH_KM_PER_DEGREE * math.cos(math.radians(hub.lat))
             )
-            supplier = Supplier(f"nouveau_{n:0{width}d}", f"Fournisseur prospecté {n}",
-                                round(lat, 5), round(lon, 5), True)  # fmt: skip
+            sid, name = f"nouveau_{seed}_{n:0{width}d}", f"Fournisseur prospecté {seed}-{n}"
+            supplier = Supplier(sid, name, round(lat, 5), round(lon, 5), True)
         category = scenario.categories[categories[int(rng.choice(len(categories), p=weights))]]
         unit = float(rng.choice([2.0, 5.0, 10.0]))
         kg = max(unit, round(median_kg * float(rng.lognormal(0.3, 0.8)) / unit) * unit)
