@@ -261,16 +261,21 @@ def accept(
             raise AideAlimError(f"Offer {offer_id} of {week} was already {row['status']}.")
         offer = offer_of(row)
         today = dt.date.today()
+        files = [scenario_path] if scenario_path.is_file() else list(scenario_path.iterdir())
+        before = {f: f.read_bytes() for f in files if f.is_file()}
         week_now = add_offer_lot(
             scenario_path, scenario, offer, kg=kg, price_eur_kg=price, decided=today
         )
         try:
             done = decide_offer(db, week, offer_id, "taken", kg=kg, price_eur_kg=price)
         except BaseException:
-            # The register refused (e.g. decided meanwhile): the week's files go back.
-            from aide_alim.offers.lots import remove_offer_lot
-
-            remove_offer_lot(scenario_path, offer)
+            # The register refused (decided meanwhile, read-only database…): the week's files
+            # go back byte for byte, and a file the lot added (sites.csv) goes away.
+            added = set(scenario_path.iterdir()) - set(before) if scenario_path.is_dir() else ()
+            for file in added:
+                file.unlink()
+            for file, data in before.items():
+                file.write_bytes(data)
             raise
     lot = week_now.lot_by_id[offer.id]
     click.echo(

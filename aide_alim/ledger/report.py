@@ -193,7 +193,7 @@ def synthesis(data: ReportData) -> list[str]:
         total = float(convention.funding_eur.get(funder, 0))
         rate = spent / total if total else float("nan")
         parts.append(
-            f"{convention.party(funder).name} {fmt.eur(spent, 2)} "
+            f"{fmt.with_article(convention.party(funder).name)} {fmt.eur(spent, 2)} "
             f"({fmt.pct(rate, 1)} de son engagement de {fmt.eur(total, 0)})"
         )
     sentences.append(
@@ -206,14 +206,14 @@ def synthesis(data: ReportData) -> list[str]:
     if breaches:
         sentences.append(
             f"La parité des financements (art. 2.3.2) n’est pas atteinte pour les actions "
-            f"{', '.join(breaches)} : {convention.party(rule.funder).name} y a dépensé moins "
-            f"que {convention.party(rule.at_least).name}."
+            f"{', '.join(breaches)} : {fmt.with_article(convention.party(rule.funder).name)} y a "
+            f"dépensé moins que {fmt.with_article(convention.party(rule.at_least).name)}."
         )
     else:
         sentences.append(
             "La parité des financements (art. 2.3.2) est respectée pour chaque action : "
-            f"{convention.party(rule.funder).name} a dépensé au moins autant que "
-            f"{convention.party(rule.at_least).name}."
+            f"{fmt.with_article(convention.party(rule.funder).name)} a dépensé au moins autant "
+            f"que {fmt.with_article(convention.party(rule.at_least).name)}."
         )
     results = indicator_results(data)
     sentences.append(
@@ -227,8 +227,9 @@ def synthesis(data: ReportData) -> list[str]:
         served = int((axis3.volume["kg"] > 0).sum())
         median_share = axis3.regularity["share_served"].median() if len(axis3.regularity) else None
         text = (
-            f"Axe 3 : le modèle de répartition a été appliqué sur {len(axis3.weeks)} semaines "
-            f"publiées ; {fmt.number(kg)} kg de denrées (valeur marchande {fmt.eur(value, 0)}) "
+            "Axe 3 : le modèle de répartition a été appliqué sur "
+            f"{fmt.plural(len(axis3.weeks), 'semaine publiée')} ; {fmt.number(kg)} kg de denrées "
+            f"(valeur marchande {fmt.eur(value, 0)}) "
             f"ont été répartis entre {served} structures"
         )
         if median_share is not None:
@@ -239,7 +240,8 @@ def synthesis(data: ReportData) -> list[str]:
     errors = sum(f.severity == "error" for f in data.findings)
     warnings = sum(f.severity == "warning" for f in data.findings)
     sentences.append(
-        f"Les contrôles relèvent {errors} anomalie(s) et {warnings} point(s) à vérifier "
+        f"Les contrôles relèvent {fmt.plural(errors, 'anomalie')} et "
+        f"{fmt.plural(warnings, 'point à vérifier', 'points à vérifier')} "
         "(détail en fin de rapport)."
     )
     return sentences
@@ -261,6 +263,7 @@ def _template_environment() -> jinja2.Environment:
         euros=lambda v, decimals=2: fmt.eur(v, decimals),
         percent=lambda v, decimals=1: fmt.pct(v, decimals),
         date_fr=fmt.long_date,
+        plural=fmt.plural,
         trend=trend,
         dmy=lambda d: pd.Timestamp(d).strftime("%d/%m/%Y"),
     )
@@ -393,9 +396,14 @@ def render_pdf(data: ReportData) -> bytes:
         align: str | tuple[str, ...] = "LEFT",
         size: float = 7.5,
     ) -> None:
+        from aide_alim.documents.pdf import fit_widths
+
+        pdf.set_font("DejaVu", "B", size)
+        scale = pdf.epw / sum(widths)
+        fitted = fit_widths(pdf.get_string_width, header, [w * scale for w in widths], 1.4)
         pdf.set_font("DejaVu", "", size)
         with pdf.table(
-            col_widths=widths,
+            col_widths=tuple(fitted),
             text_align=align,
             headings_style=heading,
             line_height=size * 0.5,
@@ -479,7 +487,10 @@ def render_pdf(data: ReportData) -> bytes:
     if axis3.is_empty:
         para("Aucune semaine publiée dans l’historique pour cette année.")
     else:
-        para(f"{len(axis3.weeks)} semaines publiées, de {axis3.weeks[0]} à {axis3.weeks[-1]}.")
+        para(
+            f"{fmt.plural(len(axis3.weeks), 'semaine publiée')}, de {axis3.weeks[0]} à "
+            f"{axis3.weeks[-1]}."
+        )
         rows = []
         for r in _records(axis3.per_association()):
             rows.append(

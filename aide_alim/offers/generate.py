@@ -120,6 +120,9 @@ def offers_table(offers: tuple[Offer, ...] | list[Offer]) -> pd.DataFrame:
 def write_offers(offers: tuple[Offer, ...] | list[Offer], path: str | Path) -> Path:
     """Write offers as a CSV file (UTF-8, comma-separated); text cells a spreadsheet would run
     as formulas are neutralised."""
+    from aide_alim.output import output_file
+
     out = Path(path)
-    neutralise_frame(offers_table(offers)).to_csv(out, index=False, encoding="utf-8")
+    with output_file(out) as temporary:  # never half a file
+        neutralise_frame(offers_table(offers)).to_csv(temporary, index=False, encoding="utf-8")
     return out
