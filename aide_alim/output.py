@@ -1,4 +1,5 @@
-"""The folders the tool writes: built aside, swapped in whole, marked, never someone else's.
+"""The folders and files the tool writes: built aside, swapped in whole, marked, never someone
+else's.
 
 Every command that writes a folder (``run``, ``allocate --out``, ``ledger report``) goes through
 :func:`output_folder`: the files are written into a hidden sibling ``.<name>.XXXX.tmp``, which
@@ -7,7 +8,8 @@ old and new files. Each such folder holds a marker file (:data:`MARKER`); an exi
 replaced only when it carries the marker, so ``--out`` can never delete the scenario, the
 current folder or an unrelated folder that happens to have the same name. Hidden folders left by
 a killed run are removed by the next run, only when they carry the marker and the process that
-made them is gone.
+made them is gone. Single files (``compare --out``, ``indicators --out``, workbooks) are written
+the same way by :func:`output_file`.
 """
 
 from __future__ import annotations
@@ -102,6 +104,25 @@ def output_folder(target: Path, *, replace: bool, protect: Iterable[Path] = ()) 
         for folder in made:  # deepest first: leave no empty folder we created
             with contextlib.suppress(OSError):
                 folder.rmdir()
+        raise
+
+
+@contextlib.contextmanager
+def output_file(target: Path) -> Iterator[Path]:
+    """A hidden temporary path beside ``target`` to write one file into; it replaces ``target``
+    (atomically) when the block succeeds, and is removed when it fails."""
+    target = target.absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Same suffix as the target: pandas and openpyxl choose the format from it.
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        yield temporary
+        temporary.chmod(0o666 & ~_umask())  # mkstemp makes it private; the output is not
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
         raise
 
 

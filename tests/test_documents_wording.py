@@ -14,7 +14,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from aide_alim.documents.pdf import fit_widths
 from aide_alim.documents.plans import _why
+from aide_alim.documents.summary import places_visited
+from aide_alim.indicators.report import chart_fairness, chart_regularity, chart_weekly_volume
 from aide_alim.scenario import load_scenario
 from aide_alim.weekly import run_week
 
@@ -121,3 +124,48 @@ def test_route_sheets_name_communes_and_vehicles(docs: Path) -> None:
         )
     plans = "".join(_plan(docs, a) for a in ("a1", "a2", "a3"))
     assert not re.search(r"commune \d{5}", plans)
+
+
+def test_the_summary_counts_places_and_names_rules_in_french(docs: Path) -> None:
+    summary = (docs / "synthese.html").read_text(encoding="utf-8")
+    assert "Lieux visités" in summary and "Arrêts" not in summary
+    assert "répartition équitable (retenue)" in summary
+    assert ">optimal<" not in summary and ">feasible<" not in summary
+    assert "premier arrivé, premier servi" in summary
+    assert "Fourgon frigorifique" in summary  # vehicle names in the rounds table
+
+
+def test_places_are_counted_once_per_visit_not_per_order_line() -> None:
+    rows = [("start", "hub"), ("pickup", "s1"), ("pickup", "s1"), ("pickup", "s2"),
+            ("delivery", "a1"), ("delivery", "a1"), ("delivery", "a1"), ("end", "hub")]  # fmt: skip
+    stops = pd.DataFrame(
+        [{"vehicle": "V1", "day": "mon", "family": "hub", "trip": 1, "seq": i, "kind": kind,
+          "place": place} for i, (kind, place) in enumerate(rows)]
+    )  # fmt: skip
+    assert places_visited(stops)["places"].tolist() == [3]
+
+
+def test_pdf_headers_never_break_inside_a_word() -> None:
+    width = {"Exécution": 20.0, "Tendance": 17.0}
+
+    def measure(word: str) -> float:
+        return width.get(word, 2.0 * len(word))
+
+    header = ["Action", "Exécution", "Tendance"]
+    fitted = fit_widths(measure, header, [60, 10, 10], pad=1.0)
+    assert sum(fitted) == pytest.approx(80)
+    assert fitted[1] >= 22 and fitted[2] >= 19 and fitted[0] >= measure("Action") + 2
+
+
+def test_indicator_charts_make_sense_with_one_week() -> None:
+    one = pd.DataFrame(
+        {"week": ["2020-W41"] * 3, "association": ["a", "b", "c"], "name": ["A", "B", "C"],
+         "kg": [10.0, 30.0, 20.0]}
+    )  # fmt: skip
+    assert chart_weekly_volume(one) is not None
+    assert chart_regularity(one) is None  # one column of a heat map says nothing
+    fairness = one.assign(cum_fill_ratio=[0.5, 0.7, 0.6])
+    assert chart_fairness(fairness, one) is None
+    two = pd.concat([one, one.assign(week="2020-W42")])
+    assert chart_regularity(two) is not None
+    assert chart_fairness(pd.concat([fairness, fairness.assign(week="2020-W42")]), two)

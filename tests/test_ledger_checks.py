@@ -123,9 +123,9 @@ def test_report_deadline(convention):
 
     assert one(today=dt.date(2020, 12, 1)).severity == "info"
     soon = one(today=dt.date(2021, 3, 1))
-    assert soon.severity == "warning" and "30 jour(s) restant(s)" in soon.message
+    assert soon.severity == "warning" and "30\u00a0jours restants" in soon.message
     late = one(today=dt.date(2021, 4, 2))
-    assert late.severity == "error" and "31/03/2021 dépassée de 2 jour(s)" in late.message
+    assert late.severity == "error" and "31/03/2021 dépassée de 2\u00a0jours" in late.message
     sent_late = one(today=dt.date(2021, 5, 1), submitted_on=dt.date(2021, 4, 10))
     assert sent_late.severity == "error"
     assert one(today=dt.date(2021, 5, 1), submitted_on=dt.date(2021, 3, 20)).severity == "info"

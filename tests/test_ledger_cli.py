@@ -117,7 +117,7 @@ def test_check_reports_a_parity_breach_and_exits_1(run, tmp_path):
     assert result.exit_code == 1
     assert (
         "[error] action 2.1, Dijon Métropole: Dijon Métropole a dépensé 60\u202f000,00\u00a0€ "
-        "pour 66\u202f500,00\u00a0€ financés par État"
+        "pour 66\u202f500,00\u00a0€ financés par l'État"
     ) in result.output
     assert result.output.rstrip().endswith("2 error(s), 43 warning(s).")
 

@@ -87,7 +87,7 @@ def test_the_report_of_a_simulated_year_shows_the_historys_axis3_figures(simulat
         assert row["name"] in html
         assert f'<td class="n">{fmt.number(row["kg"])}</td>' in html
         assert f'<td class="n">{fmt.number(row["meals"])}</td>' in html
-    assert "6 semaines publiées, de 2020-W41 à 2020-W46" in html
+    assert "6\u00a0semaines publiées, de 2020-W41 à 2020-W46" in html
     assert html.count("data:image/png;base64,") == 4  # finances, volume, regularity, impact
     assert "1\u202f250 personnes" in html and "Aisance jugée bonne" in html
 

@@ -39,3 +39,48 @@ def test_bad_offers_file_is_located_and_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert 'Error: offres.csv, row 2, column kg: expected a number > 0, got "dix"' in result.output
     assert "Traceback" not in result.output
+
+
+def test_prospector_flow_add_list_accept_refuse(tmp_path: Path) -> None:
+    import shutil
+
+    from aide_alim.scenario import load_scenario
+
+    folder = tmp_path / "semaine"
+    shutil.copytree(TINY, folder)
+    offers = tmp_path / "offres.csv"
+    offers.write_text(
+        "offre;fournisseur;produit;catégorie;kg;carton_kg;prix;disponible\n"
+        "O1;ferme;Carottes;Fruits et légumes;120;10;don;05/10/2020\n"
+        "O2;grossiste;Pâtes;épicerie sèche;50;5;0,40;06/10/2020\n",
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    runner = CliRunner()
+    added = runner.invoke(main, ["offers", "add", str(folder), str(offers), "--db", db])
+    assert added.exit_code == 0, added.output
+    assert "2 offers of 2020-W41 recorded in the register" in added.output
+    again = runner.invoke(main, ["offers", "add", str(folder), str(offers), "--db", db])
+    assert again.exit_code == 1 and "already recorded for 2020-W41" in again.output
+    listed = runner.invoke(main, ["offers", "list", "--json", "--db", db])
+    assert [r["status"] for r in json.loads(listed.stdout)] == ["pending", "pending"]
+    took = runner.invoke(
+        main,
+        ["offers", "accept", "2020-W41", "O2", "--scenario", str(folder), "--kg", "40",
+         "--price", "0.35", "--db", db],
+    )  # fmt: skip
+    assert took.exit_code == 0, took.output
+    lot = load_scenario(folder).lot_by_id["O2"]
+    assert (lot.kg, lot.price_eur_kg) == (40.0, 0.35)
+    refused = runner.invoke(
+        main, ["offers", "refuse", "2020-W41", "O1", "--reason", "déjà trop", "--db", db]
+    )
+    assert refused.exit_code == 0 and "refused: déjà trop" in refused.output
+    twice = runner.invoke(
+        main, ["offers", "accept", "2020-W41", "O1", "--scenario", str(folder), "--db", db]
+    )
+    assert twice.exit_code == 1 and "already refused" in twice.output
+    assert "O1" not in load_scenario(folder).lot_by_id
+    out = tmp_path / "registre.csv"
+    listed = runner.invoke(main, ["offers", "list", "--out", str(out), "--db", db])
+    assert "prise (40 kg à 0.35 €/kg)" in listed.output and out.exists()

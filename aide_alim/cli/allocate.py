@@ -10,7 +10,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
-from aide_alim.output import check_target, output_folder
+from aide_alim.output import check_target, output_file, output_folder
 from aide_alim.scenario.model import BASES, RULES
 
 if TYPE_CHECKING:  # the solvers and pandas are imported when a command runs (fast start)
@@ -152,11 +152,11 @@ def compare_command(
         )
     table = compare(scenario, chosen, solver=solver)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".xlsx":
-            table.to_excel(out, index=False, sheet_name="compare")
-        else:
-            table.to_csv(out, index=False)
+        with output_file(out) as temporary:  # a kill leaves the earlier file, never half a file
+            if out.suffix.lower() == ".xlsx":
+                table.to_excel(temporary, index=False, sheet_name="compare")
+            else:
+                table.to_csv(temporary, index=False)
     if as_json:
         echo_json(table.to_dict(orient="records"))
         return

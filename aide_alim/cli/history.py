@@ -11,6 +11,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
+from aide_alim.output import output_file
 
 DB_HELP = (
     "History database: a SQLAlchemy URL (sqlite:///file, postgresql://user@host/db) or a file "
@@ -107,7 +108,7 @@ def receive(week: str, file: Path, db_url: str | None, coordinator: bool, comple
     from aide_alim.history import read_receipts, record_receipts
 
     table = read_receipts(file, validate=False)  # values are checked with the week's lots
-    with open_database(db_url) as db:
+    with open_database(db_url, create=False) as db:  # a typo in --db must not make a history
         diff = record_receipts(
             db,
             week,
@@ -177,7 +178,8 @@ def indicators_command(
         text = buffer.getvalue()
     elif fmt == "xlsx":
         assert out is not None
-        render.write_xlsx(tables, out)
+        with output_file(out) as temporary:
+            render.write_xlsx(tables, temporary)
         click.echo(f"Wrote {out} ({len(tables)} sheets).")
         return
     else:
@@ -185,7 +187,8 @@ def indicators_command(
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        out.write_text(text, encoding="utf-8")
+        with output_file(out) as temporary:
+            temporary.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}.")
 
 

@@ -301,7 +301,7 @@ def check(
     "--out",
     "out",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Folder to write the report into (created, or replaced whole if aide-alim wrote it).",
 )
 @click.option("--today", "today_text", help="Date the report is established (default: today).")

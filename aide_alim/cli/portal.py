@@ -205,7 +205,10 @@ def declarations_export(week: str, db_url: str | None, base: Path | None, out: P
     scenario = load_scenario(base) if base is not None else None
     with open_database(db_url, create=False) as db:
         text, changes = export_associations(db, week, scenario)
-    out.write_text(text, encoding="utf-8")
+    from aide_alim.output import output_file
+
+    with output_file(out) as temporary:  # never half a file
+        temporary.write_text(text, encoding="utf-8")
     declared = int(changes["declared"].sum()) if len(changes) else 0
     click.echo(f"Wrote {out}: {len(changes)} associations, {declared} with a declaration.")
     for row in changes.to_dict("records"):

@@ -57,7 +57,10 @@ def fill_ratio_chart(by_association: pd.DataFrame, names: dict[str, str]) -> byt
     ax = fig.add_subplot()
     labels = [_text(_short(names.get(a, a))) for a in data["association"]]
     values = 100 * data["fill_ratio"].astype(float)
-    ax.barh(labels, values, color="#00798c")
+    # Positions, not labels, on the axis: two names cut to the same text stay two bars.
+    ax.barh(range(len(labels)), values, color="#00798c")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     if len(values):
         ax.axvline(float(values.mean()), color="#d1495b", linestyle="--", label="moyenne")
         ax.legend(loc="lower right", fontsize=8)

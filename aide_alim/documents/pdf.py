@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -81,6 +81,30 @@ class Fonts:
     def __exit__(self, *exc: object) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
+
+
+def fit_widths(
+    measure: Callable[[str], float], header: Sequence[str], widths: Sequence[float], pad: float
+) -> list[float]:
+    """Column widths [same unit as ``measure``] that hold every word of the header on one line.
+
+    ``widths`` are the wanted widths (their sum is kept); a column too narrow for its longest
+    header word is widened to it and the others give back room in proportion, never below
+    their own longest word — so a header never breaks inside a word ("Exécutio n").
+    """
+    total = float(sum(widths))
+    need = [max((measure(w) for w in str(h).split()), default=0.0) + 2 * pad for h in header]
+    fixed: dict[int, float] = {}
+    for _ in range(len(widths)):
+        free = [i for i in range(len(widths)) if i not in fixed]
+        room = total - sum(fixed.values())
+        share = sum(widths[i] for i in free) or 1.0
+        scaled = {i: widths[i] * room / share for i in free}
+        short = {i: need[i] for i in free if scaled[i] < need[i]}
+        if not short:
+            return [fixed.get(i, scaled.get(i, 0.0)) for i in range(len(widths))]
+        fixed.update(short)
+    return [fixed.get(i, widths[i]) for i in range(len(widths))]  # cannot fit: widest words
 
 
 class _Document(FPDF):
@@ -181,8 +205,9 @@ class _Document(FPDF):
         """A table with wrapped cells; ``widths`` are relative, scaled to the page width. The
         header row is repeated at the top of each new page."""
         scale = self.epw / sum(widths)
-        cols = [w * scale for w in widths]
         pad, line_h = 1.0, size * 0.45
+        self.set_font("DejaVu", "B", size)
+        cols = fit_widths(self.get_string_width, header, [w * scale for w in widths], pad + 0.3)
 
         def draw(record: list[str], bold: bool) -> None:
             self.set_font("DejaVu", "B" if bold else "", size)

@@ -9,7 +9,7 @@ planned kg.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -116,6 +116,10 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
             [Problem(file, None, None, f"expected columns {', '.join(missing)}, not found")]
         )
     decimal_comma = bool(table.attrs.get("decimal_comma", False))
+    if table.empty:
+        raise ReceiptError(
+            [Problem(file, None, None, "expected at least one row of receipts under the header")]
+        )
     table = table.copy()
     if "comment" not in table.columns:
         table["comment"] = ""
@@ -272,6 +276,14 @@ def record_receipts(
         if problems:
             raise ReceiptError(sorted(problems, key=lambda p: p.row or 0))
         plan = planned_lines(conn, pub_id)
+        recorded = {
+            (str(lot), str(association))
+            for lot, association in conn.execute(
+                sa.select(t.receipt.c.lot, t.receipt.c.association).where(
+                    t.receipt.c.publication_id == pub_id
+                )
+            ).all()
+        }
         merged = table.merge(plan, on=["lot", "association"], how="left")
         merged["planned_kg"] = merged["planned_kg"].fillna(0.0)
         now = _now()
@@ -292,7 +304,7 @@ def record_receipts(
                 for r in merged.to_dict("records")
             ],
         )
-    return differences(plan, table, tolerance_kg=tolerance_kg, complete=complete)
+    return differences(plan, table, tolerance_kg=tolerance_kg, complete=complete, recorded=recorded)
 
 
 def differences(
@@ -301,9 +313,12 @@ def differences(
     *,
     tolerance_kg: float = TOLERANCE_KG,
     complete: bool = False,
+    recorded: Collection[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """Lots whose received kg differs from the plan, for the associations in ``received`` (or
-    for every planned association when ``complete``)."""
+    for every planned association when ``complete``). ``recorded``: the (lot, association)
+    pairs an earlier receipt already gave, which are not missing when absent from ``received``.
+    """
     if not complete:
         plan = plan[plan["association"].isin(set(received["association"]))]
     both = plan.merge(
@@ -314,7 +329,12 @@ def differences(
     )
     both["planned_kg"] = both["planned_kg"].fillna(0.0).astype(float)
     both["comment"] = both["comment"].fillna("").astype(str)
-    missing = both["_merge"] == "left_only"
+    earlier = pd.Series(
+        [pair in set(recorded) for pair in zip(both["lot"], both["association"], strict=True)],
+        index=both.index,
+        dtype=bool,
+    )
+    missing = (both["_merge"] == "left_only") & ~earlier
     both["kg_received"] = both["kg_received"].astype(float)
     both["difference_kg"] = both["kg_received"].fillna(0.0) - both["planned_kg"]
     flag = pd.Series("", index=both.index, dtype=object)
@@ -322,6 +342,7 @@ def differences(
     flag[both["difference_kg"] > tolerance_kg] = "more"
     flag[(both["_merge"] == "right_only") & (both["kg_received"] > tolerance_kg)] = "unplanned"
     flag[missing] = "missing"
+    flag[(both["_merge"] == "left_only") & earlier] = ""  # the earlier receipt stands
     both["flag"] = flag
     out = both[both["flag"] != ""].sort_values(["association", "lot"])
     return out[list(DIFFERENCE_COLUMNS)].reset_index(drop=True)

@@ -143,6 +143,23 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{number(count)}{NBSP}{words}"
 
 
+#: Common nouns that name a party and take an article: "financés par l'État".
+_ARTICLES = {"état": "l'", "etat": "l'", "région": "la ", "département": "le ", "métropole": "la "}
+
+
+def with_article(name: str) -> str:
+    """A party's name as French grammar wants it after "par" or as a subject: ``État`` →
+    ``l'État``; a proper name (``Dijon Métropole``) is left as it is."""
+    first, _, _ = name.partition(" ")
+    article = _ARTICLES.get(first.lower()) if first and first[0].isupper() else None
+    return f"{article}{name}" if article and " " not in name.strip() else name
+
+
+def capitalised(text: str) -> str:
+    """``l'État`` → ``L'État`` at the start of a sentence."""
+    return text[:1].upper() + text[1:]
+
+
 def week_label(week_start: dt.date) -> str:
     """``semaine 41 de 2020 (du lundi 5 au dimanche 11 octobre 2020)``."""
     year, week, _ = week_start.isocalendar()

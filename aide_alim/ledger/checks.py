@@ -268,7 +268,8 @@ def check_parity(convention: Convention, expenses: pd.DataFrame) -> list[Finding
     findings: list[Finding] = []
     table = spent_by_action(convention, expenses)
     spent = table.set_index(["action", "funder"])["spent_eur"]
-    own, other = convention.party(rule.funder).name, convention.party(rule.at_least).name
+    own = fmt.with_article(convention.party(rule.funder).name)
+    other = fmt.with_article(convention.party(rule.at_least).name)
     if rule.scope == "action":
         for action in convention.actions:
             mine = float(spent.get((action.id, rule.funder), 0.0))
@@ -279,9 +280,9 @@ def check_parity(convention: Convention, expenses: pd.DataFrame) -> list[Finding
                         "parité",
                         "error",
                         _where(convention, action.id, rule.funder),
-                        f"{own} a dépensé {euros(mine)} pour {euros(theirs)} financés par "
-                        f"{other} : il manque {euros(theirs - mine)} pour respecter la parité "
-                        "(art. 2.3.2)",
+                        f"{fmt.capitalised(own)} a dépensé {euros(mine)} pour {euros(theirs)} "
+                        f"financés par {other} : il manque {euros(theirs - mine)} pour respecter "
+                        "la parité (art. 2.3.2)",
                         action=action.id,
                         funder=rule.funder,
                     )
@@ -406,8 +407,8 @@ def check_report_deadline(
                     "échéance",
                     "error",
                     where,
-                    f"transmis le {submitted_on:%d/%m/%Y}, {late} jour(s) après l’échéance du "
-                    f"{deadline:%d/%m/%Y} (art. 2.4)",
+                    f"transmis le {submitted_on:%d/%m/%Y}, {fmt.plural(late, 'jour')} après "
+                    f"l’échéance du {deadline:%d/%m/%Y} (art. 2.4)",
                 )
             ]
         return [Finding("échéance", "info", where, f"transmis le {submitted_on:%d/%m/%Y}")]
@@ -418,8 +419,8 @@ def check_report_deadline(
                 "échéance",
                 "error",
                 where,
-                f"échéance du {deadline:%d/%m/%Y} dépassée de {-days} jour(s) (art. 2.4 : "
-                "transmission au Préfet après délibération du conseil métropolitain)",
+                f"échéance du {deadline:%d/%m/%Y} dépassée de {fmt.plural(-days, 'jour')} "
+                "(art. 2.4 : transmission au Préfet après délibération du conseil métropolitain)",
             )
         ]
     severity: Severity = "warning" if days <= 60 else "info"
@@ -429,7 +430,7 @@ def check_report_deadline(
             severity,
             where,
             f"à transmettre au Préfet au plus tard le {deadline:%d/%m/%Y} après délibération du "
-            f"conseil métropolitain : {days} jour(s) restant(s)",
+            f"conseil métropolitain : {fmt.plural(days, 'jour restant')}",
         )
     ]
 

@@ -612,6 +612,9 @@ def import_csv(db: Database, convention: Convention, path: str | Path) -> Import
     csv_rows = _read_csv_rows(file)
     header = csv_rows.header
     name = str(file)
+    if not csv_rows.rows:
+        problem = Problem(name, None, None, "expected at least one row under the header")
+        raise LedgerError([problem], what=file.name)
     expense_map = _canonical(header, _EXPENSE_ALIASES)
     value_map = _canonical(header, _VALUE_ALIASES)
     if "indicator" in value_map.values():

@@ -193,7 +193,7 @@ def synthesis(data: ReportData) -> list[str]:
         total = float(convention.funding_eur.get(funder, 0))
         rate = spent / total if total else float("nan")
         parts.append(
-            f"{convention.party(funder).name} {fmt.eur(spent, 2)} "
+            f"{fmt.with_article(convention.party(funder).name)} {fmt.eur(spent, 2)} "
             f"({fmt.pct(rate, 1)} de son engagement de {fmt.eur(total, 0)})"
         )
     sentences.append(
@@ -206,14 +206,14 @@ def synthesis(data: ReportData) -> list[str]:
     if breaches:
         sentences.append(
             f"La parité des financements (art. 2.3.2) n’est pas atteinte pour les actions "
-            f"{', '.join(breaches)} : {convention.party(rule.funder).name} y a dépensé moins "
-            f"que {convention.party(rule.at_least).name}."
+            f"{', '.join(breaches)} : {fmt.with_article(convention.party(rule.funder).name)} y a "
+            f"dépensé moins que {fmt.with_article(convention.party(rule.at_least).name)}."
         )
     else:
         sentences.append(
             "La parité des financements (art. 2.3.2) est respectée pour chaque action : "
-            f"{convention.party(rule.funder).name} a dépensé au moins autant que "
-            f"{convention.party(rule.at_least).name}."
+            f"{fmt.with_article(convention.party(rule.funder).name)} a dépensé au moins autant "
+            f"que {fmt.with_article(convention.party(rule.at_least).name)}."
         )
     results = indicator_results(data)
     sentences.append(
@@ -227,8 +227,9 @@ def synthesis(data: ReportData) -> list[str]:
         served = int((axis3.volume["kg"] > 0).sum())
         median_share = axis3.regularity["share_served"].median() if len(axis3.regularity) else None
         text = (
-            f"Axe 3 : le modèle de répartition a été appliqué sur {len(axis3.weeks)} semaines "
-            f"publiées ; {fmt.number(kg)} kg de denrées (valeur marchande {fmt.eur(value, 0)}) "
+            "Axe 3 : le modèle de répartition a été appliqué sur "
+            f"{fmt.plural(len(axis3.weeks), 'semaine publiée')} ; {fmt.number(kg)} kg de denrées "
+            f"(valeur marchande {fmt.eur(value, 0)}) "
             f"ont été répartis entre {served} structures"
         )
         if median_share is not None:
@@ -239,7 +240,8 @@ def synthesis(data: ReportData) -> list[str]:
     errors = sum(f.severity == "error" for f in data.findings)
     warnings = sum(f.severity == "warning" for f in data.findings)
     sentences.append(
-        f"Les contrôles relèvent {errors} anomalie(s) et {warnings} point(s) à vérifier "
+        f"Les contrôles relèvent {fmt.plural(errors, 'anomalie')} et "
+        f"{fmt.plural(warnings, 'point à vérifier', 'points à vérifier')} "
         "(détail en fin de rapport)."
     )
     return sentences
@@ -261,9 +263,23 @@ def _template_environment() -> jinja2.Environment:
         euros=lambda v, decimals=2: fmt.eur(v, decimals),
         percent=lambda v, decimals=1: fmt.pct(v, decimals),
         date_fr=fmt.long_date,
+        plural=fmt.plural,
+        trend=trend,
         dmy=lambda d: pd.Timestamp(d).strftime("%d/%m/%Y"),
     )
     return env
+
+
+def trend(change: Any) -> str:
+    """A change against the previous period in words: ``+12,5 %``, ``−3,0 %``, ``–`` if none."""
+    try:
+        value = float(change)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(value):
+        return "–"
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{fmt.pct(abs(value), 1)}"
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -296,6 +312,7 @@ def render_html(data: ReportData) -> str:
         synthesis=synthesis(data),
         per_association=_records(data.axis3.per_association()),
         prospection=_records(_prospection_by_quarter(data.axis3)),
+        opportunities=_records(data.axis3.opportunities),
         expenses=_records(expenses),
         findings=_records(findings),
         charts=charts,
@@ -379,9 +396,14 @@ def render_pdf(data: ReportData) -> bytes:
         align: str | tuple[str, ...] = "LEFT",
         size: float = 7.5,
     ) -> None:
+        from aide_alim.documents.pdf import fit_widths
+
+        pdf.set_font("DejaVu", "B", size)
+        scale = pdf.epw / sum(widths)
+        fitted = fit_widths(pdf.get_string_width, header, [w * scale for w in widths], 1.4)
         pdf.set_font("DejaVu", "", size)
         with pdf.table(
-            col_widths=widths,
+            col_widths=tuple(fitted),
             text_align=align,
             headings_style=heading,
             line_height=size * 0.5,
@@ -465,7 +487,10 @@ def render_pdf(data: ReportData) -> bytes:
     if axis3.is_empty:
         para("Aucune semaine publiée dans l’historique pour cette année.")
     else:
-        para(f"{len(axis3.weeks)} semaines publiées, de {axis3.weeks[0]} à {axis3.weeks[-1]}.")
+        para(
+            f"{fmt.plural(len(axis3.weeks), 'semaine publiée')}, de {axis3.weeks[0]} à "
+            f"{axis3.weeks[-1]}."
+        )
         rows = []
         for r in _records(axis3.per_association()):
             rows.append(
@@ -537,6 +562,35 @@ def render_pdf(data: ReportData) -> bytes:
                 ("LEFT", *("RIGHT",) * 6),
             )
 
+    opportunities = data.axis3.opportunities
+    if len(opportunities):
+        para(
+            "Action 3.1 — registre des opportunités (indicateur 3.1.a) : offres reçues et prises ; "
+            "kg, valeur marchande et économie des offres prises ; évolution des kg par rapport "
+            "au trimestre précédent."
+        )
+        rows = [
+            [
+                str(r["period"]),
+                fmt.number(r["received"]),
+                fmt.number(r["taken"]),
+                fmt.number(r["kg_taken"]),
+                fmt.eur(r["value_eur"], 0),
+                fmt.eur(r["saved_eur"], 0),
+                f"{fmt.number(r['suppliers'])} ({fmt.number(r['new_suppliers'])})",
+                f"{fmt.number(r['co2_g_per_kg'])} g",
+                trend(r["kg_change"]),
+            ]
+            for r in _records(opportunities)
+        ]
+        table(
+            ["Période", "Reçues", "Prises", "kg", "Valeur marchande", "Économie",
+             "Fournisseurs (nouveaux)", "CO₂/kg", "Évolution kg"],
+            rows,
+            (20, 16, 14, 18, 24, 22, 26, 18, 22),
+            ("LEFT", *("RIGHT",) * 8),
+        )  # fmt: skip
+
     title("5. Contrôles")
     findings = findings_table(data.findings)
     if findings.empty:
@@ -597,6 +651,7 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
         ("Valeurs indicateurs", data.values),
         ("Axe 3 par structure", data.axis3.per_association()),
         ("Axe 3 prospection", data.axis3.prospection),
+        ("Registre 3.1 opportunités", data.axis3.opportunities),
         ("Contrôles", findings_table(data.findings)),
     ]
     book = Workbook()

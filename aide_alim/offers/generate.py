@@ -53,8 +53,8 @@ def generate_offers(scenario: Scenario, count: int, seed: int = 1) -> tuple[Offe
             lon = hub.lon + km * math.cos(angle) / (
                 EARTH_KM_PER_DEGREE * math.cos(math.radians(hub.lat))
             )
-            supplier = Supplier(f"nouveau_{n:0{width}d}", f"Fournisseur prospecté {n}",
-                                round(lat, 5), round(lon, 5), True)  # fmt: skip
+            sid, name = f"nouveau_{seed}_{n:0{width}d}", f"Fournisseur prospecté {seed}-{n}"
+            supplier = Supplier(sid, name, round(lat, 5), round(lon, 5), True)
         category = scenario.categories[categories[int(rng.choice(len(categories), p=weights))]]
         unit = float(rng.choice([2.0, 5.0, 10.0]))
         kg = max(unit, round(median_kg * float(rng.lognormal(0.3, 0.8)) / unit) * unit)
@@ -120,6 +120,9 @@ def offers_table(offers: tuple[Offer, ...] | list[Offer]) -> pd.DataFrame:
 def write_offers(offers: tuple[Offer, ...] | list[Offer], path: str | Path) -> Path:
     """Write offers as a CSV file (UTF-8, comma-separated); text cells a spreadsheet would run
     as formulas are neutralised."""
+    from aide_alim.output import output_file
+
     out = Path(path)
-    neutralise_frame(offers_table(offers)).to_csv(out, index=False, encoding="utf-8")
+    with output_file(out) as temporary:  # never half a file
+        neutralise_frame(offers_table(offers)).to_csv(temporary, index=False, encoding="utf-8")
     return out

@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from aide_alim.db import Database
 from aide_alim.errors import AideAlimError
-from aide_alim.portal import association, auth, coordinator, plans, steering
+from aide_alim.portal import association, auth, coordinator, offers, plans, steering
 from aide_alim.portal.security import SecurityMiddleware, csrf_ok, error_reference, log, new_token
 from aide_alim.portal.web import (
     LOGIN_CSRF_COOKIE,
@@ -160,6 +160,7 @@ def routes() -> list[BaseRoute]:
         Mount("/static", StaticFiles(directory=static), name="static"),
         *association.routes(),
         *coordinator.routes(),
+        *offers.routes(),
         *steering.routes(),
     ]
 

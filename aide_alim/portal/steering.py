@@ -35,7 +35,7 @@ def indicators_page(ctx: Ctx) -> Response:
     ])  # fmt: skip
     weekly = tables["weekly"]
     pictures = [
-        ("Volume hebdomadaire reçu par structure", charts.chart_weekly_volume(weekly)),
+        ("kg reçus par structure sur la période", charts.chart_weekly_volume(weekly)),
         ("Régularité", charts.chart_regularity(weekly)),
         ("Taux de couverture cumulé", charts.chart_fairness(tables["fairness"], weekly)),
     ]

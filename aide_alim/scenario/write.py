@@ -380,10 +380,10 @@ def write_workbook(scenario: Scenario, path: str | Path, *, overwrite: bool = Fa
     workbook.properties.modified = _EPOCH
     buffer = io.BytesIO()
     workbook.save(buffer)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.tmp")
-    staging.write_bytes(_stable_zip(buffer.getvalue()))
-    os.replace(staging, target)
+    from aide_alim.output import output_file
+
+    with output_file(target) as temporary:
+        temporary.write_bytes(_stable_zip(buffer.getvalue()))
     return target
 
 

@@ -22,7 +22,8 @@ def test_indicators_page_has_the_table_and_charts(client_for: Any, tiny_week: An
     assert "Indicateurs de la convention" in page.text
     for a in scenario.associations:
         assert a.name in page.text
-    assert page.text.count('src="data:image/png;base64,') >= 2
+    # One published week: the kg per structure; regularity and fairness over time need two.
+    assert page.text.count('src="data:image/png;base64,') >= 1
 
 
 def test_ledger_and_report_are_read_only(client_for: Any, portal_db: Any) -> None:
