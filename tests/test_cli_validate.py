@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,15 @@ def test_workbook_validates_like_its_folder(tmp_path: Path) -> None:
     assert code == 0
     _, folder_output = run(str(TINY), "--json")
     assert json.loads(output)["summary"] == json.loads(folder_output)["summary"]
+
+
+def test_errors_go_to_stderr_and_json_to_stdout(tmp_path: Path) -> None:
+    # Issue 15, item 12: validate printed its errors on stdout.
+    folder = tmp_path / "w"
+    shutil.copytree(TINY, folder)
+    (folder / "lots.csv").write_text("id,site\n")
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert result.stdout == "" and "Error: " in result.stderr
+    as_json = CliRunner().invoke(main, ["validate", str(folder), "--json"])
+    assert json.loads(as_json.stdout)["ok"] is False

@@ -115,7 +115,7 @@ ERRORS = [
     Case(
         "zero carton",
         cell("lots.csv", "L3", "unit_kg", "0"),
-        E("lots.csv", 4, "unit_kg", 'expected a number > 0, got "0"'),
+        E("lots.csv", 4, "unit_kg", 'expected a number >= 0.001, got "0"'),
     ),
     Case(
         "empty required cell",
@@ -125,7 +125,7 @@ ERRORS = [
     Case(
         "empty required text",
         cell("associations.csv", "A2", "name", ""),
-        E("associations.csv", 3, "name", 'expected a value (text), got ""'),
+        E("associations.csv", 3, "name", 'expected a value (text, ≤ 200 characters), got ""'),
     ),
     Case(
         "not a number",

@@ -37,8 +37,8 @@ def validate(path: Path, as_json: bool) -> None:
     report = check_scenario(path)
     if as_json:
         echo_json(report.to_dict())
-    else:
-        click.echo(render_report(report, path))
+    else:  # a failed check is a diagnostic: stderr, so scripts keep stdout clean
+        click.echo(render_report(report, path), err=not report.ok)
     if not report.ok:
         raise SystemExit(1)
 

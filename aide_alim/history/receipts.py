@@ -20,7 +20,7 @@ from aide_alim.db import Database
 from aide_alim.errors import Problem
 from aide_alim.history import schema as t
 from aide_alim.history.publish import HistoryError, _now, active_publication, iso_week
-from aide_alim.parsing import Bad, number_expected, parse_number
+from aide_alim.parsing import Bad, clean_text, number_expected, parse_number
 
 Source = Literal["association", "coordinator"]
 RECEIPT_COLUMNS: tuple[str, ...] = ("lot", "association", "kg_received", "comment")
@@ -164,7 +164,7 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
     table["lot"] = table["lot"].astype(str).str.strip()
     table["association"] = table["association"].astype(str).str.strip()
     table["kg_received"] = kgs
-    table["comment"] = table["comment"].fillna("").astype(str)
+    table["comment"] = table["comment"].fillna("").astype(str).map(clean_text)
     return table, problems
 
 
