@@ -131,6 +131,23 @@ COMMANDS = (
     ),
     Command("offers list", ("offers", "list", "--db", "{db}")),
     Command(
+        "offers simulate",
+        (
+            "offers",
+            "simulate",
+            "{scenario}",
+            "--from",
+            "2020-W50",
+            "--weeks",
+            "1",
+            "--per-week",
+            "2",
+            "--db",
+            "{db}",
+        ),
+        writes_db=True,
+    ),
+    Command(
         "offers accept",
         ("offers", "accept", "2020-W41", "P01", "--scenario", "{scenario}", "--db", "{db}"),
         writes_db=True,

@@ -250,6 +250,11 @@ def import_(
         result = import_csv(db, convention, csv_file)
     what = "expenditures" if result.kind == "expenses" else "indicator values"
     click.echo(f"Imported {result.rows} {what} from {csv_file}.")
+    if result.corrections:
+        click.echo(
+            f"Of which {result.corrections} correction(s): negative amounts, which lower what "
+            "was spent (check them with: aide-alim ledger show)."
+        )
 
 
 @ledger.command("check")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,13 @@ def _portal_missing() -> click.ClickException:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (one per core serves more associations at once).",
+)
+@click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -38,7 +46,12 @@ def _portal_missing() -> click.ClickException:
 )
 @handle_errors
 def serve(
-    db_url: str | None, host: str, port: int, data_dir: Path | None, insecure_cookies: bool
+    db_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    data_dir: Path | None,
+    insecure_cookies: bool,
 ) -> None:
     """Serve the web portal (associations, coordinator, steering) over the history database.
 
@@ -48,16 +61,26 @@ def serve(
     try:
         import uvicorn
 
-        from aide_alim.portal import create_app
+        from aide_alim.portal import app as portal
+        from aide_alim.portal.worker import Worker
     except ImportError:
         raise _portal_missing() from None
     from aide_alim.db import open_database
 
-    db = open_database(db_url)
-    folder = data_dir or _default_data_dir(db.engine.url.database, db.dialect)
-    app = create_app(db, folder, secure_cookies=not insecure_cookies)
-    click.echo(f"Portal on http://{host}:{port}/ over {db.url} (uploads and runs in {folder}).")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    with open_database(db_url) as db:  # creates or upgrades the schema once, before the workers
+        folder = (data_dir or _default_data_dir(db.engine.url.database, db.dialect)).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        Worker(db, folder).recover()
+        url, shown = db.engine.url.render_as_string(hide_password=False), db.url
+    os.environ[portal.ENV_DB] = url
+    os.environ[portal.ENV_DATA] = str(folder)
+    if insecure_cookies:
+        os.environ[portal.ENV_INSECURE] = "1"
+    click.echo(f"Portal on http://{host}:{port}/ over {shown} (uploads and runs in {folder}).")
+    uvicorn.run(
+        "aide_alim.portal.app:app_from_environment", factory=True, host=host, port=port,
+        workers=workers, log_level="warning", proxy_headers=False,
+    )  # fmt: skip
 
 
 def _default_data_dir(database: str | None, dialect: str) -> Path:

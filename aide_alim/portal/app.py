@@ -7,12 +7,12 @@ in their own modules; this one holds login, logout, invitations and the error pa
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from aide_alim.db import Database
 from aide_alim.errors import AideAlimError
-from aide_alim.portal import association, auth, coordinator, offers, steering
+from aide_alim.portal import association, auth, coordinator, offers, plans, steering
 from aide_alim.portal.security import SecurityMiddleware, csrf_ok, error_reference, log, new_token
 from aide_alim.portal.web import (
     LOGIN_CSRF_COOKIE,
@@ -36,6 +36,7 @@ from aide_alim.portal.web import (
     render,
     set_cookie,
 )
+from aide_alim.portal.work import writing
 from aide_alim.portal.worker import Worker
 
 
@@ -62,9 +63,10 @@ def login(ctx: Ctx) -> Response:
         return _login_form(ctx, "Le formulaire a expiré : recommencez.", 403)
     name = ctx.value("login")[:200]
     try:
-        with ctx.db.transaction() as conn:
-            user = auth.authenticate(conn, name, ctx.value("password")[:1000], ctx.ip)
-            token = auth.open_session(conn, user) if user else ""
+        user = auth.authenticate(ctx.db, name, ctx.value("password")[:1000], ctx.ip)
+        if user is not None:
+            with writing(ctx.db) as conn:
+                token = auth.open_session(conn, user)
     except auth.Throttled as exc:
         return _login_form(ctx, str(exc), 429, name)
     if user is None:
@@ -78,7 +80,7 @@ def login(ctx: Ctx) -> Response:
 @page("association", "coordinator", "steering")
 def logout(ctx: Ctx) -> Response:
     assert ctx.session is not None
-    with ctx.db.transaction() as conn:
+    with writing(ctx.db) as conn:
         auth.close_session(conn, ctx.session.token_hash)
         auth.audit(conn, "logout", user=ctx.user, ip=ctx.ip)
     response = redirect("/connexion")
@@ -101,7 +103,7 @@ def invitation(ctx: Ctx) -> Response:
     if password != ctx.value("password2")[:1000]:
         return _invite_form(ctx, token, "Les deux mots de passe diffèrent.", 400)
     try:
-        with ctx.db.transaction() as conn:
+        with writing(ctx.db) as conn:
             auth.accept_invite(conn, token, password)
     except auth.AccountError as exc:
         return _invite_form(ctx, token, str(exc), 400)
@@ -141,6 +143,13 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     )  # fmt: skip
 
 
+def _warm(db: Database) -> None:
+    try:
+        plans.warm(db)
+    except Exception:  # only a head start: the first reader loads the week otherwise
+        log.exception("warming the plans")
+
+
 def routes() -> list[BaseRoute]:
     static = Path(__file__).parent / "static"
     return [
@@ -168,7 +177,8 @@ def create_app(
     """The portal over the history database ``db``; uploads and runs are kept in ``data_dir``.
 
     ``worker``: start the background worker with the application (runs and publications);
-    ``run_inline`` runs them in the request instead (tests).
+    ``run_inline`` runs them in the request instead (tests). Jobs a stopped server left running
+    are marked failed by ``aide-alim serve`` before it starts (:meth:`Worker.recover`).
     """
     settings = Settings(db, Path(data_dir), secure_cookies, max_body, run_inline)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -176,9 +186,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await run_in_threadpool(jobs.recover)
         if worker and not run_inline:
             jobs.start()
+            threading.Thread(target=_warm, args=(db,), name="aide-alim-warm", daemon=True).start()
         try:
             yield
         finally:
@@ -193,3 +203,19 @@ def create_app(
     app.state.worker = jobs
     settings.extra["worker"] = jobs
     return SecurityMiddleware(app, max_body=max_body, hsts=secure_cookies)
+
+
+#: Environment of :func:`app_from_environment` (set by ``aide-alim serve`` for its processes).
+ENV_DB, ENV_DATA, ENV_INSECURE = (
+    "AIDE_ALIM_PORTAL_DB", "AIDE_ALIM_PORTAL_DATA", "AIDE_ALIM_PORTAL_INSECURE_COOKIES",
+)  # fmt: skip
+
+
+def app_from_environment() -> Any:
+    """The application of one server process (uvicorn's factory for ``serve --workers N``)."""
+    import os
+
+    from aide_alim.db import open_database
+
+    db = open_database(os.environ[ENV_DB], upgrade=False)
+    return create_app(db, os.environ[ENV_DATA], secure_cookies=not os.environ.get(ENV_INSECURE))

@@ -28,7 +28,7 @@ from aide_alim.portal.declarations import (
     record_declaration,
 )
 from aide_alim.portal.web import Ctx, not_found, page, redirect, refused, render
-from aide_alim.portal.work import unit_of_work
+from aide_alim.portal.work import unit_of_work, writing
 from aide_alim.scenario.model import Day, Temperature
 
 STATUSES = {"recu": "reçu", "abime": "abîmé", "refuse": "refusé"}
@@ -252,7 +252,7 @@ def declaration(ctx: Ctx) -> Response:
             values = {**values, **form, "closed_days": set(form["closed_days"]),
                       "refuses": set(form["refuses"])}  # fmt: skip
         else:
-            with ctx.db.transaction() as conn:
+            with writing(ctx.db) as conn:
                 record_declaration(conn, found, ctx.user.id)
                 auth.audit(conn, "declaration", user=ctx.user, target=f"{aid} {week}",
                            ip=ctx.ip)  # fmt: skip

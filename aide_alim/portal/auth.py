@@ -236,18 +236,23 @@ def _failures(conn: sa.Connection, login: str, ip: str) -> tuple[int, int]:
     return int(by_login), int(by_ip)
 
 
-def authenticate(conn: sa.Connection, login: str, password: str, ip: str) -> User | None:
+def authenticate(db: Database, login: str, password: str, ip: str) -> User | None:
     """The account if ``password`` is right; ``None`` (and a failure recorded) otherwise.
 
     Raises :class:`Throttled` without checking the password once the login or the address has
-    too many recent failures.
+    too many recent failures. The hash is checked outside any write transaction (Argon2 takes
+    tens of milliseconds on purpose); only the outcome is written.
     """
+    from aide_alim.portal.work import writing
+
     login = login.strip().lower()[:200]
-    by_login, by_ip = _failures(conn, login, ip)
+    with db.read() as conn:
+        by_login, by_ip = _failures(conn, login, ip)
+        row = conn.execute(sa.select(t.portal_user).where(t.portal_user.c.login == login)).first()
     if by_login >= MAX_FAILURES_PER_LOGIN or by_ip >= MAX_FAILURES_PER_IP:
-        audit(conn, "login_throttled", login=login, ip=ip)
+        with writing(db) as conn:
+            audit(conn, "login_throttled", login=login, ip=ip)
         raise Throttled("Trop de tentatives de connexion : réessayez dans 15 minutes.")
-    row = conn.execute(sa.select(t.portal_user).where(t.portal_user.c.login == login)).first()
     stored = row.password_hash if row is not None and row.active and row.password_hash else ""
     try:
         _hasher.verify(stored or _DUMMY_HASH, password)
@@ -255,17 +260,19 @@ def authenticate(conn: sa.Connection, login: str, password: str, ip: str) -> Use
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None:
-        conn.execute(t.portal_login_failure.insert().values(login=login, ip=ip, at=now()))
-        audit(conn, "login_failed", login=login, ip=ip)
+        with writing(db) as conn:
+            conn.execute(t.portal_login_failure.insert().values(login=login, ip=ip, at=now()))
+            audit(conn, "login_failed", login=login, ip=ip)
         return None
-    if _hasher.check_needs_rehash(stored):
-        conn.execute(
-            t.portal_user.update()
-            .where(t.portal_user.c.id == row.id)
-            .values(password_hash=_hasher.hash(password))
-        )
+    rehashed = _hasher.hash(password) if _hasher.check_needs_rehash(stored) else None
     user = _user(row)
-    audit(conn, "login", user=user, ip=ip)
+    with writing(db) as conn:
+        if rehashed:
+            conn.execute(
+                t.portal_user.update().where(t.portal_user.c.id == row.id)
+                .values(password_hash=rehashed)
+            )  # fmt: skip
+        audit(conn, "login", user=user, ip=ip)
     return user
 
 

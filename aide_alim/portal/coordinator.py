@@ -16,7 +16,6 @@ import re
 import secrets
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -34,6 +33,7 @@ from aide_alim.portal import tables as t
 from aide_alim.portal.declarations import export_associations, latest_declarations, next_week
 from aide_alim.portal.security import REPORT_CSP
 from aide_alim.portal.web import Ctx, not_found, page, redirect, render
+from aide_alim.portal.work import writing
 from aide_alim.portal.worker import JobRefused, job, recent_jobs, upload_path
 
 CSV_NAMES = {
@@ -108,7 +108,7 @@ def upload(ctx: Ctx) -> Response:
     from aide_alim.scenario import check_scenario
 
     report = check_scenario(target)
-    with ctx.db.transaction() as conn:
+    with writing(ctx.db) as conn:
         auth.audit(conn, "upload", user=ctx.user, target=token, ip=ctx.ip,
                    detail=f"{', '.join(names)[:300]}: {len(report.errors)} erreur(s)")  # fmt: skip
     if not report.ok:
@@ -195,14 +195,16 @@ def job_page(ctx: Ctx) -> Response:
     row = _job(ctx)
     if row is None:
         return not_found(ctx, "Ce travail n'existe pas.")
-    stages = json.loads(row.progress) if row.progress else []
+    stages: dict[str, dict[str, Any]] = {}  # one line per stage: its latest state
+    for event in json.loads(row.progress) if row.progress else []:
+        stages[event["stage"]] = event
     summary, comparison = None, None
     out = ctx.settings.data_dir / "runs" / str(row.id)
     if row.kind == "run" and row.state == "done" and (out / "portal_summary.json").exists():
         summary = json.loads((out / "portal_summary.json").read_text(encoding="utf-8"))
         comparison = _comparison(summary.get("comparison", []))
     return render(
-        ctx, "coordinator/job.html", job=row, stages=stages, summary=summary,
+        ctx, "coordinator/job.html", job=row, stages=list(stages.values()), summary=summary,
         comparison=comparison, refresh=row.state in ("queued", "running"),
     )  # fmt: skip
 
@@ -286,15 +288,13 @@ def _follow(ctx: Ctx, week: str, pub: int) -> list[dict[str, Any]]:
 
 
 def _map(ctx: Ctx, pub: int) -> str | None:
-    from aide_alim.documents import charts, tables
+    from aide_alim.documents import charts
 
-    with ctx.db.read() as conn:
-        stops = plans._route_table(conn, pub, "stops")
+    stops = plans.week_stops(ctx.db, pub)
     if stops.empty:
         return None
     scenario = plans.week_scenario(ctx.db, pub)
-    table = tables.stops_table(scenario, SimpleNamespace(stops=stops))
-    return base64.b64encode(charts.routes_map(scenario, table)).decode("ascii")
+    return base64.b64encode(charts.routes_map(scenario, stops)).decode("ascii")
 
 
 def _csv(frame: pd.DataFrame, name: str) -> Response:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,8 +36,9 @@ _MODES = {
     "site_pickup": "retrait chez le fournisseur",
 }
 _CACHE_SIZE = 16
-_scenarios: OrderedDict[tuple[int, int], Scenario] = OrderedDict()
+_weeks: OrderedDict[tuple[int, int], _Week] = OrderedDict()  # see _week()
 _lock = threading.Lock()
+_loading = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -69,31 +72,82 @@ def active_id(conn: sa.Connection, week: str) -> int | None:
     return int(found) if found is not None else None
 
 
-def week_scenario(db: Database, publication_id: int) -> Scenario:
-    """The scenario recorded with a publication (cached: publications never change)."""
-    from aide_alim.scenario import load_scenario
+@dataclass
+class _Week:
+    """Everything the pages read of one publication, prepared once (publications never change:
+    a replaced week is a new publication)."""
 
+    scenario: Scenario
+    by_association: pd.DataFrame
+    lines: dict[str, pd.DataFrame]
+    stops: pd.DataFrame
+    unserved: pd.DataFrame
+    rule: str
+    plans: dict[str, AssociationPlan] = field(default_factory=dict)
+
+
+def _week(db: Database, publication_id: int) -> _Week:
     key = (id(db.engine), publication_id)
     with _lock:
-        if key in _scenarios:
-            _scenarios.move_to_end(key)
-            return _scenarios[key]
-    with db.read() as conn:
-        text = conn.execute(
-            sa.select(h.publication.c.scenario_json).where(h.publication.c.id == publication_id)
-        ).scalar_one()
-    import tempfile
-    from pathlib import Path
+        if key in _weeks:
+            _weeks.move_to_end(key)
+            return _weeks[key]
+    with _loading:  # one thread loads a week; the others wait for it instead of loading it too
+        with _lock:
+            if key in _weeks:
+                return _weeks[key]
+        return _load_week(db, publication_id, key)
 
+
+def _load_week(db: Database, publication_id: int, key: tuple[int, int]) -> _Week:
+    from aide_alim.scenario import load_scenario
+
+    aw, line, p = h.association_week, h.allocation_line, h.publication
+    with db.read() as conn:
+        text, rule = conn.execute(
+            sa.select(p.c.scenario_json, p.c.rule).where(p.c.id == publication_id)
+        ).one()
+        results = conn.execute(sa.select(aw).where(aw.c.publication_id == publication_id))
+        by_association = pd.DataFrame([dict(r) for r in results.mappings()])
+        rows = conn.execute(sa.select(line).where(line.c.publication_id == publication_id))
+        lines = pd.DataFrame([dict(r) for r in rows.mappings()], columns=list(line.c.keys()))
+        stops = _route_table(conn, publication_id, "stops")
+        unserved = _route_table(conn, publication_id, "unserved")
     with tempfile.TemporaryDirectory(prefix="aide_alim_portal_") as folder:
         for name, content in json.loads(text).items():
             Path(folder, Path(name).name).write_text(content, encoding="utf-8")
         scenario = load_scenario(folder)
+    lines = tables.lines_table(scenario, lines.drop(columns=["id", "publication_id"]))
+    week = _Week(
+        scenario=scenario,
+        by_association=by_association,
+        lines={str(a): g.reset_index(drop=True) for a, g in lines.groupby("association")},
+        stops=tables.stops_table(scenario, SimpleNamespace(stops=stops)),
+        unserved=unserved,
+        rule=str(rule),
+    )
     with _lock:
-        _scenarios[key] = scenario
-        while len(_scenarios) > _CACHE_SIZE:
-            _scenarios.popitem(last=False)
-    return scenario
+        _weeks[key] = week
+        while len(_weeks) > _CACHE_SIZE:
+            _weeks.popitem(last=False)
+    return week
+
+
+def warm(db: Database) -> None:
+    """Prepare the latest published week ahead of its first reader (run at server start)."""
+    weeks = published_weeks(db)
+    if weeks:
+        _week(db, weeks[0].publication_id)
+
+
+def week_scenario(db: Database, publication_id: int) -> Scenario:
+    """The scenario recorded with a publication."""
+    return _week(db, publication_id).scenario
+
+
+def week_stops(db: Database, publication_id: int) -> pd.DataFrame:
+    """The stops of a publication's rounds (:func:`aide_alim.documents.tables.stops_table`)."""
+    return _week(db, publication_id).stops
 
 
 def _route_table(conn: sa.Connection, publication_id: int, name: str) -> pd.DataFrame:
@@ -114,47 +168,34 @@ def association_plan(db: Database, week: str, association: str) -> AssociationPl
     """The published plan of ``association`` for ``week`` (``None`` if not published for it)."""
     with db.read() as conn:
         pub = active_id(conn, week)
-        if pub is None:
-            return None
-        aw = h.association_week
-        result = conn.execute(
-            sa.select(aw).where(aw.c.publication_id == pub, aw.c.association == association)
-        ).first()
-        if result is None:
-            return None
-        by_association = pd.DataFrame(
-            [dict(r) for r in conn.execute(sa.select(aw).where(aw.c.publication_id == pub))
-             .mappings()]
-        )  # fmt: skip
-        line = h.allocation_line
-        rows = conn.execute(
-            sa.select(line).where(line.c.publication_id == pub, line.c.association == association)
-        ).mappings()
-        lines = pd.DataFrame([dict(r) for r in rows]).drop(
-            columns=["id", "publication_id"], errors="ignore"
-        )
-        stops = _route_table(conn, pub, "stops")
-        unserved = _route_table(conn, pub, "unserved")
-        rule = str(conn.execute(
-            sa.select(h.publication.c.rule).where(h.publication.c.id == pub)
-        ).scalar_one())  # fmt: skip
-    scenario = week_scenario(db, pub)
+    if pub is None:
+        return None
+    data = _week(db, pub)
+    if association not in data.scenario.association_by_id:
+        return None
+    with _lock:
+        found = data.plans.get(association)
+    if found is not None:
+        return found
+    scenario = data.scenario
     a = scenario.association_by_id[association]
-    mine = tables.lines_table(scenario, lines)
-    stop_table = tables.stops_table(scenario, SimpleNamespace(stops=stops))
-    return AssociationPlan(
+    mine = data.lines.get(association, tables.lines_table(scenario, pd.DataFrame()))
+    plan = AssociationPlan(
         association=a,
         week=fmt.week_label(scenario.week_start),
         lines=mine,
-        handovers=_handovers(scenario, association, mine, stop_table, unserved),
+        handovers=_handovers(scenario, association, mine, data.stops, data.unserved),
         total_kg=float(mine["kg"].sum()),
         total_units=int(mine["units"].sum()),
         total_value_eur=float(mine["value_eur"].sum()),
         total_price_eur=float(mine["price_eur"].sum()),
         total_meals=float(mine["meals"].sum()),
-        explanation=explain_share(scenario, a, mine, by_association, rule),
-        rule=rule,
+        explanation=explain_share(scenario, a, mine, data.by_association, data.rule),
+        rule=data.rule,
     )
+    with _lock:
+        data.plans[association] = plan
+    return plan
 
 
 def _handovers(

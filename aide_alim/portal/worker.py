@@ -31,6 +31,7 @@ from aide_alim.i18n import fmt
 from aide_alim.portal import auth
 from aide_alim.portal import tables as t
 from aide_alim.portal.security import error_reference, log
+from aide_alim.portal.work import writing
 
 KINDS = ("run", "publish")
 
@@ -60,7 +61,7 @@ class Worker:
         assert kind in KINDS
         lock = f"publish:{week}" if kind == "publish" else None
         try:
-            with self.db.transaction() as conn:
+            with writing(self.db) as conn:
                 job = conn.execute(
                     t.portal_job.insert()
                     .values(kind=kind, week=week, state="queued", upload=upload, lock_key=lock,
@@ -103,7 +104,7 @@ class Worker:
     def recover(self) -> None:
         """Mark the jobs a stopped server left running as failed (and free their locks)."""
         j = t.portal_job
-        with self.db.transaction() as conn:
+        with writing(self.db) as conn:
             conn.execute(
                 j.update()
                 .where(j.c.state == "running")
@@ -124,7 +125,7 @@ class Worker:
 
     def _claim(self) -> Any:
         j = t.portal_job
-        with self.db.transaction() as conn:
+        with writing(self.db) as conn:
             row = conn.execute(
                 sa.select(j).where(j.c.state == "queued").order_by(j.c.id).limit(1)
             ).first()
@@ -136,7 +137,7 @@ class Worker:
         return row if taken == 1 else self._claim()
 
     def _update(self, job_id: int, **values: Any) -> None:
-        with self.db.transaction() as conn:
+        with writing(self.db) as conn:
             conn.execute(t.portal_job.update().where(t.portal_job.c.id == job_id).values(**values))
 
     def _run(self, job: Any) -> None:
@@ -161,7 +162,7 @@ class Worker:
             reference = error_reference()
             log.exception("job %s failed (%s)", job.id, reference, exc_info=exc)
             state, message = "failed", f"Erreur interne (référence {reference})."
-        with self.db.transaction() as conn:
+        with writing(self.db) as conn:
             conn.execute(
                 t.portal_job.update()
                 .where(t.portal_job.c.id == job.id)
