@@ -157,6 +157,41 @@ def parse_date(text: str) -> dt.date | Bad:
         return Bad(DATE_EXPECTED)
 
 
+# -- text ---------------------------------------------------------------------------------------
+
+MAX_ID_CHARS = 100
+"""Longest id: the id columns of the history database hold 100 characters."""
+MAX_TEXT_CHARS = 200
+"""Longest name, product or label: a document line, not a page."""
+# Control characters and the bidirectional overrides (U+202E writes "fdp.exe" as "exe.pdf"):
+# they never belong in a name, and reach documents, workbooks and the database.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control or bidirectional-override characters, on one line."""
+    return " ".join(_INVISIBLE.sub("", text).split())
+
+
+def parse_id(text: str) -> str | Bad:
+    """An id: at most :data:`MAX_ID_CHARS` characters, without invisible characters."""
+    if _INVISIBLE.search(text) or "\n" in text or "\r" in text or "\t" in text:
+        return Bad("an id on one line without control or bidirectional characters")
+    if len(text) > MAX_ID_CHARS:
+        return Bad(f"an id of at most {MAX_ID_CHARS} characters (got {len(text)})")
+    return text
+
+
+def parse_text(text: str) -> str | Bad:
+    """A name or label, cleaned (:func:`clean_text`), of at most :data:`MAX_TEXT_CHARS`."""
+    cleaned = clean_text(text)
+    if len(cleaned) > MAX_TEXT_CHARS:
+        return Bad(f"a text of at most {MAX_TEXT_CHARS} characters (got {len(cleaned)})")
+    return cleaned
+
+
 # -- text files: encoding and CSV dialect -------------------------------------------------------
 
 TEXT_EXPECTED = "expected a text file (UTF-8 or Windows-1252), got binary or undecodable data"

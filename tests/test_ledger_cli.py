@@ -9,7 +9,10 @@ from click.testing import CliRunner
 
 from aide_alim.cli import main
 
-COMMANDS = ["show", "add-expense", "set-indicator", "import", "check", "report"]
+COMMANDS = [
+    "show", "add-expense", "delete-expense", "correct-expense", "set-indicator", "import",
+    "check", "report",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -145,3 +148,21 @@ def test_report_writes_the_three_files(run, tmp_path):
         "rapport_execution_2020.pdf",
         "registre_2020.xlsx",
     ]
+
+
+def test_import_says_how_many_corrections_and_refuses_negative_counts(run, tmp_path):
+    # Issue 15, item 12: negative expenditures and counts were imported without a word.
+    expenses = tmp_path / "depenses.csv"
+    expenses.write_text(
+        "action,funder,date,label,amount_eur\n"
+        "1.2,etat,2020-11-15,Formation,7500\n"
+        "1.2,etat,2020-11-20,Avoir formation,-500\n"
+    )
+    result = run("import", str(expenses))
+    assert result.exit_code == 0, result.output
+    assert "Of which 1 correction(s): negative amounts" in result.output
+    values = tmp_path / "indicateurs.csv"
+    values.write_text("action,indicator,period,value\n1.1,1.1.a,2020,-3\n")
+    result = run("import", str(values))
+    assert result.exit_code == 1
+    assert "row 2, column value: expected a number >= 0 (a count), found -3" in result.output

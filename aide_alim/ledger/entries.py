@@ -33,7 +33,15 @@ from aide_alim.db import Database
 from aide_alim.errors import Problem
 from aide_alim.ledger import schema
 from aide_alim.ledger.convention import MAX_AMOUNT_EUR, Convention, LedgerError
-from aide_alim.parsing import Bad, number_expected, parse_date, parse_decimal, parse_number
+from aide_alim.parsing import (
+    MAX_TEXT_CHARS,
+    Bad,
+    clean_text,
+    number_expected,
+    parse_date,
+    parse_decimal,
+    parse_number,
+)
 from aide_alim.scenario.categories import slug
 from aide_alim.scenario.io import read_csv_bytes
 
@@ -157,6 +165,16 @@ def expense_problems(
         )
     if not expense.label.strip():
         problems.append(Problem(file, row, "label", "expected a label, found nothing"))
+    elif len(expense.label) > MAX_TEXT_CHARS:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "label",
+                f"expected a label of at most {MAX_TEXT_CHARS} characters, "
+                f"found {len(expense.label)}",
+            )
+        )
     if not expense.amount_eur.is_finite() or expense.amount_eur == 0:
         problems.append(
             Problem(
@@ -176,14 +194,13 @@ def expense_problems(
                 f"expected at most 2 decimals (cents), found {expense.amount_eur}",
             )
         )
-    if not convention.year - 1 <= expense.date.year <= convention.year + 1:
+    if expense.date.year != convention.year:  # else it would count in this year's parity
         problems.append(
             Problem(
                 file,
                 row,
                 "date",
-                f"expected a date near the {convention.year} convention "
-                f"({convention.year - 1}–{convention.year + 1}), "
+                f"expected a date in {convention.year}, the year of the convention, "
                 f"found {expense.date.isoformat()}",
             )
         )
@@ -234,6 +251,11 @@ def value_problems(
         )
     if value.value is not None and not math.isfinite(value.value):
         problems.append(Problem(file, row, "value", f"expected a number, found {value.value}"))
+    elif value.value is not None and value.value < 0:
+        # every indicator of the conventions counts something (persons, visits, €)
+        problems.append(
+            Problem(file, row, "value", f"expected a number >= 0 (a count), found {value.value:g}")
+        )
     if indicator.kind == "nombre" and value.value is None and not value.text.strip():
         problems.append(
             Problem(
@@ -528,6 +550,8 @@ class ImportResult:
 
     kind: str
     rows: int
+    #: expenditures with a negative amount (corrections), said aloud by the CLI
+    corrections: int = 0
 
 
 AMOUNT_EXPECTED = "an amount in euros like 1234,56 or 1 234,56 €"
@@ -678,9 +702,9 @@ def _import_expenses(
             action=row.get("action", ""),
             funder=funder_id(row.get("funder", ""), convention),
             date=date,
-            label=row.get("label", ""),
+            label=clean_text(row.get("label", "")),
             amount_eur=amount,
-            document=row.get("document", ""),
+            document=clean_text(row.get("document", "")),
             source=f"{Path(name).name}:{row_no}",
         )
         row_problems += expense_problems(convention, expense, file=name, row=row_no)
@@ -690,7 +714,8 @@ def _import_expenses(
     if problems:
         raise LedgerError(problems, what=Path(name).name)
     _insert_expenses(db, convention, expenses, file=name, rows=row_numbers)
-    return ImportResult("expenses", len(expenses))
+    corrections = sum(e.amount_eur < 0 for e in expenses)
+    return ImportResult("expenses", len(expenses), corrections)
 
 
 def _import_values(
@@ -728,7 +753,7 @@ def _import_values(
             indicator=row.get("indicator", ""),
             period=row.get("period", ""),
             value=number,
-            text=row.get("text", ""),
+            text=clean_text(row.get("text", "")),
             measure=row.get("measure", ""),
             subject=row.get("subject", ""),
             unit=row.get("unit", ""),

@@ -119,7 +119,23 @@ def read_raw(path: str | Path) -> RawScenario:
 def read_folder(folder: Path) -> RawScenario:
     """Read ``scenario.toml`` and the CSV tables of a scenario folder."""
     raw = RawScenario(str(folder), folder.resolve().name, SETTINGS_FILE)
-    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    files: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        key = path.name.lower()
+        if key in files and key in (SETTINGS_FILE, *(f"{t}.csv" for t in TABLES)):
+            # lots.csv and Lots.csv: which one is the week? Refuse to guess.
+            raw.problems.append(
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    f'expected one file named {key} (in any case), got "{files[key].name}" '
+                    f'and "{path.name}"; keep only one',
+                )
+            )
+        files.setdefault(key, path)
     settings_path = files.get(SETTINGS_FILE)
     if settings_path is None:
         raw.problems.append(_missing_file(SETTINGS_FILE, folder))
@@ -273,7 +289,23 @@ def read_workbook(path: Path) -> RawScenario:
         )
         return raw
     try:
-        sheets = {name.strip().lower(): book[name] for name in book.sheetnames}
+        sheets: dict[str, Any] = {}
+        for name in book.sheetnames:
+            key = name.strip().lower()
+            if key in sheets and key in (SETTINGS_SHEET, *TABLES):
+                # A hidden "Lots " beside the visible "lots": which one is the week? Refuse.
+                hidden = [n for n in (sheets[key].title, name) if book[n].sheet_state != "visible"]
+                note = f" ({', '.join(repr(n) for n in hidden)} hidden)" if hidden else ""
+                raw.problems.append(
+                    Problem(
+                        book_name,
+                        None,
+                        None,
+                        f'expected one sheet named "{key}", got "{sheets[key].title}" and '
+                        f'"{name}"{note}; keep only one',
+                    )
+                )
+            sheets.setdefault(key, book[name])
         settings_sheet = sheets.get(SETTINGS_SHEET)
         if settings_sheet is None:
             raw.problems.append(_missing_sheet(book_name, SETTINGS_SHEET))

@@ -375,6 +375,11 @@ class RoutingParams(_Params):
             f"Expected iterations to be a whole number, got {self.iterations!r}.",
         )
         _check(self.iterations >= 0, f"Expected iterations >= 0, got {self.iterations}.")
+        # PyVRP takes a 32-bit seed: a larger one validated, then crashed the rounds.
+        _check(
+            isinstance(self.seed, int) and 0 <= self.seed < 2**32,
+            f"Expected a seed between 0 and {2**32 - 1}, got {self.seed!r}.",
+        )
 
 
 @dataclass(frozen=True)

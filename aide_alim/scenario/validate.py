@@ -29,7 +29,14 @@ import numpy as np
 from aide_alim import parsing
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.geo import haversine_km
-from aide_alim.parsing import Bad, number_expected, parse_number
+from aide_alim.parsing import (
+    MAX_ID_CHARS,
+    MAX_TEXT_CHARS,
+    Bad,
+    clean_text,
+    number_expected,
+    parse_number,
+)
 from aide_alim.scenario.categories import (
     DEFAULT_CATEGORIES,
     normalise_category,
@@ -108,6 +115,8 @@ class ColumnSpec:
     type_doc: str
     doc: str
     default_doc: str = ""
+    #: values above this are possible but suspicious: a warning (see :data:`LIMITS`)
+    plausible: float | None = None
 
     @property
     def default_text(self) -> str:
@@ -164,12 +173,12 @@ def parse_count(text: str, ctx: Context) -> int | Bad:
     return int(value)
 
 
-def parse_text(text: str, ctx: Context) -> str:
-    return text
+def parse_text(text: str, ctx: Context) -> str | Bad:
+    return parsing.parse_text(text)
 
 
 def parse_id(text: str, ctx: Context) -> str | Bad:
-    return text if "\n" not in text else Bad("an id on one line")
+    return parsing.parse_id(text)
 
 
 def parse_bool(text: str, ctx: Context | None = None) -> bool | Bad:
@@ -290,8 +299,12 @@ def parse_category_id(text: str, ctx: Context) -> str | Bad:
 
 
 def _category_expected(text: str, ctx: Context) -> str:
-    hint = _did_you_mean(slug(text), ctx.categories)
-    return f"a category among {', '.join(ctx.categories)}{hint}"
+    """The categories by their French labels, as people write them, with the closest one."""
+    labels = {slug(c.label): c.label for c in ctx.categories.values()}
+    labels.update({c.id: c.label for c in ctx.categories.values()})
+    close = difflib.get_close_matches(slug(text), list(labels), n=1, cutoff=0.6)
+    hint = f' (did you mean "{labels[close[0]]}"?)' if close else ""
+    return f"a category among {', '.join(c.label for c in ctx.categories.values())}{hint}"
 
 
 def _did_you_mean(text: str, choices: Any) -> str:
@@ -449,7 +462,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
             default_doc="the category's class",
         ),
         _col("kg", _KG, "kg", "quantity offered"),
-        _col("unit_kg", _number(0, strict=True), "kg", "smallest split (a carton, a crate), <= kg"),
+        _col("unit_kg", _number(0.001), "kg", "smallest split (a carton, a crate), <= kg"),
         _col(
             "price_eur_kg",
             _EUR,
@@ -577,6 +590,57 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         ),
     ),
 }
+
+# Bounds of the number columns: beyond the hard one a value is an error (a typing or unit
+# mistake that would give a wrong plan: 1e20 kg, a price of 1e308 €/kg); beyond the plausible
+# one it is a warning. Both are shown in the data dictionary. The plausible bounds of storage,
+# capacity and beneficiaries are checked with their context (_check_association, _check_hub).
+LIMITS: dict[tuple[str, str], tuple[float, float | None]] = {
+    ("associations", "beneficiaries"): (1_000_000, None),
+    ("associations", "dry_kg"): (1_000_000, None),
+    ("associations", "chilled_kg"): (1_000_000, None),
+    ("associations", "frozen_kg"): (1_000_000, None),
+    ("associations", "budget_eur"): (100_000_000, 1_000_000),
+    ("associations", "other_supply_kg"): (1_000_000, 50_000),
+    ("lots", "kg"): (1_000_000, 50_000),
+    ("lots", "unit_kg"): (10_000, 1_000),
+    ("lots", "price_eur_kg"): (10_000, 100),
+    ("lots", "value_eur_kg"): (10_000, 100),
+    ("vehicles", "capacity_kg"): (100_000, None),
+    ("vehicles", "cost_eur_km"): (1_000, 20),
+    ("vehicles", "cost_eur_h"): (10_000, 200),
+    ("vehicles", "co2_g_km"): (100_000, 2_000),
+    ("categories", "value_eur_kg"): (10_000, 100),
+}
+
+
+def _bounded(parse: Parser, maximum: float) -> Parser:
+    def bounded(text: str, ctx: Context) -> Any:
+        value = parse(text, ctx)
+        if not isinstance(value, Bad) and value > maximum:
+            return Bad(f"at most {_fmt(maximum)} (a typing or unit error?)")
+        return value
+
+    return bounded
+
+
+def _limited(table: str, spec: ColumnSpec) -> ColumnSpec:
+    if spec.parse is parse_id:
+        return dataclasses.replace(spec, type_doc=f"{spec.type_doc}, ≤ {MAX_ID_CHARS} characters")
+    if spec.parse is parse_text:
+        return dataclasses.replace(spec, type_doc=f"text, ≤ {MAX_TEXT_CHARS} characters")
+    if (table, spec.name) not in LIMITS:
+        return spec
+    hard, plausible = LIMITS[table, spec.name]
+    doc = f"{spec.type_doc}, ≤ {_fmt(hard)}"
+    if plausible is not None:
+        doc += f" (warning above {_fmt(plausible)})"
+    return dataclasses.replace(
+        spec, parse=_bounded(spec.parse, hard), type_doc=doc, plausible=plausible
+    )
+
+
+COLUMNS = {table: tuple(_limited(table, s) for s in specs) for table, specs in COLUMNS.items()}
 """Every column of every scenario table, in the order the data dictionary shows them."""
 
 
@@ -728,6 +792,14 @@ def _read_table(
                 ok = False
             else:
                 values[spec.name] = value
+                if spec.plausible is not None and value > spec.plausible:
+                    out.warn(
+                        table.file,
+                        raw.row,
+                        spec.name,
+                        f"expected at most {_fmt(spec.plausible)} here (a typing or unit "
+                        f'error?), got "{text}"',
+                    )
         texts = {
             name: raw.cells[index] for name, index in positions.items() if index < len(raw.cells)
         }
@@ -895,12 +967,24 @@ def _check_road_graph(
     if not path.is_absolute():
         base = Path(raw.source)
         path = (base if base.is_dir() else base.parent) / path
+    problem = ""
     if not path.is_file():
+        problem = f"no file {path}"
+    else:  # checked now, not at the route stage after the allocation
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(4096)
+        except OSError as exc:
+            problem = f"unreadable: {exc.strerror or exc}"
+        else:
+            if b"<graphml" not in head:
+                problem = f"{path} is not GraphML"
+    if problem:
         out.error(
             raw.settings_file,
             seen["logistics.road_graph"].row,
             "logistics.road_graph",
-            f'expected a GraphML road network file, got "{logistics.road_graph}" (no file {path})',
+            f'expected a GraphML road network file, got "{logistics.road_graph}" ({problem})',
         )
 
 
@@ -1017,7 +1101,7 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
         return None, problems
     assert hub is not None and "week" in settings  # every missing piece was an error above
     scenario = Scenario(
-        name=settings.get("name", raw.default_name),
+        name=clean_text(str(settings.get("name", raw.default_name)))[:MAX_TEXT_CHARS],
         week=settings["week"],
         hub=hub,
         associations=tuple(associations),
