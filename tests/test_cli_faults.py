@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import resource
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -411,3 +414,25 @@ def test_the_table_covers_every_command() -> None:
             every.add(name)
     assert every <= names, every - names
     assert len(CASES) >= 80
+
+
+def test_a_full_disk_under_stdout_is_one_message(tmp_path: Path) -> None:
+    # Issue 15, item 5: "Exception ignored … Traceback" after a failed write of stdout.
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, resource.RLIM_INFINITY))
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as users run it
+    code = "from aide_alim.cli import main; main()"
+    with (tmp_path / "out.txt").open("w") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-c", code, "validate", str(TINY)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=small_files,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr.count("Error:") == 1 and "File too large" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
