@@ -159,6 +159,23 @@ COMMANDS = (
         "offers refuse", ("offers", "refuse", "2020-W41", "P01", "--db", "{db}"), writes_db=True
     ),
     Command(
+        "offers simulate",
+        (
+            "offers",
+            "simulate",
+            "{scenario}",
+            "--from",
+            "2020-W41",
+            "--weeks",
+            "1",
+            "--per-week",
+            "2",
+            "--db",
+            "{db}",
+        ),
+        writes_db=True,
+    ),
+    Command(
         "declarations export",
         (
             "declarations",

@@ -183,10 +183,10 @@ def test_plan_csv_lists_each_lot_with_dates_and_slot(week_docs: Path) -> None:
     with (week_docs / "plans" / "a1.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
     assert [r["lot"] for r in rows] == ["L1", "L2"]
-    assert rows[1]["DLC"] == "2020-10-09"
+    assert rows[1]["DLC"] == "09/10/2020" and rows[0]["jour"] == "lundi"
     assert rows[1]["température"] == Temperature.CHILLED.label_fr
     assert rows[0]["mode"] == "livraison"
-    assert rows[0]["creneau"] == f"entre 9{NB}h et 10{NB}h"
+    assert rows[0]["heure d'arrivée prévue"] == f"entre 9{NB}h et 10{NB}h"
     assert rows[0]["kg"] == "50,0"
 
 

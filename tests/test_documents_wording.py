@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from aide_alim.documents.pdf import fit_widths
@@ -169,3 +170,27 @@ def test_indicator_charts_make_sense_with_one_week() -> None:
     two = pd.concat([one, one.assign(week="2020-W42")])
     assert chart_regularity(two) is not None
     assert chart_fairness(pd.concat([fairness, fairness.assign(week="2020-W42")]), two)
+
+
+def test_the_workbook_speaks_french_without_twin_columns(docs: Path) -> None:
+    book = load_workbook(docs / "tableaux.xlsx", read_only=True)
+    header = {
+        name: [c.value for c in next(book[name].iter_rows(max_row=1))] for name in book.sheetnames
+    }
+    assert "reçu (kg)" in header["par_association"]
+    assert "reçu" not in header["par_association"]  # same values as "reçu (kg)" in kg
+    assert {"jour", "date", "produit", "température"} <= set(header["attribution"])
+    rows = list(book["attribution"].iter_rows(min_row=2, max_row=2, values_only=True))
+    row = dict(zip(header["attribution"], rows[0], strict=True))
+    assert row["jour"] in ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
+    assert row["température"] in ("ambiant", "frais (0–4 °C)", "surgelé (−18 °C)")
+    for names in header.values():
+        assert len(names) == len(set(names))
+
+
+def test_the_plan_csv_has_french_headers_and_dates(docs: Path) -> None:
+    text = (docs / "plans" / "a1.csv").read_text(encoding="utf-8-sig")
+    head, first = text.splitlines()[:2]
+    assert head.startswith("lot;produit;catégorie;température;kg;cartons;DLC;DDM;valeur (€)")
+    assert "heure d'arrivée prévue;véhicule" in head
+    assert re.search(r";(lundi|mardi|mercredi|jeudi|vendredi);\d\d/10/2020;", first)

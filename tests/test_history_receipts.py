@@ -168,3 +168,21 @@ def test_a_header_only_file_records_nothing(db, tmp_path) -> None:  # type: igno
     path.write_text("lot,association,kg_received\n")
     with pytest.raises(ReceiptError, match=r"vide\.csv: expected at least one row of receipts"):
         record_receipts(db, "2020-W41", read_receipts(path, validate=False), file=path.name)
+
+
+def test_receipts_take_association_names_as_people_write_them(db) -> None:
+    scn, alloc = two_week_scenario()  # a1 is named "Association a1"
+    publish_week(db, scn, alloc)
+    diff = record_receipts(db, "2020-W41", _table(("l1", "  ASSOCIATION A1 ", 70.0)))
+    assert diff["association"].tolist() == ["a1"]
+    assert _received(db)["a1"] == 70.0
+
+
+def test_a_near_miss_on_an_association_name_gets_a_suggestion(db) -> None:
+    scn, alloc = two_week_scenario()
+    publish_week(db, scn, alloc)
+    with pytest.raises(ReceiptError) as error:
+        record_receipts(db, "2020-W41", _table(("l1", "Asociation a2", 2.0)), file="r.csv")
+    assert 'expected an association of week 2020-W41 (did you mean "Association a2"?), got' in str(
+        error.value
+    )

@@ -9,7 +9,10 @@ from click.testing import CliRunner
 
 from aide_alim.cli import main
 
-COMMANDS = ["show", "add-expense", "set-indicator", "import", "check", "report"]
+COMMANDS = [
+    "show", "add-expense", "delete-expense", "correct-expense", "set-indicator", "import",
+    "check", "report",
+]  # fmt: skip
 
 
 @pytest.fixture

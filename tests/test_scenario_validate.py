@@ -31,7 +31,7 @@ from aide_alim.scenario.categories import DEFAULT_CATEGORIES
 from aide_alim.scenario.model import RULES
 from aide_alim.scenario.validate import COLUMNS, data_dictionary
 
-CATEGORIES = ", ".join(DEFAULT_CATEGORIES)
+CATEGORIES = ", ".join(c.label for c in DEFAULT_CATEGORIES.values())
 DAYS = 'days like "mon wed fri" (or "lun mer ven", "mon-fri")'
 
 
@@ -164,7 +164,7 @@ ERRORS = [
             "lots.csv",
             2,
             "category",
-            f'expected a category among {CATEGORIES} (did you mean "fruits_legumes"?), '
+            f'expected a category among {CATEGORIES} (did you mean "Fruits et légumes"?), '
             'got "fruit legume"',
         ),
     ),

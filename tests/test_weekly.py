@@ -206,7 +206,7 @@ def test_cli_runs_the_week_and_summarises(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "fill ratio: min" in result.output
     assert "rounds:" in result.output and "kg CO2" in result.output
-    assert "[5/5] documents" in result.output
+    assert "[5/5] writing the documents" in result.output
     assert (out / "synthese.html").is_file()
     again = CliRunner().invoke(main, ["run", str(TINY), "--out", str(out)])
     assert again.exit_code == 1

@@ -29,6 +29,9 @@ def main() -> None:
 def _register() -> None:
     # Each command module adds itself to ``main``; importing them here keeps ``main`` complete.
     from aide_alim.cli import commands  # noqa: F401
+    from aide_alim.i18n import localise
+
+    localise(main)  # help in French unless the environment asks for English
 
 
 _register()

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from aide_alim.errors import AideAlimError, ScenarioError
+from aide_alim.i18n import _, ngettext
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,8 +46,14 @@ def handle_errors(func: F) -> F:
 
 def _report_scenario_error(exc: ScenarioError) -> None:
     for problem in exc.errors:
-        click.echo(f"Error: {problem}", err=True)
-    click.echo(f"{len(exc.errors)} error(s); nothing was done.", err=True)
+        click.echo(_("Error: {message}").format(message=problem), err=True)
+    count = len(exc.errors)
+    click.echo(
+        ngettext("{n} error; nothing was done.", "{n} errors; nothing was done.", count).format(
+            n=count
+        ),
+        err=True,
+    )
     raise SystemExit(EXIT_ERROR) from None
 
 

@@ -11,6 +11,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
+from aide_alim.i18n import _, number
 from aide_alim.output import output_file
 
 DB_HELP = (
@@ -58,9 +59,11 @@ def publish(
 
             scenario = load_scenario(scenario_path)
             click.echo(
-                f"{scenario_path} is a scenario, not the folder of a run: its week is allocated "
-                "and routed again now. To publish the plan you reviewed, run "
-                f"`aide-alim run {scenario_path} --out FOLDER` and publish FOLDER.",
+                _(
+                    "{path} is a scenario, not the folder of a run: its week is allocated and "
+                    "routed again now. To publish the plan you reviewed, run `aide-alim run "
+                    "{path} --out FOLDER` and publish FOLDER."
+                ).format(path=scenario_path),
                 err=True,
             )
             pub, allocation, routes = allocate_and_publish(
@@ -72,12 +75,16 @@ def publish(
         where = db.url
     kg = float(allocation.lines["kg"].sum()) if len(allocation.lines) else 0.0
     served = allocation.lines["association"].nunique() if len(allocation.lines) else 0
-    click.echo(
-        f"Published {row['week']} version {row['version']} (publication {pub}) in {where}: "
-        f"{kg:,.0f} kg to {served} associations, "
-        f"min fill ratio {allocation.metrics.get('min_fill_ratio', float('nan')):.2f}"
-        + (f", {routes.totals.get('km', 0):,.0f} km of rounds." if routes is not None else ".")
-    )
+    text = _(
+        "Published {week} version {version} (publication {pub}) in {where}: {kg} kg to "
+        "{served} associations, min fill ratio {fill}"
+    ).format(
+        week=row["week"], version=row["version"], pub=pub, where=where, kg=number(kg),
+        served=served, fill=number(allocation.metrics.get("min_fill_ratio", float("nan")), 2),
+    )  # fmt: skip
+    if routes is not None:
+        text += _(", {km} km of rounds").format(km=number(routes.totals.get("km", 0)))
+    click.echo(text + ".")
 
 
 @main.command("receive")

@@ -182,6 +182,87 @@ def add_expense(
     )
 
 
+@ledger.command("delete-expense")
+@_ledger_options
+@click.argument("expense_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why the expenditure is cancelled.")
+@handle_errors
+def delete_expense(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    expense_id: int,
+    reason: str,
+) -> None:
+    """Cancel expenditure ID by a counter-entry (kept in the ledger for audit).
+
+    Example: aide-alim ledger delete-expense 12 --reason "saisie en double"
+    """  # fmt: skip
+    from aide_alim.ledger.corrections import cancel_expense
+
+    db, convention = _open(db_url, year, convention_file)
+    with db:
+        counter = cancel_expense(db, convention, expense_id, reason)
+    click.echo(f"Expenditure #{expense_id} cancelled by expenditure #{counter}.")
+
+
+@ledger.command("correct-expense")
+@_ledger_options
+@click.argument("expense_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why the expenditure is corrected.")
+@click.option("--action", help="The right action.")
+@click.option("--funder", help="The right funder.")
+@click.option("--date", "date_text", help="The right date.")
+@click.option("--label", help="The right label.")
+@click.option("--amount", help="The right amount in euros.")
+@click.option("--document", help="The right document reference.")
+@handle_errors
+def correct_expense(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    expense_id: int,
+    reason: str,
+    action: str | None,
+    funder: str | None,
+    date_text: str | None,
+    label: str | None,
+    amount: str | None,
+    document: str | None,
+) -> None:
+    """Correct expenditure ID: a counter-entry cancels it and the corrected entry is recorded
+    (both kept in the ledger for audit).
+
+    Example: aide-alim ledger correct-expense 12 --amount 7 250 --reason "montant de la facture"
+    """  # fmt: skip
+    from aide_alim.ledger.convention import LedgerError
+    from aide_alim.ledger.corrections import correct_expense as correct
+    from aide_alim.ledger.entries import parse_amount
+    from aide_alim.parsing import Bad
+
+    changes: dict[str, Any] = {
+        k: v
+        for k, v in (("action", action), ("funder", funder and funder.lower()), ("label", label),
+                     ("document", document), ("date", _date(date_text, "--date")))
+        if v is not None
+    }  # fmt: skip
+    if amount is not None:
+        value = parse_amount(amount)
+        if isinstance(value, Bad):
+            raise LedgerError(
+                [Problem("--amount", None, None, f"expected {value.expected}, found {amount!r}")],
+                what="the correction",
+            )
+        changes["amount_eur"] = Decimal(value)
+    if not changes:
+        raise AideAlimError("nothing to correct: give at least one of --action, --funder, "
+                            "--date, --label, --amount, --document")  # fmt: skip
+    db, convention = _open(db_url, year, convention_file)
+    with db:
+        counter, new = correct(db, convention, expense_id, reason, **changes)
+    click.echo(f"Expenditure #{expense_id} cancelled by #{counter} and recorded again as #{new}.")
+
+
 @ledger.command("set-indicator")
 @_ledger_options
 @click.option("--indicator", required=True, help="Indicator id of the convention, e.g. 1.1.a.")

@@ -485,20 +485,24 @@ def plan_csv_table(plan: AssociationPlan) -> pd.DataFrame:
                 "température": Temperature(line["temperature"]).label_fr,
                 "kg": round(float(line["kg"]), 3),
                 "cartons": int(line["units"]),
-                "DLC": line["use_by"].isoformat() if line["use_by"] else "",
-                "DDM": line["best_before"].isoformat() if line["best_before"] else "",
-                "valeur_eur": round(float(line["value_eur"]), 2),
-                "prix_a_payer_eur": round(float(line["price_eur"]), 2),
+                # Dates as French spreadsheets show them (JJ/MM/AAAA), the day by its name.
+                "DLC": fmt.short_date(line["use_by"]) if line["use_by"] else "",
+                "DDM": fmt.short_date(line["best_before"]) if line["best_before"] else "",
+                "valeur (€)": round(float(line["value_eur"]), 2),
+                "prix à payer (€)": round(float(line["price_eur"]), 2),
                 "repas": round(float(line["meals"]), 1),
-                "jour": line["day"].isoformat(),
+                "jour": fmt.day_name(line["day"]),
+                "date": fmt.short_date(line["day"]),
                 "mode": found.mode if found else "",
                 "lieu": found.place if found else "",
-                "creneau": found.slot if found else "",
-                "vehicule": found.vehicle if found else "",
+                "adresse": found.address if found else "",
+                "heure d'arrivée prévue": found.slot if found else "",
+                "véhicule": found.vehicle if found else "",
             }
         )
     columns = [
         "lot", "produit", "catégorie", "température", "kg", "cartons", "DLC", "DDM",
-        "valeur_eur", "prix_a_payer_eur", "repas", "jour", "mode", "lieu", "creneau", "vehicule",
+        "valeur (€)", "prix à payer (€)", "repas", "jour", "date", "mode", "lieu", "adresse",
+        "heure d'arrivée prévue", "véhicule",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

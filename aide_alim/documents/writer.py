@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from aide_alim.documents import charts, html, pdf, plans, prospection, sheets, summary, tables
+from aide_alim.documents.columns import french_table
 from aide_alim.documents.safety import FileNamer, inside, neutralise_frame
 from aide_alim.documents.workbook import write_workbook
 from aide_alim.history.plan_file import PLAN_FILE, plan_json
@@ -216,7 +217,10 @@ def _write(
         data_files.append(f"{DATA}/{name}.csv")
     (out_dir / PLAN_FILE).write_text(plan_json(scenario, allocation, plan), encoding="utf-8")
     data_files.append(PLAN_FILE)
-    write_workbook(out_dir / WORKBOOK, week_tables, created)
+    # People read the workbook: French headers and words; the CSV files keep the codes.
+    write_workbook(
+        out_dir / WORKBOOK, {n: french_table(f) for n, f in week_tables.items()}, created
+    )
 
     # --- summary
     page = summary.summary_html(

@@ -8,8 +8,9 @@ planned kg.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +22,7 @@ from aide_alim.errors import Problem
 from aide_alim.history import schema as t
 from aide_alim.history.publish import HistoryError, _now, active_publication, iso_week
 from aide_alim.parsing import Bad, clean_text, number_expected, parse_number
+from aide_alim.scenario.categories import slug
 
 Source = Literal["association", "coordinator"]
 RECEIPT_COLUMNS: tuple[str, ...] = ("lot", "association", "kg_received", "comment")
@@ -168,6 +170,25 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
     return table, problems
 
 
+def resolve_association(text: str, names: Mapping[str, str]) -> str:
+    """The id of the association ``text`` names: its id, or its name as people write it (any
+    case, accents or punctuation: ``epicerie solidaire de talant``); ``text`` when none."""
+    if text in names:
+        return text
+    key = slug(text)
+    for ident, name in names.items():
+        if key in (slug(ident), slug(name or "")):
+            return ident
+    return text
+
+
+def _closest(text: str, names: Mapping[str, str]) -> str:
+    """`` (did you mean "Épicerie solidaire de Talant"?)`` for a near miss, else nothing."""
+    by_slug = {slug(name or ident): name or ident for ident, name in names.items()}
+    close = difflib.get_close_matches(slug(text), list(by_slug), n=1, cutoff=0.75)
+    return f' (did you mean "{by_slug[close[0]]}"?)' if close else ""
+
+
 def planned_lines(conn: sa.Connection, publication_id: int) -> pd.DataFrame:
     """Planned kg per lot and association of one publication (lines summed over days)."""
     line = t.allocation_line
@@ -228,14 +249,16 @@ def record_receipts(
             ).all()
         }
         lots = set(lot_kg)
-        associations = set(
+        names = dict(
             conn.execute(
-                sa.select(t.association_week.c.association).where(
+                sa.select(t.association_week.c.association, t.association_week.c.name).where(
                     t.association_week.c.publication_id == pub_id
                 )
-            )
-            .scalars()
-            .all()
+            ).all()
+        )
+        associations = set(names)
+        table = table.assign(
+            association=[resolve_association(str(a), names) for a in table["association"]]
         )
         for record in table.to_dict("records"):
             if (
@@ -270,7 +293,9 @@ def record_receipts(
                         file,
                         int(record["row"]),
                         "association",
-                        f'expected an association of week {week}, got "{record["association"]}"',
+                        f"expected an association of week {week}"
+                        f"{_closest(str(record['association']), names)}, "
+                        f'got "{record["association"]}"',
                     )
                 )
         if problems:

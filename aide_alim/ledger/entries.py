@@ -194,14 +194,13 @@ def expense_problems(
                 f"expected at most 2 decimals (cents), found {expense.amount_eur}",
             )
         )
-    if not convention.year - 1 <= expense.date.year <= convention.year + 1:
+    if expense.date.year != convention.year:  # else it would count in this year's parity
         problems.append(
             Problem(
                 file,
                 row,
                 "date",
-                f"expected a date near the {convention.year} convention "
-                f"({convention.year - 1}–{convention.year + 1}), "
+                f"expected a date in {convention.year}, the year of the convention, "
                 f"found {expense.date.isoformat()}",
             )
         )

@@ -100,44 +100,51 @@ def record_verdicts(
     ``today`` is the date of offers without a ``received`` date (default: today). Raises
     :class:`RegisterError` naming every offer already recorded.
     """
+    with db.transaction() as conn:
+        return record_in(conn, week, verdicts, today=today)
+
+
+def record_in(
+    conn: sa.Connection, week: str, verdicts: Sequence[Verdict], *, today: dt.date | None = None
+) -> list[int]:
+    """:func:`record_verdicts` inside the caller's transaction ``conn``."""
     today = today or dt.date.today()
     now = _now()
     rows = [_row(week, v, today, now) for v in verdicts]
-    with db.transaction() as conn:
-        existing = conn.execute(
-            sa.select(
-                opportunity.c.id, opportunity.c.offer_id, opportunity.c.supplier,
-                opportunity.c.product, opportunity.c.kg, opportunity.c.price_eur_kg,
-                opportunity.c.available, opportunity.c.received_on,
-            ).where(opportunity.c.week == week)
-        ).all()  # fmt: skip
-        by_id = {r.offer_id: r for r in existing}
-        by_content = {_content(r._mapping): r for r in existing}
-        problems: list[str] = []
-        seen: dict[Any, str] = {}
-        for row in rows:
-            key = _content(row)
-            earlier = by_id.get(row["offer_id"]) or by_content.get(key)
-            if earlier is not None:
-                problems.append(
-                    f"offer {row['offer_id']}: already recorded for {week} as #{earlier.id} "
-                    f"(offer {earlier.offer_id} of {earlier.received_on:%d/%m/%Y}, same "
-                    f"{'id' if earlier.offer_id == row['offer_id'] else _SAME_CONTENT})"
-                )
-            elif row["offer_id"] in seen.values() or key in seen:
-                twin = seen.get(key, row["offer_id"])
-                problems.append(f"offer {row['offer_id']}: given twice (same as offer {twin})")
-            seen[key] = row["offer_id"]
-        if problems:
-            raise RegisterError(
-                f"{len(problems)} offer(s) already in the register; nothing was recorded:\n  "
-                + "\n  ".join(problems)
+    existing = conn.execute(
+        sa.select(
+            opportunity.c.id, opportunity.c.offer_id, opportunity.c.supplier,
+            opportunity.c.product, opportunity.c.kg, opportunity.c.price_eur_kg,
+            opportunity.c.available, opportunity.c.received_on,
+        ).where(opportunity.c.week == week)
+    ).all()  # fmt: skip
+    by_id = {r.offer_id: r for r in existing}
+    by_content = {_content(r._mapping): r for r in existing}
+    problems: list[str] = []
+    seen: dict[Any, str] = {}
+    for row in rows:
+        key = _content(row)
+        earlier = by_id.get(row["offer_id"]) or by_content.get(key)
+        if earlier is not None:
+            problems.append(
+                f"offer {row['offer_id']}: already recorded for {week} as #{earlier.id} "
+                f"(offer {earlier.offer_id} of {earlier.received_on:%d/%m/%Y}, same "
+                f"{'id' if earlier.offer_id == row['offer_id'] else _SAME_CONTENT})"
             )
-        ids = []
-        for row in rows:
-            result = conn.execute(opportunity.insert().values(**row))
-            assert result.inserted_primary_key is not None
-            ids.append(int(result.inserted_primary_key[0]))
+        elif row["offer_id"] in seen.values() or key in seen:
+            twin = seen.get(key, row["offer_id"])
+            problems.append(f"offer {row['offer_id']}: given twice (same as offer {twin})")
+        seen[key] = row["offer_id"]
+    if problems:
+        raise RegisterError(
+            f"{len(problems)} offer(s) already in the register; nothing was recorded:\n  "
+            + "\n  ".join(problems)
+        )
+    ids = []
+    for row in rows:
+        result = conn.execute(opportunity.insert().values(**row))
+        assert result.inserted_primary_key is not None
+        ids.append(int(result.inserted_primary_key[0]))
     return ids
 
 
@@ -275,37 +282,55 @@ def decide_offer(
     """Record the outcome of a pending offer: ``taken`` (``kg`` and ``price_eur_kg`` agreed,
     default the offer's; ``lot_id`` the lot of the week it became) or ``refused`` (``reason``,
     default the verdict's reasons). An offer is decided once; returns the updated row."""
+    with db.transaction() as conn:
+        return decide_in(
+            conn, week, offer_id, status, reason=reason, kg=kg, price_eur_kg=price_eur_kg,
+            lot_id=lot_id,
+        )  # fmt: skip
+
+
+def decide_in(
+    conn: sa.Connection,
+    week: str,
+    offer_id: str,
+    status: str,
+    *,
+    reason: str = "",
+    kg: float | None = None,
+    price_eur_kg: float | None = None,
+    lot_id: str | None = None,
+) -> dict[str, Any]:
+    """:func:`decide_offer` inside the caller's transaction ``conn``."""
     if status not in ("taken", "refused"):
         raise RegisterError(f"Expected an outcome taken or refused, got {status!r}.")
-    with db.transaction() as conn:
-        row = conn.execute(
-            sa.select(opportunity)
-            .where(opportunity.c.week == week, opportunity.c.offer_id == offer_id)
-            .with_for_update()
-        ).first()
-        if row is None:
-            raise RegisterError(f"No offer {offer_id!r} in the register for {week}.")
-        if row.status != "pending":
-            raise RegisterError(
-                f"Offer {offer_id} of {week} was already {row.status} on "
-                f"{row.decided_at:%d/%m/%Y}; nothing was changed."
-            )
-        if kg is not None and not 0 < kg <= row.kg:
-            raise RegisterError(f"Expected kg taken in ]0, {row.kg:g}], got {kg:g}.")
-        if price_eur_kg is not None and price_eur_kg < 0:
-            raise RegisterError(f"Expected a price >= 0, got {price_eur_kg:g}.")
-        values: dict[str, Any] = {"status": status, "decided_at": _now()}
-        if status == "taken":
-            values.update(
-                kg_taken=row.kg if kg is None else kg,
-                price_paid_eur_kg=row.price_eur_kg if price_eur_kg is None else price_eur_kg,
-                lot_id=lot_id or row.offer_id,
-                outcome_reason=reason,
-            )
-        else:
-            values["outcome_reason"] = reason or row.reasons
-        conn.execute(opportunity.update().where(opportunity.c.id == row.id).values(**values))
-        updated = conn.execute(sa.select(opportunity).where(opportunity.c.id == row.id)).one()
+    row = conn.execute(
+        sa.select(opportunity)
+        .where(opportunity.c.week == week, opportunity.c.offer_id == offer_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise RegisterError(f"No offer {offer_id!r} in the register for {week}.")
+    if row.status != "pending":
+        raise RegisterError(
+            f"Offer {offer_id} of {week} was already {row.status} on "
+            f"{row.decided_at:%d/%m/%Y}; nothing was changed."
+        )
+    if kg is not None and not 0 < kg <= row.kg:
+        raise RegisterError(f"Expected kg taken in ]0, {row.kg:g}], got {kg:g}.")
+    if price_eur_kg is not None and price_eur_kg < 0:
+        raise RegisterError(f"Expected a price >= 0, got {price_eur_kg:g}.")
+    values: dict[str, Any] = {"status": status, "decided_at": _now()}
+    if status == "taken":
+        values.update(
+            kg_taken=row.kg if kg is None else kg,
+            price_paid_eur_kg=row.price_eur_kg if price_eur_kg is None else price_eur_kg,
+            lot_id=lot_id or row.offer_id,
+            outcome_reason=reason,
+        )
+    else:
+        values["outcome_reason"] = reason or row.reasons
+    conn.execute(opportunity.update().where(opportunity.c.id == row.id).values(**values))
+    updated = conn.execute(sa.select(opportunity).where(opportunity.c.id == row.id)).one()
     return dict(updated._mapping)
 
 

@@ -299,8 +299,12 @@ def parse_category_id(text: str, ctx: Context) -> str | Bad:
 
 
 def _category_expected(text: str, ctx: Context) -> str:
-    hint = _did_you_mean(slug(text), ctx.categories)
-    return f"a category among {', '.join(ctx.categories)}{hint}"
+    """The categories by their French labels, as people write them, with the closest one."""
+    labels = {slug(c.label): c.label for c in ctx.categories.values()}
+    labels.update({c.id: c.label for c in ctx.categories.values()})
+    close = difflib.get_close_matches(slug(text), list(labels), n=1, cutoff=0.6)
+    hint = f' (did you mean "{labels[close[0]]}"?)' if close else ""
+    return f"a category among {', '.join(c.label for c in ctx.categories.values())}{hint}"
 
 
 def _did_you_mean(text: str, choices: Any) -> str:
