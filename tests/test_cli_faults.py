@@ -134,23 +134,6 @@ COMMANDS = (
     ),
     Command("offers list", ("offers", "list", "--db", "{db}")),
     Command(
-        "offers simulate",
-        (
-            "offers",
-            "simulate",
-            "{scenario}",
-            "--from",
-            "2020-W50",
-            "--weeks",
-            "1",
-            "--per-week",
-            "2",
-            "--db",
-            "{db}",
-        ),
-        writes_db=True,
-    ),
-    Command(
         "offers accept",
         ("offers", "accept", "2020-W41", "P01", "--scenario", "{scenario}", "--db", "{db}"),
         writes_db=True,
@@ -200,6 +183,18 @@ COMMANDS = (
     # serve would start listening with a usable database: only the faults that stop it first
     Command(
         "serve", ("serve", "--port", "0", "--db", "{db}"), only=("damaged database", "newer schema")
+    ),
+    Command(
+        "ledger delete-expense",
+        ("ledger", "delete-expense", "1", "--reason", "doublon", "--db", "{db}"),
+        writes_db=True,
+        needs_db=True,
+    ),
+    Command(
+        "ledger correct-expense",
+        ("ledger", "correct-expense", "1", "--amount", "7250", "--reason", "x", "--db", "{db}"),
+        writes_db=True,
+        needs_db=True,
     ),
     Command(
         "ledger import", ("ledger", "import", "{csv}", "--db", "{db}"), csv=EXPENSES, writes_db=True
@@ -354,7 +349,8 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A history with the tiny week published, an offer and an account (copied for each case)."""
+    """A history with the tiny week published, an offer, an account and an expenditure
+    (copied for each case)."""
     db = tmp_path_factory.mktemp("history") / "history.sqlite"
     offers = db.parent / "offres.csv"
     offers.write_text(OFFERS)
@@ -362,6 +358,20 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["publish", str(TINY), "--no-routes"],
         ["offers", "add", str(TINY), str(offers)],
         ["users", "add", "lea", "--role", "coordinator"],
+        [
+            "ledger",
+            "add-expense",
+            "--action",
+            "1.1",
+            "--funder",
+            "etat",
+            "--label",
+            "Mobilier",
+            "--date",
+            "2020-11-15",
+            "--amount",
+            "7500",
+        ],
     ):
         result = CliRunner().invoke(main, [*args, "--db", str(db)])
         assert result.exit_code == 0, result.output
