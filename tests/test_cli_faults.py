@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import resource
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,23 +134,6 @@ COMMANDS = (
     ),
     Command("offers list", ("offers", "list", "--db", "{db}")),
     Command(
-        "offers simulate",
-        (
-            "offers",
-            "simulate",
-            "{scenario}",
-            "--from",
-            "2020-W50",
-            "--weeks",
-            "1",
-            "--per-week",
-            "2",
-            "--db",
-            "{db}",
-        ),
-        writes_db=True,
-    ),
-    Command(
         "offers accept",
         ("offers", "accept", "2020-W41", "P01", "--scenario", "{scenario}", "--db", "{db}"),
         writes_db=True,
@@ -197,6 +183,18 @@ COMMANDS = (
     # serve would start listening with a usable database: only the faults that stop it first
     Command(
         "serve", ("serve", "--port", "0", "--db", "{db}"), only=("damaged database", "newer schema")
+    ),
+    Command(
+        "ledger delete-expense",
+        ("ledger", "delete-expense", "1", "--reason", "doublon", "--db", "{db}"),
+        writes_db=True,
+        needs_db=True,
+    ),
+    Command(
+        "ledger correct-expense",
+        ("ledger", "correct-expense", "1", "--amount", "7250", "--reason", "x", "--db", "{db}"),
+        writes_db=True,
+        needs_db=True,
     ),
     Command(
         "ledger import", ("ledger", "import", "{csv}", "--db", "{db}"), csv=EXPENSES, writes_db=True
@@ -351,7 +349,8 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A history with the tiny week published, an offer and an account (copied for each case)."""
+    """A history with the tiny week published, an offer, an account and an expenditure
+    (copied for each case)."""
     db = tmp_path_factory.mktemp("history") / "history.sqlite"
     offers = db.parent / "offres.csv"
     offers.write_text(OFFERS)
@@ -359,6 +358,20 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["publish", str(TINY), "--no-routes"],
         ["offers", "add", str(TINY), str(offers)],
         ["users", "add", "lea", "--role", "coordinator"],
+        [
+            "ledger",
+            "add-expense",
+            "--action",
+            "1.1",
+            "--funder",
+            "etat",
+            "--label",
+            "Mobilier",
+            "--date",
+            "2020-11-15",
+            "--amount",
+            "7500",
+        ],
     ):
         result = CliRunner().invoke(main, [*args, "--db", str(db)])
         assert result.exit_code == 0, result.output
@@ -428,3 +441,25 @@ def test_the_table_covers_every_command() -> None:
             every.add(name)
     assert every <= names, every - names
     assert len(CASES) >= 80
+
+
+def test_a_full_disk_under_stdout_is_one_message(tmp_path: Path) -> None:
+    # Issue 15, item 5: "Exception ignored … Traceback" after a failed write of stdout.
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, resource.RLIM_INFINITY))
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # as users run it
+    code = "from aide_alim.cli import main; main()"
+    with (tmp_path / "out.txt").open("w") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-c", code, "validate", str(TINY)],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=small_files,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr.count("Error:") == 1 and "File too large" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr

@@ -60,12 +60,12 @@ def test_report_shows_31a_per_quarter_from_the_register(desk: Database) -> None:
     assert got[("2020-T4", "économie par rapport aux prix du marché")] == pytest.approx(
         t4["saved_eur"]
     )
-    change = got[("2020-T4", "évolution des kg rendus accessibles (trimestre précédent)")]
+    ratio = got[("2020-T4", "kg rendus accessibles, rapport au trimestre précédent")]
     t3_kg = expected.set_index("period").loc["2020-T3", "kg_taken"]
-    assert change == pytest.approx(t4["kg_taken"] / t3_kg - 1)
+    assert ratio == pytest.approx(t4["kg_taken"] / t3_kg)
     html = render_html(data)
     assert "Registre des opportunités de la prospection" in html
-    assert trend(change) in html
+    assert trend(ratio - 1) in html
     # No published week: 3.1.a comes from the register alone, once per measure and period.
     assert not mine.duplicated(["period", "measure"]).any()
     build_report(desk, convention, today=TODAY)  # a refresh leaves no duplicate
@@ -86,3 +86,18 @@ def test_trend_words() -> None:
     assert trend(0.125) == "+" + fmt.pct(0.125, 1) and "12,5" in trend(0.125)
     assert trend(-0.03) == "−" + fmt.pct(0.03, 1)
     assert trend(float("nan")) == "–" and trend(None) == "–"
+
+
+def test_register_values_are_never_negative_for_the_ledger() -> None:
+    from aide_alim.ledger.axis3 import OPPORTUNITY_COLUMNS, Axis3Tables, axis3_indicator_values
+    from aide_alim.ledger.entries import value_problems
+
+    convention = load_convention()
+    row = dict.fromkeys(OPPORTUNITY_COLUMNS, 1.0)
+    falling = {**row, "period": "2020-T4", "saved_eur": -12.0, "kg_change": -0.25}
+    table = pd.DataFrame([{**row, "period": "2020-T3"}, falling], columns=OPPORTUNITY_COLUMNS)
+    values = axis3_indicator_values(convention, Axis3Tables(opportunities=table))
+    got = {(v.period, v.measure): v.value for v in values}
+    assert got[("2020-T4", "surcoût par rapport aux prix du marché")] == 12.0
+    assert got[("2020-T4", "kg rendus accessibles, rapport au trimestre précédent")] == 0.75
+    assert all(not value_problems(convention, v) for v in values)

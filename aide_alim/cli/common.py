@@ -85,6 +85,8 @@ def _describe_os_error(exc: OSError) -> str:
         errno.EACCES: " (no permission)",
         errno.EDQUOT: " (disk quota exceeded)",
     }.get(exc.errno or 0, "")
+    if not exc.filename:  # stdout, or a stream: what was written so far stays
+        return f"{what}{hint}."
     return f"{where}{what}{hint}; nothing was left half-written."
 
 
@@ -106,6 +108,8 @@ def _describe_database_error(exc: BaseException) -> str | None:
 class SafeGroup(click.Group):
     """A click group whose commands never end in a traceback (see the module docstring)."""
 
+    failed = False  # an error was reported during this run
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -119,26 +123,30 @@ class SafeGroup(click.Group):
         except BaseException as exc:
             if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
                 raise  # click ends quietly when the reader of stdout went away
+            self.failed = True  # said once: a later failure to flush stdout stays quiet
             raise click.ClickException(describe(exc)) from None
 
     def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:
+        self.failed = False
         try:
             return super().main(args, *rest, **kwargs)
         finally:
-            _flush_stdout()
+            _flush_stdout(quiet=self.failed)
 
 
-def _flush_stdout() -> None:
+def _flush_stdout(*, quiet: bool) -> None:
     """Flush stdout now, so that a full disk or a file size limit is reported in words
-    instead of an "Exception ignored … Traceback" when Python exits."""
+    instead of an "Exception ignored … Traceback" when Python exits (``quiet``: the error
+    was already reported)."""
     try:
         sys.stdout.flush()
     except OSError as exc:
         with contextlib.suppress(OSError):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-        with contextlib.suppress(OSError):
-            click.echo(f"Error: cannot write the output: {_describe_os_error(exc)}", err=True)
+        if not quiet:
+            with contextlib.suppress(OSError):
+                click.echo(f"Error: cannot write the output: {_describe_os_error(exc)}", err=True)
         raise SystemExit(EXIT_ERROR) from None
 
 

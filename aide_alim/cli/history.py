@@ -47,13 +47,18 @@ def publish(
     from aide_alim.db import open_database
     from aide_alim.history import allocate_and_publish, publish_week
     from aide_alim.history.plan_file import is_plan_folder, load_plan
+    from aide_alim.history.publish import active_version
 
     with open_database(db_url) as db:
         if is_plan_folder(scenario_path):
             saved = load_plan(scenario_path)
             scenario, allocation, routes = saved.scenario, saved.allocation, saved.routes
             routes = None if no_routes else routes
-            pub = publish_week(db, scenario, allocation, routes, replace=replace, note=note)
+            # a concurrent publish of the week between now and the write is refused, not replaced
+            seen = active_version(db, scenario.week)
+            pub = publish_week(
+                db, scenario, allocation, routes, replace=replace, note=note, seen=seen
+            )
         else:
             from aide_alim.scenario import load_scenario
 

@@ -200,7 +200,7 @@ def delete_expense(
     """  # fmt: skip
     from aide_alim.ledger.corrections import cancel_expense
 
-    db, convention = _open(db_url, year, convention_file)
+    db, convention = _open(db_url, year, convention_file, create=False)  # never a new history
     with db:
         counter = cancel_expense(db, convention, expense_id, reason)
     click.echo(f"Expenditure #{expense_id} cancelled by expenditure #{counter}.")
@@ -257,7 +257,7 @@ def correct_expense(
     if not changes:
         raise AideAlimError("nothing to correct: give at least one of --action, --funder, "
                             "--date, --label, --amount, --document")  # fmt: skip
-    db, convention = _open(db_url, year, convention_file)
+    db, convention = _open(db_url, year, convention_file, create=False)  # never a new history
     with db:
         counter, new = correct(db, convention, expense_id, reason, **changes)
     click.echo(f"Expenditure #{expense_id} cancelled by #{counter} and recorded again as #{new}.")

@@ -59,16 +59,16 @@ def score(scenario_path: Path, offers_path: Path, as_json: bool) -> None:
     scenario = load_scenario(scenario_path)
     offers_read = read_offers(offers_path, scenario)
     week = prepare_week(scenario)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     verdicts = score_offers(week, offers_read)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if as_json:
         echo_json([v.to_dict() for v in verdicts])
     else:
         click.echo(render_verdicts(verdicts))
     click.echo(
         f"Week {scenario.week} prepared in {week.seconds:.1f} s (allocation and rounds); "
-        f"{len(verdicts)} offers scored in {seconds:.2f} s.",
+        f"{len(verdicts)} offers scored in {seconds:.2f} s ({cpu:.2f} s of CPU).",
         err=True,
     )
 

@@ -194,6 +194,13 @@ def active_publication(conn: sa.Connection, week: str) -> sa.Row[Any] | None:
     return conn.execute(sa.select(p).where(p.c.active_week == week)).first()
 
 
+def active_version(db: Database, week: str) -> int | None:
+    """The version of ``week`` published now (``None``: not published), for ``seen``."""
+    with db.read() as conn:
+        current = active_publication(conn, iso_week(week))
+    return None if current is None else int(current.version)
+
+
 def publish_week(
     db: Database,
     scenario: Scenario,

@@ -311,9 +311,10 @@ REGISTER_MEASURES: tuple[tuple[str, str, str], ...] = (
     ("suppliers", "fournisseurs distincts", "fournisseurs"),
     ("new_suppliers", "nouveaux fournisseurs", "fournisseurs"),
     ("co2_g_per_kg", "CO₂ par kg collecté", "g CO₂/kg"),
-    ("kg_change", "évolution des kg rendus accessibles (trimestre précédent)", "part (0–1)"),
+    ("kg_change", "kg rendus accessibles, rapport au trimestre précédent", "rapport (1 = stable)"),
 )
-"""Register column → (measure, unit) of indicator 3.1.a."""
+"""Register column → (measure, unit) of indicator 3.1.a. The change of the kg is recorded as the
+ratio to the previous quarter (1.2 = +20 %): the ledger's values are never negative."""
 
 
 def _register_31a(table: pd.DataFrame, have: set[str]) -> list[IndicatorValue]:
@@ -322,8 +323,13 @@ def _register_31a(table: pd.DataFrame, have: set[str]) -> list[IndicatorValue]:
         return []
     values = []
     for row in table.to_dict("records"):
-        for column, measure, unit in REGISTER_MEASURES:
+        for column, label, unit in REGISTER_MEASURES:
+            measure = label
             value = _num(row[column])
+            if column == "kg_change" and value is not None:
+                value += 1.0
+            if column == "saved_eur" and value is not None and value < 0:
+                measure, value = "surcoût par rapport aux prix du marché", -value
             if value is not None:
                 values.append(
                     IndicatorValue(
