@@ -302,3 +302,10 @@ def test_week_quarter(week, quarter):
 def test_year_weeks():
     assert year_weeks(2020) == ("2020-W01", "2020-W53")
     assert year_weeks(2021) == ("2021-W01", "2021-W52")
+
+
+def test_units_agree_with_their_number() -> None:
+    from aide_alim.ledger.report import _unit
+
+    assert _unit("semaines publiées", 1) == "semaine publiée"
+    assert _unit("semaines", 6) == "semaines" and _unit("kg", 1) == "kg"

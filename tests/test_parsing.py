@@ -201,3 +201,17 @@ def load_convention_text() -> str:
     from aide_alim.ledger.convention import default_convention_path
 
     return default_convention_path().read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("amount", ["1e308", "1e20", "100 000 000 000"])
+def test_add_expense_refuses_absurd_amounts_without_a_traceback(tmp_path, amount: str) -> None:
+    # Issue 15, item 5: InvalidOperation and OverflowError tracebacks before.
+    db = tmp_path / "h.sqlite"
+    args = ["--action", "1.2", "--funder", "etat", "--date", "2020-11-15", "--label", "Formation"]
+    result = CliRunner().invoke(
+        main, ["ledger", "add-expense", *args, "--amount", amount, "--db", str(db)]
+    )
+    assert (result.exit_code == 1 and result.exception is None) or isinstance(
+        result.exception, SystemExit
+    )
+    assert "expected an amount below 100 000 000 000 €" in result.output

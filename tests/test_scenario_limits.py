@@ -94,3 +94,20 @@ def test_a_road_graph_that_is_not_graphml_fails_validation(tmp_path: Path) -> No
     edit_toml(folder, "[logistics]", '[logistics]\nroad_graph = "routes.graphml"')
     errors, _ = _messages(folder)
     assert any("routes.graphml is not GraphML" in e for e in errors), errors
+
+
+def test_a_formula_never_computed_is_named_as_such(tmp_path: Path) -> None:
+    # Issue 15, item 4: reported as 'got ""'. openpyxl saves formulas without their values, as
+    # a program that does not calculate them would.
+    path = folder_to_workbook(TINY, tmp_path / "week.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["lots"]
+    column = [c.value for c in sheet[1]].index("kg") + 1
+    sheet.cell(row=2, column=column, value="=40*2.5")
+    book.save(path)
+    errors = [str(p) for p in check_scenario(path).errors]
+    assert errors == [
+        "week.xlsx[lots], row 2, column kg: expected a value, got a formula never computed "
+        "(=40*2.5): open the workbook in Excel or LibreOffice and save it, so that its values "
+        "are stored"
+    ]

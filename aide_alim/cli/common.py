@@ -62,32 +62,32 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, AideAlimError):
         return str(exc)
     if isinstance(exc, MemoryError):
-        return "not enough memory for this command; try a smaller input or a larger machine."
+        return _("not enough memory for this command; try a smaller input or a larger machine.")
     if isinstance(exc, OSError):
         return _describe_os_error(exc)
     database = _describe_database_error(exc)
     if database is not None:
         return database
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return (
-        f"unexpected {type(exc).__name__}{': ' + text if text else ''}. Nothing more was "
-        "done; this is a bug of aide-alim, please report it with the command you ran."
-    )
+    return _(
+        "unexpected {error}. Nothing more was done; this is a bug of aide-alim, please report "
+        "it with the command you ran."
+    ).format(error=f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
 def _describe_os_error(exc: OSError) -> str:
     what = exc.strerror or str(exc)
     where = f"{exc.filename}: " if exc.filename else ""
     hint = {
-        errno.ENOSPC: " (the disk is full)",
-        errno.EFBIG: " (a file size limit was reached)",
-        errno.EROFS: " (the file system is read-only)",
-        errno.EACCES: " (no permission)",
-        errno.EDQUOT: " (disk quota exceeded)",
+        errno.ENOSPC: _(" (the disk is full)"),
+        errno.EFBIG: _(" (a file size limit was reached)"),
+        errno.EROFS: _(" (the file system is read-only)"),
+        errno.EACCES: _(" (no permission)"),
+        errno.EDQUOT: _(" (disk quota exceeded)"),
     }.get(exc.errno or 0, "")
     if not exc.filename:  # stdout, or a stream: what was written so far stays
         return f"{what}{hint}."
-    return f"{where}{what}{hint}; nothing was left half-written."
+    return where + what + hint + _("; nothing was left half-written.")
 
 
 def _describe_database_error(exc: BaseException) -> str | None:
@@ -98,10 +98,14 @@ def _describe_database_error(exc: BaseException) -> str | None:
     except ImportError:  # pragma: no cover - both are dependencies
         return None
     if isinstance(exc, CommandError):
-        return f"the history database's schema cannot be used by this version ({exc})."
+        return _("the history database's schema cannot be used by this version ({why}).").format(
+            why=exc
+        )
     if isinstance(exc, SQLAlchemyError):
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        return f"the history database refused the operation ({reason}); nothing was changed."
+        return _("the history database refused the operation ({why}); nothing was changed.").format(
+            why=reason
+        )
     return None
 
 
@@ -116,7 +120,7 @@ class SafeGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("\nInterrupted; nothing was left half-written.", err=True)
+            click.echo("\n" + _("Interrupted; nothing was left half-written."), err=True)
             raise SystemExit(EXIT_INTERRUPTED) from None
         except ScenarioError as exc:
             _report_scenario_error(exc)
@@ -146,7 +150,8 @@ def _flush_stdout(*, quiet: bool) -> None:
             os.dup2(devnull, sys.stdout.fileno())
         if not quiet:
             with contextlib.suppress(OSError):
-                click.echo(f"Error: cannot write the output: {_describe_os_error(exc)}", err=True)
+                message = _("Error: cannot write the output: {why}")
+                click.echo(message.format(why=_describe_os_error(exc)), err=True)
         raise SystemExit(EXIT_ERROR) from None
 
 

@@ -79,6 +79,14 @@ STAGE_TEXT = {
 }
 
 
+#: The planning's day abbreviations, translated where shown.
+DAY_TEXT = {d: d for d in (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"))}
+
+
+def _days(text: str) -> str:
+    return " ".join(_(DAY_TEXT.get(d, d)) for d in str(text or "").split()) or "-"
+
+
 def _num(x: float, decimals: int = 0) -> str:
     return number(x, decimals)
 
@@ -161,7 +169,7 @@ def summary_text(result: WeekResult) -> str:
                 "allocation re-made {n} times so that the rounds carry it (day limits lowered "
                 "on {days})",
                 times,
-            ).format(n=times, days=planning.table()["limited_days"].iloc[-1] or "-")
+            ).format(n=times, days=_days(planning.table()["limited_days"].iloc[-1]))
         )
     if planning is not None and planning.kg_held_back > 0:
         out.append(

@@ -357,7 +357,7 @@ def explain_share(
             f"association serait couverte à {fmt.pct(tau)} : votre part équitable serait de "
             f"{_amount(float(fair), basis)} ; {comparison}."
         )
-    sentences.append(f"Règle de répartition : {RULE_FR.get(rule, rule)}.")
+    sentences.append(f"Règle appliquée — {RULE_FR.get(rule, rule)}.")
     if rule in ("leximin", "maxmin") and len(fills) > 1 and fill <= float(fills.min()) + 0.005:
         sentences.append(
             "Vous êtes parmi les associations les moins bien couvertes cette semaine : la "

@@ -158,7 +158,8 @@ def indicator_results(data: ReportData) -> pd.DataFrame:
                 number = (
                     fmt.pct(v["value"], 1)
                     if v["unit"] == "part (0–1)"
-                    else f"{fmt.number(v['value'], decimals)} {v['unit']}".strip()
+                    else f"{fmt.number(v['value'], decimals)} "
+                    f"{_unit(v['unit'], v['value'])}".strip()
                 )
                 parts.append(number)
             if v["text"]:
@@ -180,6 +181,14 @@ def indicator_results(data: ReportData) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _unit(unit: str, value: float) -> str:
+    """A unit agreeing with its number: ``1 semaine``, ``2 semaines`` (French: below 2 is
+    singular)."""
+    if abs(float(value)) >= 2:
+        return unit
+    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in unit.split(" "))
 
 
 def synthesis(data: ReportData) -> list[str]:

@@ -311,13 +311,18 @@ def read_workbook(path: Path) -> RawScenario:
             raw.problems.append(_missing_sheet(book_name, SETTINGS_SHEET))
         else:
             raw.settings = _settings_from_rows(_sheet_records(settings_sheet))
+        formulas: dict[str, dict[tuple[int, int], str]] | None = None
         for table in TABLES:
             sheet = sheets.get(table)
             if sheet is None:
                 if table in REQUIRED_TABLES:
                     raw.problems.append(_missing_sheet(book_name, table))
                 continue
-            result = _table(f"{book_name}[{table}]", _sheet_records(sheet))
+            records = _sheet_records(sheet)
+            if formulas is None:
+                formulas = _uncomputed_formulas(path)
+            _mark_formulas(records, formulas.get(sheet.title, {}))
+            result = _table(f"{book_name}[{table}]", records)
             if isinstance(result, Problem):
                 raw.problems.append(result)
             else:
@@ -335,6 +340,59 @@ def _sheet_records(sheet: Any) -> list[list[str]]:
     # The stored sheet dimensions can be wrong (some writers leave "A1"): ignore them.
     sheet.reset_dimensions()
     return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+
+
+FORMULA_MARK = "\x00"
+"""Starts the text of a cell whose formula was never computed (no value saved in the file): the
+validator says so instead of reporting an empty cell. No real cell holds this character."""
+
+
+def _uncomputed_formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet title → (row, column) → formula, for the formula cells without a saved value.
+
+    Read only when the file holds formulas at all (a quick look in its XML): most workbooks do
+    not, and reading a sheet twice doubles the time of large ones.
+    """
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            has_formulas = any(
+                b"<f>" in archive.read(n) or b"<f " in archive.read(n)
+                for n in archive.namelist()
+                if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            )
+    except (OSError, zipfile.BadZipFile):
+        return {}
+    if not has_formulas:
+        return {}
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    texts = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for name in texts.sheetnames:
+            cells = found.setdefault(name, {})
+            rows = zip(
+                values[name].iter_rows(values_only=True),
+                texts[name].iter_rows(values_only=True),
+                strict=False,
+            )
+            for r, (value_row, text_row) in enumerate(rows, start=1):
+                for c, (value, text) in enumerate(zip(value_row, text_row, strict=False)):
+                    if value is None and isinstance(text, str) and text.startswith("="):
+                        cells[r, c] = text
+    finally:
+        values.close()
+        texts.close()
+    return found
+
+
+def _mark_formulas(records: list[list[str]], formulas: dict[tuple[int, int], str]) -> None:
+    for (row, column), formula in formulas.items():
+        if row <= len(records) and column < len(records[row - 1]):
+            records[row - 1][column] = FORMULA_MARK + formula
 
 
 def _settings_from_rows(records: list[list[str]]) -> list[RawSetting]:

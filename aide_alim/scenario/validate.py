@@ -43,7 +43,14 @@ from aide_alim.scenario.categories import (
     normalise_temperature,
     slug,
 )
-from aide_alim.scenario.io import OPTIONAL_TABLES, RawScenario, RawSetting, RawTable, read_raw
+from aide_alim.scenario.io import (
+    FORMULA_MARK,
+    OPTIONAL_TABLES,
+    RawScenario,
+    RawSetting,
+    RawTable,
+    read_raw,
+)
 from aide_alim.scenario.model import (
     Association,
     Category,
@@ -783,6 +790,16 @@ def _read_table(
                     ok = False
                 else:
                     values[spec.name] = spec.default
+                continue
+            if text.startswith(FORMULA_MARK):
+                out.error(
+                    table.file,
+                    raw.row,
+                    spec.name,
+                    f"expected a value, got a formula never computed ({text[1:]}): open the "
+                    "workbook in Excel or LibreOffice and save it, so that its values are stored",
+                )
+                ok = False
                 continue
             value = spec.parse(text, ctx)
             if isinstance(value, Bad):
