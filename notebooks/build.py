@@ -163,7 +163,7 @@ SCENARIO_NB: list[Cell] = [
             }
         )
         temperature = pd.DataFrame(resume["by_temperature"]).T
-        temperature.index = ["Sec (ambiant)", "Frais (0–4 °C)", "Surgelé (−18 °C)"]
+        temperature.index = ["Ambiant", "Frais (0–4 °C)", "Surgelé (−18 °C)"]
 
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
         ax1.bar(["Besoin"], bilan.iloc[0], color="indianred")
@@ -217,23 +217,45 @@ SCENARIO_NB: list[Cell] = [
         par_commune
         """
     ),
-    md(
+    md("## Ce qu'il faut retenir (calculé ci-dessus, sur la semaine livrée)"),
+    code(
         """
-        ## Ce qu'il faut retenir (semaine livrée, au moment de la rédaction)
+        from IPython.display import Markdown
 
-        - **L'offre ne couvre pas le besoin** : 5,6 t de lots et 1,45 t d'autres
-          approvisionnements pour 8,4 t de besoin, soit environ 84 %. Personne ne peut
-          recevoir 100 % : la façon de partager compte vraiment.
-        - **Le surgelé est la contrainte serrée** : les associations ont 13 t de place libre
-          en sec pour 3,7 t proposées, 2,8 t en frais pour 1 t, mais seulement 860 kg en
-          surgelé pour 917 kg proposés. Un lot de surgelés ne peut aller que chez les quelques
-          associations équipées d'un congélateur libre.
-        - **Les fruits et légumes dominent l'offre** (1,8 t sur 5,6 t) : des produits
-          volumineux, périssables, de faible valeur au kilo.
-        - **Le besoin est concentré et inégal** : Dijon regroupe 25 des 36 associations et
-          5 500 des 8 000 personnes accueillies ; Chenôve accueille 65 personnes pour 1 000
-          habitants, deux fois le taux de Dijon (34) ; 15 des 23 communes n'ont aucune
-          association dans le scénario et dépendent des structures voisines.
+
+        def tonnes(kg):
+            return f"{number(kg / 1000, 1)} t" if kg >= 1000 else f"{number(kg)} kg"
+
+
+        place = temperature["storage_free_kg"] / temperature["kg"]
+        serree = place.idxmin()
+        premiere = categories["kg"].idxmax()
+        total = categories["kg"].sum()
+        grande = par_commune.iloc[0]
+        densite = par_commune.sort_values("personnes_pour_1000_habitants").iloc[-1]
+        constats = [
+            f"- **L'offre {'ne couvre pas' if besoin['supply_over_need'] < 1 else 'couvre'} le "
+            f"besoin** : {tonnes(besoin['supply_kg'])} de lots et "
+            f"{tonnes(besoin['other_supply_kg'])} d'autres approvisionnements pour "
+            f"{tonnes(besoin['need_kg'])} de besoin, soit {pct(besoin['supply_over_need'])}.",
+            f"- **La classe la plus serrée est « {serree} »** : "
+            + " ; ".join(
+                f"{nom[:1].lower() + nom[1:]} : {tonnes(t['storage_free_kg'])} de place libre pour "
+                f"{tonnes(t['kg'])} proposés"
+                for nom, t in temperature.iterrows()
+            )
+            + ".",
+            f"- **« {categories.loc[premiere, 'label']} » domine l'offre** "
+            f"({tonnes(categories.loc[premiere, 'kg'])} sur {tonnes(total)}).",
+            f"- **Le besoin est concentré** : {grande['commune_nom']} regroupe "
+            f"{grande['associations']} des {len(associations)} associations et "
+            f"{number(grande['personnes'])} des {number(associations['personnes'].sum())} "
+            f"personnes accueillies ; {densite['commune_nom']} accueille "
+            f"{number(densite['personnes_pour_1000_habitants'])} personnes pour 1 000 habitants ; "
+            f"{len(sans_association)} des {len(communes)} communes n'ont aucune association "
+            "dans le scénario et dépendent des structures voisines.",
+        ]
+        Markdown("\\n".join(constats))
         """
     ),
 ]
