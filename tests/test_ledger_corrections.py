@@ -57,8 +57,16 @@ def test_a_correction_cancels_and_records_the_right_amount(run) -> None:
 
 
 def test_an_unknown_expenditure_cannot_be_corrected(run) -> None:
+    assert _add(run).exit_code == 0  # a history with expenditure 1 only
     result = run("delete-expense", "9", "--reason", "x")
     assert result.exit_code == 1 and "no such expenditure in 2020" in result.output
+
+
+def test_correcting_never_creates_a_history(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 15, item 9: a mistyped --db must not become a new, empty history.
+    result = run("delete-expense", "9", "--reason", "x")
+    assert result.exit_code == 1 and "no history database at" in result.output
+    assert not (tmp_path / "history.sqlite").exists()
 
 
 def test_an_expenditure_of_another_year_is_refused(run) -> None:
