@@ -619,32 +619,42 @@ FAIRNESS_NB: list[Cell] = [
         plt.show()
         """
     ),
-    md(
+    md("## Ce qu'il faut retenir (calculé ci-dessus, sur la semaine livrée)"),
+    code(
         """
-        ## Ce qu'il faut retenir (semaine livrée, au moment de la rédaction)
+        from IPython.display import Markdown
 
-        - **Sur cette semaine, l'équité ne coûte presque rien en nourriture** : ce qui reste
-          sans preneur (80 à 220 kg, 1,5 à 4 % de l'offre) est fixé par les limites dures —
-          place en froid, dates limites, catégories refusées, cartons indivisibles — et non
-          par l'exigence d'équité. Seule l'égalité stricte (écart 0 %) laisse une centaine de
-          kilos de plus ; relâcher l'écart de 5 % à 200 % ne fait gagner aucun kilo au-delà
-          de l'arrondi des cartons : la « frontière » équité–gaspillage est presque verticale.
-        - **Relâcher l'écart au-delà de 25 % dégrade l'équité sans contrepartie** : jusqu'à
-          20 %, l'association la moins servie reçoit environ 82 % de son besoin (81 % avec un
-          écart nul), et l'écart de 25 % par défaut donne environ 80 % ; mais avec un écart de
-          100 %, la règle proportionnelle la laisse vers 43 % de son besoin, pour le même
-          volume distribué.
-        - **Leximin (et max-min, presque identique ici) fait mieux que toutes les autres
-          règles** : environ 83 % du besoin pour l'association la moins servie, un Gini
-          inférieur à 0,01, 80 kg sans preneur, et un prix de l'équité d'environ 20 kg (0,4 %
-          de l'offre) par rapport au maximum théorique sans équité. Les deux règles ne
-          diffèrent que d'un demi-point pour la moins servie (83,1 % pour max-min, 82,7 % pour
-          leximin), écart qui vient de l'arrondi aux cartons entiers.
-        - **Les règles habituelles sont nettement moins équitables et gaspillent plus** :
-          premier arrivé premier servi laisse la moins servie vers 9 % de son besoin et
-          465 kg sans preneur ; le partage proportionnel de chaque lot, 7 % et 920 kg (les
-          petits morceaux de lots ne rentrent pas dans les cartons ni dans les congélateurs) ;
-          « moins servi d'abord », la meilleure des règles simples, reste vers 47 %.
+        r = regles.set_index("rule")
+        offre = float(r.loc["leximin", "kg_distributed"] + r.loc["leximin", "kg_left"])
+        f = ok.set_index("deviation_cap")
+        relache = f[f.index > 0]
+        serre = f[f.index <= 0.2]
+        constats = [
+            f"- **Le long de la frontière, ce qui reste sans preneur va de "
+            f"{number(f['kg_left'].min())} à {number(f['kg_left'].max())} kg** "
+            f"({pct(f['kg_left'].min() / offre, 1)} à {pct(f['kg_left'].max() / offre, 1)} de "
+            f"l'offre) ; relâcher l'écart de {pct(relache.index.min())} à "
+            f"{pct(relache.index.max())} fait varier les kilos non distribués de "
+            f"{number(relache['kg_left'].max() - relache['kg_left'].min())} kg.",
+            f"- **La couverture de la moins servie** : de {pct(serre['min_fill_ratio'].min())} à "
+            f"{pct(serre['min_fill_ratio'].max())} avec un écart jusqu'à 20 %, "
+            f"{pct(r.loc['proportional', 'min_fill_ratio'])} avec l'écart de 25 % par défaut, "
+            f"{pct(f['min_fill_ratio'].iloc[-1])} avec un écart de {pct(f.index[-1])}.",
+            f"- **Leximin** : {pct(r.loc['leximin', 'min_fill_ratio'], 1)} du besoin pour la "
+            f"moins servie (max-min : {pct(r.loc['maxmin', 'min_fill_ratio'], 1)}), Gini "
+            f"{number(r.loc['leximin', 'gini'], 3)}, {number(r.loc['leximin', 'kg_left'])} kg "
+            f"sans preneur, prix de l'équité {number(r.loc['leximin', 'price_of_fairness_kg'])} kg "
+            f"({pct(r.loc['leximin', 'price_of_fairness_kg'] / offre, 1)} de l'offre).",
+            "- **Les règles habituelles** : "
+            + " ; ".join(
+                f"{NOMS[k].lower()} laisse la moins servie à {pct(r.loc[k, 'min_fill_ratio'])} "
+                f"et {number(r.loc[k, 'kg_left'])} kg sans preneur"
+                for k in ("fcfs", "proportional_split", "least_served", "round_robin")
+                if k in r.index
+            )
+            + ".",
+        ]
+        Markdown("\\n".join(constats))
         """
     ),
 ]
