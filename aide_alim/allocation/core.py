@@ -255,8 +255,10 @@ def compare(
 ) -> pd.DataFrame:
     """Every rule on the same scenario, same metrics: one row per rule.
 
-    Columns: ``rule``, ``status``, then every key of
-    :data:`~aide_alim.allocation.metrics.METRICS`, then ``seconds`` and ``n_solves``.
+    Columns: ``rule``, ``status``, ``measured`` (``"allocation"``: the allocation alone,
+    before any rounds; see :func:`aide_alim.planning.allocate_and_route` for what the fleet
+    carries), then every key of :data:`~aide_alim.allocation.metrics.METRICS`, then
+    ``seconds`` and ``n_solves``.
     """
     adm = admissibility(scenario)
     classes = merge_lots(scenario, adm)
@@ -269,6 +271,7 @@ def compare(
             {
                 "rule": rule,
                 "status": str(alloc.status),
+                "measured": "allocation",
                 **alloc.metrics,
                 "seconds": alloc.total_seconds,
                 "n_solves": alloc.n_solves,

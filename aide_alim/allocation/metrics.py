@@ -42,6 +42,16 @@ METRICS: dict[str, tuple[str, str]] = {
     "kg_past_ddm": ("kg", "food delivered after its DDM (best-before date)"),
     "n_lines": ("count", "lines (lot, association, day) of the plan"),
     "n_deliveries": ("count", "(association, day) stops of associations that do not collect"),
+    "bound_min_fill_ratio": (
+        "ratio",
+        "highest min fill ratio any plan of this week's fleet can reach (a relaxation of the "
+        "planning model with vehicle time per day and window; only after the rounds)",
+    ),
+    "bound_kg_distributed": (
+        "kg",
+        "most kg any plan of this week's fleet can give out (same relaxation; only after the "
+        "rounds)",
+    ),
 }
 
 

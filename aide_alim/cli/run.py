@@ -57,6 +57,8 @@ def _show(event: StageEvent) -> None:
             nl=False,
             err=True,
         )
+    elif event.state == "step":
+        click.echo(f"\n      {event.message}… ", nl=False, err=True)
     elif event.state == "done":
         click.secho(f"ok ({event.seconds:.1f} s)", fg="green", err=True)
     else:
@@ -115,10 +117,16 @@ def summary_text(result: WeekResult) -> str:
             f"({len(unserved)} lines; reasons in the summary)"
         )
     planning = getattr(result, "planning", None)
+    bound = getattr(planning, "bound", None)
+    if bound is not None:
+        out.append(
+            f"  at best with this fleet: min fill {bound.min_fill_ratio:.0%}, "
+            f"{_num(bound.kg_distributed)} kg (bound)"
+        )
     if planning is not None and len(planning.iterations) > 1:
         out.append(
-            f"  allocation re-made {len(planning.iterations) - 1} time(s) so that the rounds carry "
-            f"it (day limits lowered on {planning.table()['limited_days'].iloc[-1] or '-'})"
+            f"  plans tried: {len(planning.iterations)} (kept: #{planning.chosen + 1}; see "
+            "the summary)"
         )
     if planning is not None and planning.kg_held_back > 0:
         out.append(

@@ -48,8 +48,13 @@ if TYPE_CHECKING:
     from aide_alim.allocation import Allocation
     from aide_alim.routing import RoutePlan
 
-DEFAULT_ITERATIONS = 3
+DEFAULT_ITERATIONS = 2
 """Passes of skeleton, allocation and rounds at most."""
+REPRISE_SLACK = 0.05
+"""Re-allocating on the visits made, a day's deliveries may carry this share more kg than
+they did."""
+REPRISES = 2
+"""Re-allocations on the visits the rounds made, per pass, at most."""
 FAIRNESS_EUR = 200.0
 """Fairness value of delivering the worst-served association's whole need [€]: the prize a
 round gets for its food, against the rounds' running cost (0.47 €/km: 10 % of that need is
@@ -111,12 +116,17 @@ class Skeleton:
     week_start: dt.date
     day_limits: dict[dt.date, tuple[float, float]]
 
+    strict: bool = False
+
     @property
     def collection_masks(self) -> dict[tuple[str, bool], int]:
-        """The collection days as weekday masks (for :func:`allocate`)."""
+        """The collection days as weekday masks (for :func:`allocate`): the cold ones (the
+        refrigerated vans' time is what binds; ambient food is collected whenever the rounds
+        see fit), and the ambient ones too for a ``strict`` skeleton (the visits made)."""
         return {
             k: sum(1 << (d - self.week_start).days for d in days)
             for k, days in self.collection_days.items()
+            if k[1] or self.strict
         }
 
 
@@ -164,8 +174,8 @@ def plan_bound(
     adm = adm if adm is not None else admissibility(scenario)
     fleet = fleet if fleet is not None else fleet_of(scenario)
     model = PlanningModel(scenario, adm, fleet, times="bound")
-    fill = model.solve("min_fill", relax=True)
-    kg = model.solve("kg", relax=True)
+    fill = model.solve("min_fill")
+    kg = model.solve("kg")
     return PlanBound(
         min_fill_ratio=_bound_value(fill, "min_fill"),
         kg_distributed=_bound_value(kg, "kg"),
@@ -216,7 +226,7 @@ def skeleton_of(scenario: Scenario, solution: PlanningSolution) -> Skeleton:
         collection_days={k: frozenset(d) for k, d in collection.items()},
         solution=solution,
         week_start=scenario.week_start,
-        day_limits=_limits(scenario, per_day),
+        day_limits=_limits(scenario, per_day, slack=DAY_SLACK),
     )
 
 
@@ -243,19 +253,20 @@ def served_skeleton(
         collection_days={k: frozenset(d) for k, d in collection.items()},
         solution=solution,
         week_start=scenario.week_start,
-        day_limits=_limits(scenario, per_day),
+        day_limits=_limits(scenario, per_day, slack=REPRISE_SLACK),
+        strict=True,
     )
 
 
 def _limits(
-    scenario: Scenario, per_day: Mapping[tuple[int, bool], float]
+    scenario: Scenario, per_day: Mapping[tuple[int, bool], float], *, slack: float = 0.0
 ) -> dict[dt.date, tuple[float, float]]:
     out = {}
     for day in range(7):
         date = scenario.week_start + dt.timedelta(days=day)
         cold = per_day.get((day, True), 0.0)
         total = per_day.get((day, False), 0.0) + cold
-        out[date] = ((1 + DAY_SLACK) * total + 1.0, (1 + DAY_SLACK) * cold + 1.0)
+        out[date] = ((1 + slack) * total + 1.0, (1 + slack) * cold + 1.0)
     return out
 
 
@@ -376,10 +387,16 @@ def allocate_and_route(
         allocation, plan = done
         if plan.unserved.empty:
             break
-        # Leximin after the rounds: share the food again over the visits they did make.
-        say(f"passe {number} : répartition sur les visites faites")
-        served = served_skeleton(scenario, plan, solution)
-        done = attempt(served, f"passe {number} (reprise)")
+        # Leximin after the rounds: share the food again over the visits they did make (the
+        # new shares may again not all fit: then once more over what those rounds made).
+        last = plan
+        for again in range(REPRISES):
+            say(f"passe {number} : répartition sur les visites faites")
+            served = served_skeleton(scenario, last, solution)
+            done = attempt(served, f"passe {number} (reprise {again + 1})")
+            if done is None or done[1].unserved.empty:
+                break
+            last = done[1]
         if done is not None and done[1].unserved.empty:
             break
         new_cuts = _cuts(model, solution, plan, scenario)
@@ -412,6 +429,14 @@ def allocate_and_route(
         allocation = _with_metrics(allocation, metrics)
     leftovers = leftover_reasons(scenario, allocation, plan, fleet, skeleton, adm)
     allocation = with_reasons(allocation, leftovers)
+    allocation = _with_metrics(
+        allocation,
+        {
+            **allocation.metrics,
+            "bound_min_fill_ratio": bound.min_fill_ratio,
+            "bound_kg_distributed": bound.kg_distributed,
+        },
+    )
     return RoutedAllocation(
         allocation=allocation,
         plan=plan,
@@ -542,7 +567,10 @@ def _cuts(
             if used is None:
                 continue
             mine = v.fixed_min + model.factor.get((cls, v.day), 1.0) * v.travel_est_min
-            out.append(Cut(cls, v.day, v.window[0], v.window[1], max(used - mine, 0.0)))
+            # The model plans at most ``margin`` of a row's minutes: the cut is on the row.
+            out.append(
+                Cut(cls, v.day, v.window[0], v.window[1], max(used - mine, 0.0) / model.margin)
+            )
     return out
 
 

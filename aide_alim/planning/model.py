@@ -1,6 +1,6 @@
 """The planning model: which food goes to whom on which day, and which visits carry it.
 
-A mixed-integer programme (HiGHS, through ``highspy``) over the week:
+A mixed-integer model over the week, solved as linear programmes (HiGHS, through ``highspy``):
 
 - ``x[k, a, d]`` kg of lot group ``k`` delivered to association ``a`` on day ``d`` (the
   admissible pairs and days of :mod:`aide_alim.allocation.admissible`: reach, refusals, storage,
@@ -9,7 +9,7 @@ A mixed-integer programme (HiGHS, through ``highspy``) over the week:
 - ``z[k, c]`` kg of group ``k`` collected on day ``c`` (site open, lot available, a vehicle of
   its class working; the hub's own stock needs none); what is delivered by day ``d`` must have
   been collected by day ``d`` (in the ``direct`` model, on day ``d`` itself);
-- binary visits ``y[v]`` (:class:`~aide_alim.planning.fleet.Visit`): deliveries of cold or
+- visits ``y[v]`` (0 or 1; relaxed to [0, 1] in the LPs) (:class:`~aide_alim.planning.fleet.Visit`): deliveries of cold or
   ambient food to an association that does not collect, collections at a site; food moves only
   through an open visit;
 - supply, storage per temperature class, budgets, and the fill rows ``fill_a ≥ t``;
@@ -19,10 +19,10 @@ A mixed-integer programme (HiGHS, through ``highspy``) over the week:
   Cold visits count in both classes' rows: refrigerated time goes to cold food first, ambient
   food takes a refrigerated van only where the ambient vans' time is used up.
 
-**Two uses.** With *lower-bound* times (shortest travel into each place, the fixed stop time
+**Two uses.** With *lower-bound* times, its linear relaxation is a bound: (shortest travel into each place, the fixed stop time
 paid once per place and day, the first leg of each vehicle before ``s`` left out), every plan
-the rounds can carry satisfies the rows, so the optimum — and HiGHS's dual bound when it stops
-early — is a **valid upper bound** on the minimum fill ratio and on the kg carried. With
+the rounds can carry satisfies the rows (with its visits at 0 or 1), so the relaxation's
+optimum is a **valid upper bound** on the minimum fill ratio and on the kg carried. With
 *estimated* times (mean travel from the nearest places, scaled per class and day by what the
 solved rounds really took) its solution is the week's *skeleton*: the visits the rounds are
 asked to make, where the fair allocation then puts the food. Capacity cuts from failed rounds
@@ -35,6 +35,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -43,7 +44,12 @@ from aide_alim.allocation.lp import quiet_highs
 from aide_alim.planning.fleet import Fleet, Visit, intervals
 from aide_alim.scenario.model import Scenario
 
-BIG = 1e9
+if TYPE_CHECKING:
+    import highspy
+
+BIG = 1e7
+MAX_FILL = 100.0
+"""Upper bound of the fill ratio variable (keeps the LP well scaled)."""
 MARGIN = 0.8
 """Share of the vehicle minutes the skeleton may plan: the rounds lose time to waiting for
 windows, to collecting before delivering and to returns to the hub that the estimate does not
@@ -177,10 +183,8 @@ class PlanningModel:
         factor: Mapping[tuple[bool, int], float] | None = None,
         cuts: Iterable[Cut] = (),
         groups: Groups | None = None,
-        cold_only: bool = True,
         margin: float = MARGIN,
     ) -> None:
-        self.cold_only = cold_only
         self.margin = margin
         self.row_cap: dict[str, float] = {}
         self.scenario = scenario
@@ -195,6 +199,7 @@ class PlanningModel:
         self._link_c_visit: dict[tuple[str, int, bool], int] = {}
         self._link_c_big: dict[tuple[str, int, bool], float] = {}
         self._z: list[tuple[int, int, int]] = []
+        self._h: highspy.Highs | None = None
         self._build()
 
     # --- building ---------------------------------------------------------------------------
@@ -205,16 +210,13 @@ class PlanningModel:
         direct = sc.logistics.model == "direct"
         cols_lb: list[float] = []
         cols_ub: list[float] = []
-        integer: list[int] = []
         rows: dict[str, list[tuple[int, float]]] = {}
         row_lb: dict[str, float] = {}
         row_ub: dict[str, float] = {}
 
-        def col(lb: float, ub: float, *, binary: bool = False) -> int:
+        def col(lb: float, ub: float) -> int:
             cols_lb.append(lb)
             cols_ub.append(ub)
-            if binary:
-                integer.append(len(cols_lb) - 1)
             return len(cols_lb) - 1
 
         def add(row: str, j: int, coef: float, lb: float = -np.inf, ub: float = np.inf) -> None:
@@ -223,7 +225,7 @@ class PlanningModel:
                 row_lb[row], row_ub[row] = lb, ub
             rows[row].append((j, coef))
 
-        self.t = col(0.0, BIG)
+        self.t = col(0.0, MAX_FILL)
         # Peak share of vehicle time used, over every class, day and interval: the skeleton
         # keeps it low (a small cost), so the week's visits spread over the days instead of
         # piling on the last one; at most ``margin`` (1 for the bound).
@@ -240,7 +242,7 @@ class PlanningModel:
                 else:
                     w = sc.site_by_id[place].window
                 v = fleet.visit(kind, place, day, cold, (w.start_min, w.end_min))
-                j = col(0.0, 1.0, binary=cold or not self.cold_only)
+                j = col(0.0, 1.0)
                 visits[key] = j
                 visit_of.append(v)
                 self._visit_col.append(j)
@@ -345,7 +347,7 @@ class PlanningModel:
             for k, v in enumerate(visit_list):
                 pk = (v.place_key, v.day)
                 if pk not in place_day:
-                    place_day[pk] = col(0.0, 1.0, binary=True)
+                    place_day[pk] = col(0.0, 1.0)
                 add(f"pd:{k}", self._visit_col[k], 1.0, ub=0.0)
                 add(f"pd:{k}", place_day[pk], -1.0)
         kg_cols_of_visit: dict[int, list[int]] = defaultdict(list)
@@ -357,6 +359,15 @@ class PlanningModel:
             kg_cols_of_visit[visits[("delivery", assocs[a].id, int(x_day_a[i]), cold)]].append(j)
         for g, c, zc in self._z:
             kg_cols_of_visit[visits[("collection", gr.site[g], c, bool(gr.temp[g] > 0))]].append(zc)
+        # One kg column per visit (its handling time), so that a time row has one term per
+        # visit rather than one per lot group and association.
+        kg_of_visit: dict[int, int] = {}
+        for vcol, cols in kg_cols_of_visit.items():
+            q = col(0.0, BIG)
+            kg_of_visit[vcol] = q
+            add(f"q:{vcol}", q, 1.0, lb=0.0, ub=0.0)
+            for j in cols:
+                add(f"q:{vcol}", j, -1.0)
         cut_cap: dict[tuple[bool, int, int, int], float] = {}
         for cut in self.cuts:
             k4 = (cut.cold, cut.day, cut.start, cut.end)
@@ -403,12 +414,13 @@ class PlanningModel:
                         else:
                             f = self.factor.get((cls, day), 1.0)
                             rows[name].append((self._visit_col[k], v.fixed_min + f * v.travel_est_min))
-                        for j in kg_cols_of_visit[self._visit_col[k]]:
-                            rows[name].append((j, handling))
+                        q = kg_of_visit.get(self._visit_col[k])
+                        if q is not None:
+                            rows[name].append((q, handling))
         self.visits = visit_list
         self.x = (x_group_a, x_assoc_a, x_day_a, np.array(x_col, dtype=np.int64))
         self._rows, self._row_lb, self._row_ub = rows, row_lb, row_ub
-        self._cols_lb, self._cols_ub, self._integer = cols_lb, cols_ub, integer
+        self._cols_lb, self._cols_ub = cols_lb, cols_ub
         self.n_cols = len(cols_lb)
 
     # --- solving ----------------------------------------------------------------------------
@@ -418,22 +430,18 @@ class PlanningModel:
         objective: str = "min_fill",
         *,
         min_fill: float | None = None,
-        time_limit_s: float = 120.0,
-        gap: float = 1e-3,
-        relax: bool = False,
         open_visits: set[int] | None = None,
         free: set[int] | None = None,
     ) -> PlanningSolution:
-        """Maximise ``objective`` (``"min_fill"`` or ``"kg"``); with ``min_fill``, keep
-        every fill ratio at least that (minus 1e-6) and maximise kg. ``relax``: the linear
-        relaxation (visits between 0 and 1); ``open_visits``: indices of :attr:`visits` fixed
-        open, every other visit fixed closed (an LP), except those in ``free`` (between 0 and
-        1)."""
+        """Maximise ``objective`` (``"min_fill"`` or ``"kg"``) over the linear relaxation
+        (visits between 0 and 1); with ``min_fill``, keep every fill ratio at least that (minus
+        1e-6) and maximise kg. ``open_visits``: indices of :attr:`visits` fixed open, every
+        other visit fixed closed, except those in ``free``. The HiGHS instance is kept between
+        calls, so each solve starts from the previous basis."""
         import highspy
 
         started = time.perf_counter()
-        h = quiet_highs()
-        inf = highspy.kHighsInf
+        h = self._highs()
         n = self.n_cols
         cost = np.zeros(n)
         lb = np.array(self._cols_lb, dtype=float)
@@ -464,15 +472,37 @@ class PlanningModel:
             if free:
                 lb[vc[list(free)]] = 0.0
                 ub[vc[list(free)]] = 1.0
-            relax = True
-        ub = np.where(np.isinf(ub), inf, ub)
-        h.addVars(n, lb, ub)
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-        if self._integer and not relax:
-            idx = np.array(self._integer, dtype=np.int32)
-            h.changeColsIntegrality(
-                idx.size, idx, np.full(idx.size, highspy.HighsVarType.kInteger)
+        inf = highspy.kHighsInf
+        every = np.arange(n, dtype=np.int32)
+        h.changeColsBounds(n, every, lb, np.where(np.isinf(ub), inf, ub))
+        h.changeColsCost(n, every, cost)
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        value = float(info.objective_function_value)
+        if status != highspy.HighsModelStatus.kOptimal:
+            return PlanningSolution(
+                status="infeasible" if status == highspy.HighsModelStatus.kInfeasible else "error",
+                min_fill=float("nan"),
+                kg=0.0,
+                dual_bound=value,
+                objective=objective,
+                seconds=time.perf_counter() - started,
             )
+        sol = np.asarray(h.getSolution().col_value)
+        return self._read(sol, "optimal", value, objective, started)
+
+    def _highs(self) -> highspy.Highs:
+        """The model's rows in a HiGHS instance, made once (columns' bounds and costs are
+        set by each solve)."""
+        if self._h is not None:
+            return self._h
+        import highspy
+
+        h = quiet_highs()
+        inf = highspy.kHighsInf
+        n = self.n_cols
+        h.addVars(n, np.zeros(n), np.ones(n))
         names = list(self._rows)
         starts, index, value = [], [], []
         for name in names:
@@ -492,31 +522,11 @@ class PlanningModel:
             np.array(value, dtype=float),
         )
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        h.setOptionValue("time_limit", float(time_limit_s))
-        h.setOptionValue("mip_rel_gap", float(gap))
-        h.setOptionValue("random_seed", 0)
-        h.setOptionValue("threads", 1)
         # Primal simplex: on these degenerate LPs it is 2-5 times faster than dual simplex
         # or the interior point (Dijon week: 0.9 s against 2.9-4.8 s).
         h.setOptionValue("simplex_strategy", 4)
-        h.run()
-        status = h.getModelStatus()
-        info = h.getInfo()
-        ok = status == highspy.HighsModelStatus.kOptimal
-        has = info.primal_solution_status == 2  # feasible
-        mip = bool(self._integer) and not relax
-        dual = float(info.mip_dual_bound) if mip else float(info.objective_function_value)
-        if not has:
-            return PlanningSolution(
-                status="infeasible" if status == highspy.HighsModelStatus.kInfeasible else "error",
-                min_fill=float("nan"),
-                kg=0.0,
-                dual_bound=dual,
-                objective=objective,
-                seconds=time.perf_counter() - started,
-            )
-        sol = np.asarray(h.getSolution().col_value)
-        return self._read(sol, "optimal" if ok else "time_limit", dual, objective, started)
+        self._h = h
+        return h
 
     def _read(
         self, sol: np.ndarray, status: str, dual: float, objective: str, started: float
@@ -571,10 +581,10 @@ def relax_and_fix(
     Used instead of branch and bound: HiGHS needs 6–8 s on the Dijon week to find a first
     good integer solution, this takes about 2 s and reaches the same minimum fill.
     """
-    relaxed = model.solve("min_fill", relax=True)
+    relaxed = model.solve("min_fill")
     if relaxed.status not in ("optimal", "time_limit"):
         return relaxed
-    relaxed = model.solve("kg", relax=True, min_fill=relaxed.min_fill)
+    relaxed = model.solve("kg", min_fill=relaxed.min_fill)
     if relaxed.status not in ("optimal", "time_limit"):
         return relaxed
     kg_of = {**{("delivery", *k): v for k, v in relaxed.delivered.items()},
@@ -590,7 +600,10 @@ def relax_and_fix(
         if not v.cold:
             if kg > 1e-6:
                 opened.add(k)
-        elif kg >= min(min_kg, top) - 1e-9 and kg >= keep_share * top and kg > 1e-6:
+        elif kg >= min(min_kg, top) - 1e-9 and kg > 1e-6 and (
+            v.kind == "collection" or kg >= keep_share * top
+        ):
+            # A collection carries lots that may not wait for the site's best day.
             opened.add(k)
     # Visits overfilling a vehicle-time row go, least kg first.
     for (cls, day, s, e), name in sorted(model.time_rows.items()):

@@ -122,7 +122,9 @@ def leftover_reasons(
         lot = lots[i]
         code, text = str(row.reason), str(row.reason_fr)
         whole = float(row.kg) >= lot.kg - 1e-6
-        if code not in STATIC_REASONS:
+        # A reason found before any vehicle stands only if the lot could go nowhere even
+        # without the week's planned visits.
+        if code not in STATIC_REASONS or starts[i + 1] > starts[i]:
             code, text = _explain(
                 scenario, fleet, adm, i, int(starts[i]), int(starts[i + 1]), got, paid, busy,
                 planned,
@@ -206,9 +208,10 @@ def _explain(
             ]
             if not free:
                 span = window_fr(window.start_min, window.end_min)
-                kind = "véhicule frigorifique" if cold else "véhicule"
-                blocks[("vehicle_full", f"{kind}s complets {{jours}} {span}")] += 1
-                vehicle_days[f"{kind}s complets {{jours}} {span}"].add(where_day)
+                kind = "véhicules frigorifiques" if cold else "véhicules"
+                label = f"{kind} complets {{jours}} {span}"
+                blocks[("vehicle_full", label)] += 1
+                vehicle_days[label].add(where_day)
                 continue
             if (
                 planned is not None

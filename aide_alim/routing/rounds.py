@@ -436,7 +436,9 @@ def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str, str]
     planned = ctx.collection_days.get((line.site, line.cold))
     order = [*candidates[1:], *candidates[:1]]
     if planned:
-        order = [d for d in candidates if d in planned] + order
+        # A planned day before the delivery day first: a same-day pickup and delivery is the
+        # hardest stop to fit in a morning.
+        order = [d for d in order if d in planned] + order
     for date in order:
         if Day(date.weekday()) not in site.open_days:
             closed += 1
