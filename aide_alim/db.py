@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from aide_alim.errors import AideAlimError
 
@@ -93,9 +93,11 @@ class Database:
                 conn = conn.execution_options(aide_alim_begin="IMMEDIATE")
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
+        except IntegrityError:
+            raise  # a constraint: the caller knows what it means (e.g. a concurrent publish)
+        except DBAPIError as exc:
             raise DatabaseError(
-                f"Could not write to the history database {self.url}: {exc.orig}"
+                _reason(exc, f"Could not write to the history database {self.url}")
             ) from exc
 
     @contextmanager
@@ -107,9 +109,9 @@ class Database:
                     conn = conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise DatabaseError(
-                f"Could not read the history database {self.url}: {exc.orig}"
+                _reason(exc, f"Could not read the history database {self.url}")
             ) from exc
 
     def close(self) -> None:
@@ -120,6 +122,18 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _reason(exc: DBAPIError, what: str) -> str:
+    """``what`` failed, and why, in words (the driver's first line; nothing was changed)."""
+    why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    if "malformed" in why or "not a database" in why:
+        return f"{what}: the file is damaged ({why}); restore it from a backup."
+    if "readonly" in why or "read-only" in why:
+        return f"{what}: it is read-only ({why}); nothing was changed."
+    if isinstance(exc, DataError):
+        return f"{what}: a value does not fit its column ({why}); nothing was changed."
+    return f"{what}: {why}; nothing was changed."
 
 
 def open_database(url: str | None = None, *, upgrade: bool = True, create: bool = True) -> Database:
@@ -133,7 +147,9 @@ def open_database(url: str | None = None, *, upgrade: bool = True, create: bool 
     full = normalize_url(url if url is not None and url.strip() else default_url())
     parsed = make_url(full)
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        _check_sqlite_path(Path(parsed.database), create=create)
+        # sqlite:///file:path?mode=ro&uri=true names the file path in a URI
+        name = str(parsed.database).removeprefix("file:").split("?")[0]
+        _check_sqlite_path(Path(name), create=create)
     try:
         engine = create_engine(full, **_engine_options(full))
     except ModuleNotFoundError as exc:
@@ -149,10 +165,14 @@ def open_database(url: str | None = None, *, upgrade: bool = True, create: bool 
     if upgrade:
         try:
             upgrade_to_head(db)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise DatabaseError(
+                _reason(exc, f"cannot open the history database {db.url}")
+            ) from None
         except SQLAlchemyError as exc:
             engine.dispose()
-            why = getattr(exc, "orig", None) or exc
-            raise DatabaseError(f"cannot open the history database at {db.url}: {why}") from None
+            raise DatabaseError(f"cannot open the history database {db.url}: {exc}") from None
     return db
 
 
@@ -165,8 +185,8 @@ def _check_sqlite_path(path: Path, *, create: bool) -> None:
         return
     if not create:
         raise DatabaseError(
-            f"no history database at {path}; check the path (publish, simulate, receive or "
-            "ledger import create it)"
+            f"no history database at {path}; check the path (publish, simulate and the ledger's "
+            "add-expense, set-indicator and import create it)"
         )
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
@@ -248,6 +268,25 @@ def upgrade_to_head(db: Database) -> None:
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
-            if MigrationContext.configure(conn).get_current_revision() == head:
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current == head:
                 return
+            _check_known(current, db)
             command.upgrade(alembic_config(conn), "head")
+
+
+def _check_known(revision: str | None, db: Database) -> None:
+    """Refuse, in words, a database written by a newer release (its schema is unknown here)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    if revision is None:
+        return
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except CommandError:
+        raise DatabaseError(
+            f"the history database {db.url} has schema revision {revision!r}, which this "
+            f"release of aide-alim does not know (newest here: {head_revision()!r}): it was "
+            "written by a newer aide-alim; upgrade aide-alim to use it (nothing was changed)."
+        ) from None

@@ -9,9 +9,10 @@ documents is that final one; in the comparison table its rule's row is scored on
 
 :func:`run_week` chains the stages, reports each through an optional ``progress`` callback (the
 library never prints) and writes the documents **atomically**: everything is built in a hidden
-sibling folder, which is renamed to ``out_dir`` only once complete. An existing ``out_dir`` is
-left alone unless ``force=True``; then it is swapped out only after the new folder is complete.
-On any error nothing half-written is left behind.
+sibling folder, which is renamed to ``out_dir`` only once complete (:mod:`aide_alim.output`). An
+existing ``out_dir`` is left alone unless ``force=True`` and it was written by this tool; then
+it is swapped out only after the new folder is complete. On any error nothing half-written is
+left behind.
 
 A stage that fails raises :class:`~aide_alim.errors.StageError` naming the stage.
 """
@@ -19,8 +20,6 @@ A stage that fails raises :class:`~aide_alim.errors.StageError` naming the stage
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pandas as pd
 
 from aide_alim.errors import AideAlimError, ScenarioError, StageError
+from aide_alim.output import OutputExistsError, check_target, output_folder
 from aide_alim.scenario.model import RULES, Scenario
 
 if TYPE_CHECKING:
@@ -77,10 +77,6 @@ class StageEvent:
 Progress = Callable[[StageEvent], None]
 
 
-class OutputExistsError(AideAlimError):
-    """The output folder exists and ``force`` was not given."""
-
-
 @dataclass(frozen=True)
 class WeekResult:
     """What one weekly run produced.
@@ -119,12 +115,15 @@ def run_week(
     are the rules scored side by side in the summary (``None`` skips the comparison).
 
     Raises :class:`OutputExistsError` before doing anything if ``out_dir`` exists and ``force``
-    is false, :class:`ScenarioError` when the scenario has errors, and :class:`StageError` when
-    a later stage fails. ``progress`` receives a :class:`StageEvent` as each stage starts,
-    finishes or fails.
+    is false (or it is not a folder this tool wrote, or it is or holds the scenario or the
+    current folder), :class:`ScenarioError` when the scenario has errors, and
+    :class:`StageError` when a later stage fails. ``progress`` receives a :class:`StageEvent` as
+    each stage starts, finishes or fails.
     """
     target = Path(out_dir).absolute()
-    _check_target(target, force=force)
+    # The output replaces a folder as a whole: never the scenario or a folder holding it.
+    protect = () if isinstance(scenario, Scenario) else (Path(scenario),)
+    check_target(target, replace=force, protect=protect)
     seconds: dict[str, float] = {}
 
     def stage(which: Stage, work: Callable[[], T]) -> T:
@@ -166,70 +165,21 @@ def run_week(
     def documents() -> tuple[str, ...]:
         from aide_alim.documents import write_documents
 
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        )
-        try:
-            staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the output is not
+        with output_folder(target, replace=force, protect=protect) as staging:
             written = write_documents(
                 loaded, allocation, plan, staging, comparison=comparison, notes=notes
             )
-            _publish(staging, target, force=force)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
         return written.all
 
-    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        files = stage(Stage.DOCUMENTS, documents)
-    except BaseException:
-        for folder in made:  # deepest first: leave no empty folder we created
-            if folder.exists() and not any(folder.iterdir()):
-                folder.rmdir()
-        raise
+    files = stage(Stage.DOCUMENTS, documents)
     return WeekResult(
         loaded, allocation, plan, comparison, target, files, seconds, planning=planning
     )
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _report_failure(progress: Progress | None, which: Stage, start: float, message: str) -> None:
     if progress is not None:
         progress(StageEvent(which, "failed", time.perf_counter() - start, message))
-
-
-def _check_target(target: Path, *, force: bool) -> None:
-    if target.exists() and not target.is_dir():
-        raise OutputExistsError(f"{target} exists and is not a folder; choose another --out.")
-    if target.exists() and not force:
-        raise OutputExistsError(
-            f"{target} already exists; use --force to replace it (it is replaced only once the "
-            "new documents are complete)."
-        )
-
-
-def _publish(staging: Path, target: Path, *, force: bool) -> None:
-    """Move the complete ``staging`` folder to ``target``, swapping out an old one if forced."""
-    if not target.exists():
-        staging.rename(target)
-        return
-    _check_target(target, force=force)  # it may have appeared while we worked
-    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    old.rmdir()
-    target.rename(old)
-    try:
-        staging.rename(target)
-    except BaseException:
-        old.rename(target)  # put the previous documents back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _validate(

@@ -41,7 +41,10 @@ SETUP = code(
     import pandas as pd
 
     plt.rcParams.update({"figure.dpi": 90, "axes.grid": True, "grid.alpha": 0.3})
-    pd.options.display.float_format = "{:,.2f}".format
+    from aide_alim.i18n.fmt import eur, number, pct
+
+    # Figures the French way: 197 549 €, 0,83 (Babel, as in the documents).
+    pd.options.display.float_format = lambda x: number(x, 2)
     SCENARIO = Path("..") / "scenarios" / "dijon"
     """
 )
@@ -168,7 +171,7 @@ SCENARIO_NB: list[Cell] = [
         ax1.bar(["Offre"], bilan.iloc[2], bottom=bilan.iloc[1], color="lightgreen",
                 label="Autres approvisionnements")
         ax1.set_ylabel("kg par semaine")
-        ax1.set_title(f"Offre ÷ besoin = {besoin['supply_over_need']:.0%}")
+        ax1.set_title(f"Offre ÷ besoin = {pct(besoin['supply_over_need'])}")
         ax1.legend()
         x = np.arange(len(temperature))
         ax2.bar(x - 0.2, temperature["kg"], width=0.4, label="Offre de la semaine",
@@ -289,8 +292,10 @@ ORGANISATION_NB: list[Cell] = [
             repartition = allocate(scenario)
             tournees = plan_routes(scenario, repartition.lines, time_limit_s=1.0, seed=1)
             resultats[nom] = (scenario, repartition, tournees)
-            print(f"{nom} : répartition {repartition.status}, "
-                  f"{len(tournees.rounds)} tournées")
+            etat = {"optimal": "optimale", "feasible": "réalisable"}.get(
+                str(repartition.status), str(repartition.status)
+            )
+            print(f"{nom} : répartition {etat}, {len(tournees.rounds)} tournées")
         """
     ),
     md(
@@ -414,27 +419,46 @@ ORGANISATION_NB: list[Cell] = [
         non_servi
         """
     ),
+    md("## Ce qu'il faut retenir (calculé ci-dessus, sur la semaine livrée)"),
+    code(
+        """
+        from IPython.display import Markdown
+
+        c = comparaison
+        livraisons, retrait, direct = c.columns
+        couverture = c.loc["taux de couverture minimal"]
+        non_achemine = c.loc["kg non acheminés"] / c.loc["kg répartis"]
+        km_total = c.loc["km (véhicules partagés)"] + c.loc["km (associations, estimés)"]
+        ecart = couverture.max() - couverture.min()
+        constats = [
+            f"- **L'équité {'dépend peu' if ecart < 0.03 else 'dépend'} du mode "
+            f"d'organisation** : l'association la moins servie reçoit de {pct(couverture.min())} "
+            f"à {pct(couverture.max())} de son besoin selon le mode, avec un indice de Gini "
+            f"d'au plus {number(c.loc['indice de Gini'].max(), 3)}.",
+            "- **Plateforme + livraisons** : "
+            f"{number(c.loc['km (véhicules partagés)', livraisons])} km, "
+            f"{number(c.loc['heures (véhicules partagés)', livraisons])} heures de conduite, "
+            f"{eur(c.loc['coût € (total)', livraisons], 0)} et "
+            f"{number(c.loc['CO₂ kg (total)', livraisons])} kg de CO₂ par semaine ; "
+            f"{number(c.loc['kg non acheminés', livraisons])} kg de ce qui est réparti "
+            f"({pct(non_achemine[livraisons])}) ne trouvent pas de place dans les tournées.",
+            f"- **Direct** : {number(c.loc['km (véhicules partagés)', direct])} km et "
+            f"{eur(c.loc['coût € (total)', direct], 0)} ; {pct(non_achemine[direct])} de ce qui "
+            f"est réparti reste à quai ({number(c.loc['kg répartis', direct])} kg répartis au "
+            f"lieu de {number(c.loc['kg répartis', livraisons])}).",
+            "- **Le retrait par les associations** laisse "
+            f"{number(c.loc['km (véhicules partagés)', retrait])} km aux véhicules partagés, mais "
+            "une fois comptés les allers-retours des associations, le total passe à "
+            f"{number(km_total[retrait])} km et {eur(c.loc['coût € (total)', retrait], 0)}, "
+            f"contre {number(km_total[livraisons])} km avec les livraisons : l'effort est "
+            f"{'déplacé et augmenté' if km_total[retrait] > km_total[livraisons] else 'déplacé'}, "
+            "supporté par des bénévoles et des véhicules associatifs.",
+        ]
+        Markdown("\\n".join(constats))
+        """
+    ),
     md(
         """
-        ## Ce qu'il faut retenir (semaine livrée, au moment de la rédaction)
-
-        - **L'équité dépend peu du mode d'organisation** : la répartition leximin donne à
-          l'association la moins servie de 82 à 83 % de son besoin dans les trois cas, avec un
-          indice de Gini inférieur à 0,01. Ce qui change, c'est ce que les tournées parviennent
-          à acheminer, et qui porte l'effort.
-        - **Plateforme + livraisons et direct coûtent à peu près la même chose** : environ
-          730–770 km, 64–67 heures de conduite, 340–360 € et 155–165 kg de CO₂ par semaine.
-          Avec quatre véhicules dont un seul frigorifique, environ 520 kg de ce qui est réparti
-          (9 %) ne trouvent pas de place dans les tournées avec la plateforme, et près de
-          670 kg (12 %) en direct : sans stock tampon à la plateforme, le direct suppose que
-          l'association soit ouverte le jour où le fournisseur l'est, et il répartit déjà un
-          peu moins (5,4 t au lieu de 5,5 t).
-        - **Le retrait par les associations allège la plateforme** (environ 510 km et 42 h
-          pour les véhicules partagés, qui ne font plus que la collecte) et presque tout est
-          remis (35 kg perdus), mais il **déplace et augmente l'effort** : une fois comptés les
-          allers-retours des associations, le total passe à environ 1 220 km, 575 € et 265 kg
-          de CO₂, soit environ deux tiers de plus que les livraisons, supportés par des
-          bénévoles et des véhicules associatifs.
         - **Le facteur limitant est la flotte**, pas la règle de partage : le carnet 04 (et le
           balayage `scenarios/dijon/sweeps/fleet.toml`) montre l'effet d'un véhicule de plus.
 
@@ -701,9 +725,9 @@ YEAR_NB: list[Cell] = [
         ax.legend()
         plt.tight_layout()
         plt.show()
-        print(f"Valeur marchande totale reçue : {finance['value_eur'].sum():,.0f} € ; "
-              f"payée : {finance['paid_eur'].sum():,.0f} € ; "
-              f"soit {finance['value_eur'].sum() / finance['kg'].sum():.2f} € par kg.")
+        print(f"Valeur marchande totale reçue : {eur(finance['value_eur'].sum(), 0)} ; "
+              f"payée : {eur(finance['paid_eur'].sum(), 0)} ; "
+              f"soit {eur(finance['value_eur'].sum() / finance['kg'].sum(), 2)} par kg.")
         """
     ),
     code(

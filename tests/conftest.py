@@ -14,3 +14,7 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("explore", max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The command line speaks French unless asked for English; the tests read its messages in the
+# English of the code (the French catalogue has its own tests, in tests/test_i18n_cli.py).
+os.environ["LANGUAGE"] = "en"

@@ -278,6 +278,28 @@ def child_publish(url: str, week: str, go_file: str | None = None) -> None:
     print(pub)
 
 
+def child_replace(url: str, week: str, seen: int, go_file: str) -> None:
+    """Run in a child process: replace version ``seen`` of ``week`` (after ``go_file`` appears);
+    exit 4 if another process replaced it first."""
+    import sys
+    import time
+    from pathlib import Path
+
+    from aide_alim.history import ConcurrentPublishError, publish_week
+
+    scn, alloc = two_week_scenario(week)
+    db = open_database(url)
+    deadline = time.monotonic() + 60
+    while not Path(go_file).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        pub = publish_week(db, scn, alloc, replace=True, seen=seen)
+    except ConcurrentPublishError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(4) from None
+    print(pub)
+
+
 CHILLED: dict[str, Any] = {"category": "produits_laitiers", "temperature": Temperature.CHILLED}
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,8 @@ def test_valid_scenario_prints_its_summary() -> None:
     assert "Scenario tiny: week 2020-W41 (Monday 2020-10-05), hub hub" in output
     assert "3 associations serving 400 persons, 5 lots at 2 suppliers" in output
     # aligned table rows: class, lots, kg, value, cost, free storage
-    assert "  sec (ambiant)        2  180.0      400.0      40.0            1 000.0" in output
-    assert "  need (400 persons × 1 kg)                400.0" in output
+    assert "  ambiant              2  180.0      400.0      40.0            1,000.0" in output
+    assert "  need (400 persons × 1.00 kg)             400.0" in output
     assert "(supply + other supply) / need = 80%" in output
     assert "Épicerie sèche" in output
     assert output.rstrip().endswith(f"OK: {TINY} is a valid scenario.")
@@ -87,7 +88,7 @@ def test_dozen_faults_are_all_printed_with_exit_1_and_no_traceback() -> None:
     code, output = run(str(FIXTURES / "dozen_faults"))
     assert code == 1
     assert "Traceback" not in output
-    assert "13 error(s)" in output
+    assert "13 errors" in output
     for line in (
         'scenario.toml, column routing.seed: expected a whole number, got "un"',
         'sites.csv, row 1, column kind: expected a required column "kind", got none in the header',
@@ -122,7 +123,7 @@ def test_warnings_are_printed_but_do_not_fail(tmp_path: Path) -> None:
     set_cell(folder, "associations.csv", "A1", "dry_kg", "50000")
     code, output = run(str(folder))
     assert code == 0
-    assert "1 warning(s):" in output
+    assert "1 warning:" in output
     assert (
         "Warning: associations.csv, row 2, column dry_kg: expected at most 20000 kg of free "
         'storage in an association, got "50000"'
@@ -234,7 +235,7 @@ def test_dijon_with_a_dozen_faults_in_four_files(tmp_path: Path) -> None:
         ("scenario.toml", None, "policy.rule"),
     }
     code, output = run(str(folder))
-    assert code == 1 and "12 error(s)" in output and "Error: sites.csv" not in output
+    assert code == 1 and "12 errors" in output and "Error: sites.csv" not in output
 
 
 def test_workbook_validates_like_its_folder(tmp_path: Path) -> None:
@@ -243,3 +244,15 @@ def test_workbook_validates_like_its_folder(tmp_path: Path) -> None:
     assert code == 0
     _, folder_output = run(str(TINY), "--json")
     assert json.loads(output)["summary"] == json.loads(folder_output)["summary"]
+
+
+def test_errors_go_to_stderr_and_json_to_stdout(tmp_path: Path) -> None:
+    # Issue 15, item 12: validate printed its errors on stdout.
+    folder = tmp_path / "w"
+    shutil.copytree(TINY, folder)
+    (folder / "lots.csv").write_text("id,site\n")
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert result.stdout == "" and "Error: " in result.stderr
+    as_json = CliRunner().invoke(main, ["validate", str(folder), "--json"])
+    assert json.loads(as_json.stdout)["ok"] is False

@@ -27,6 +27,8 @@ from aide_alim.scenario.model import Temperature
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
+NB = "\u00a0"
+
 
 @pytest.fixture(scope="module")
 def week_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -162,14 +164,15 @@ def test_every_association_and_vehicle_day_has_its_document(week_docs: Path) -> 
 def test_plan_explains_the_share_in_french(week_docs: Path) -> None:
     a1 = (week_docs / "plans" / "a1.html").read_text(encoding="utf-8")
     assert "Votre besoin estimé : 105\u00a0kg (100 bénéficiaires × 1,05\u00a0kg par semaine)." in a1
-    assert "Vous recevez 70\u00a0kg, soit 67\u00a0% de votre besoin." in a1
+    assert "Vous recevrez 70\u00a0kg, soit 67\u00a0% de votre besoin." in a1
     assert "La moyenne des 3 associations est de 49\u00a0%" in a1
     assert "votre part équitable serait de 63\u00a0kg" in a1
-    # delivery slot and vehicle from the route plan
-    assert "09:20–09:30" in a1
+    # delivery window (planned 09:20–09:30, half an hour either side, quarter hours) and vehicle
+    assert f"entre 9{NB}h et 10{NB}h" in a1  # A1 receives from 9:00 on
+    assert "09:20" not in a1
     assert "+Frigo" in a1
     a3 = (week_docs / "plans" / "a3.html").read_text(encoding="utf-8")
-    assert "Vous n&#39;avez pas reçu de produits frais car vous n&#39;avez pas de stockage" in a3
+    assert "Vous ne recevrez pas de produits frais car vous n&#39;avez pas de stockage" in a3
     assert "avec 20\u00a0kg reçus d&#39;autres sources" in a3
     evil = (week_docs / "plans" / "evil.html").read_text(encoding="utf-8")
     assert "retrait au hub" in evil
@@ -180,10 +183,10 @@ def test_plan_csv_lists_each_lot_with_dates_and_slot(week_docs: Path) -> None:
     with (week_docs / "plans" / "a1.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter=";"))
     assert [r["lot"] for r in rows] == ["L1", "L2"]
-    assert rows[1]["DLC"] == "2020-10-09"
+    assert rows[1]["DLC"] == "09/10/2020" and rows[0]["jour"] == "lundi"
     assert rows[1]["température"] == Temperature.CHILLED.label_fr
     assert rows[0]["mode"] == "livraison"
-    assert rows[0]["creneau"] == "09:20–09:30"
+    assert rows[0]["heure d'arrivée prévue"] == f"entre 9{NB}h et 10{NB}h"
     assert rows[0]["kg"] == "50,0"
 
 
@@ -262,9 +265,10 @@ def test_share_is_explained_in_meals_when_the_policy_counts_meals() -> None:
     text = " ".join(explain_share(scenario, a1, mine, by_association, "maxmin"))
     assert "Votre besoin estimé : 210\u00a0repas" in text
     assert "= 105\u00a0kg, à 0,5\u00a0kg par repas" in text
-    assert "Vous recevez 70\u00a0kg (140\u00a0repas), soit 67\u00a0% de votre besoin." in text
+    assert "Vous recevrez 70\u00a0kg (140\u00a0repas), soit 67\u00a0% de votre besoin." in text
     assert (
-        "votre part équitable serait de 126\u00a0repas ; vous recevez 14\u00a0repas de plus" in text
+        "votre part équitable serait de 126\u00a0repas ; vous recevrez 14\u00a0repas de plus"
+        in text
     )
     assert "max-min" in text
 
@@ -297,4 +301,4 @@ def test_a_week_where_nothing_could_be_placed_still_gets_its_summary(tmp_path: P
     summary = (tmp_path / "synthese.html").read_text(encoding="utf-8")
     assert "stockage plein chez toutes les associations possibles" in summary
     a1 = (tmp_path / "plans" / "a1.html").read_text(encoding="utf-8")
-    assert "Vous ne recevez aucun lot cette semaine." in a1
+    assert "Vous ne recevrez aucun lot cette semaine." in a1

@@ -29,7 +29,7 @@ def _run(*args: str) -> tuple[int, str]:
 def test_publish_then_refuse_then_replace(url: str) -> None:
     code, out = _run("publish", str(TINY), "--db", url, "--no-routes", "--note", "essai")
     assert code == 0, out
-    assert out.startswith("Published 2020-W41 version 1 (publication 1)")
+    assert "Published 2020-W41 version 1 (publication 1)" in out
     code, out = _run("publish", str(TINY), "--db", url, "--no-routes")
     assert code == 1
     assert "Error: Week 2020-W41 is already published (version 1" in out
@@ -125,3 +125,13 @@ def test_every_command_has_an_example(command: str) -> None:
     code, out = _run(command, "--help")
     assert code == 0
     assert f"Example: aide-alim {command}" in out
+
+
+def test_receive_with_a_mistyped_db_creates_nothing(tmp_path: Path) -> None:
+    # Issue 15, item 9: the folder and an empty database were created before the failure.
+    receipts = tmp_path / "retour.csv"
+    receipts.write_text("lot,association,kg_received\nL1,A1,3\n")
+    typo = tmp_path / "histroy" / "history.sqlite"
+    code, out = _run("receive", "2020-W41", str(receipts), "--db", str(typo))
+    assert code == 1 and "no history database at" in out
+    assert not typo.parent.exists()

@@ -148,3 +148,41 @@ def test_a_partial_file_flags_only_its_associations_unless_complete(db) -> None:
     assert diff[["lot", "association", "flag"]].to_dict("records") == [
         {"lot": "l1", "association": "a2", "flag": "missing"}
     ]
+
+
+def test_a_lot_an_earlier_receipt_recorded_is_not_missing(db) -> None:
+    # Issue 15, item 12: a2 returns l1 first, then l2 in a second file; l1 is not "missing".
+    scn, alloc = two_week_scenario()
+    scn = scn.replace(lots=(*scn.lots, scn.lots[0].__class__(**{**_lot_fields(scn), "id": "l2"})))
+    publish_week(db, scn, alloc)
+    record_receipts(db, "2020-W41", _table(("l1", "a2", 40.0)))
+    diff = record_receipts(db, "2020-W41", _table(("l2", "a2", 12.0)))
+    assert dict(zip(diff["lot"], diff["flag"], strict=True)) == {"l2": "unplanned"}
+
+
+def test_a_header_only_file_records_nothing(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 15, item 5: an IntegrityError traceback before.
+    scn, alloc = two_week_scenario()
+    publish_week(db, scn, alloc)
+    path = tmp_path / "vide.csv"
+    path.write_text("lot,association,kg_received\n")
+    with pytest.raises(ReceiptError, match=r"vide\.csv: expected at least one row of receipts"):
+        record_receipts(db, "2020-W41", read_receipts(path, validate=False), file=path.name)
+
+
+def test_receipts_take_association_names_as_people_write_them(db) -> None:
+    scn, alloc = two_week_scenario()  # a1 is named "Association a1"
+    publish_week(db, scn, alloc)
+    diff = record_receipts(db, "2020-W41", _table(("l1", "  ASSOCIATION A1 ", 70.0)))
+    assert diff["association"].tolist() == ["a1"]
+    assert _received(db)["a1"] == 70.0
+
+
+def test_a_near_miss_on_an_association_name_gets_a_suggestion(db) -> None:
+    scn, alloc = two_week_scenario()
+    publish_week(db, scn, alloc)
+    with pytest.raises(ReceiptError) as error:
+        record_receipts(db, "2020-W41", _table(("l1", "Asociation a2", 2.0)), file="r.csv")
+    assert 'expected an association of week 2020-W41 (did you mean "Association a2"?), got' in str(
+        error.value
+    )

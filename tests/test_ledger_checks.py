@@ -74,10 +74,10 @@ def test_a_parity_breach_is_reported_with_its_action_and_shortfall(convention):
     breach = per_action[0]
     assert breach.severity == "error"
     assert breach.where == "action 2.2, Dijon Métropole"
-    assert "4\u202f500,00 €" in breach.message and "7\u202f000,00 €" in breach.message
-    assert "il manque 2\u202f500,00 €" in breach.message
+    assert "4\u202f500,00\u00a0€" in breach.message and "7\u202f000,00\u00a0€" in breach.message
+    assert "il manque 2\u202f500,00\u00a0€" in breach.message
     # ... and the total no longer holds either (197 500 € against 200 000 €).
-    assert any(f.action is None and "manque 2\u202f500,00 €" in f.message for f in findings)
+    assert any(f.action is None and "manque 2\u202f500,00\u00a0€" in f.message for f in findings)
 
 
 def test_parity_holds_when_the_metropole_spends_more(convention):
@@ -92,7 +92,7 @@ def test_overspending_and_underspending_are_located(convention):
     findings = check_spent_vs_committed(convention, expenses_frame(rows))
     over = [f for f in findings if f.severity == "error"]
     assert [(f.action, f.funder) for f in over] == [("1.1", "etat")]
-    assert "dépassement 4\u202f000,00 €" in over[0].message
+    assert "dépassement 4\u202f000,00\u00a0€" in over[0].message
     under = {(f.action, f.funder): f for f in findings if f.severity == "warning"}
     assert "exécution 80,0\u00a0%" in under[("3.1", "metropole")].message
     assert len(under) == 19  # every other (action, funder) is below its commitment
@@ -102,7 +102,7 @@ def test_funder_totals_against_200000(convention):
     rows = [*full_execution(convention), expense("1.2", "etat", 0.01, label="Arrondi")]
     findings = check_funder_totals(convention, expenses_frame(rows))
     assert [(f.funder, f.severity) for f in findings] == [("etat", "error")]
-    assert "dépassement 0,01 €" in findings[0].message
+    assert "dépassement 0,01\u00a0€" in findings[0].message
 
 
 def test_indicators_without_value_are_listed(convention):
@@ -123,9 +123,9 @@ def test_report_deadline(convention):
 
     assert one(today=dt.date(2020, 12, 1)).severity == "info"
     soon = one(today=dt.date(2021, 3, 1))
-    assert soon.severity == "warning" and "30 jour(s) restant(s)" in soon.message
+    assert soon.severity == "warning" and "30\u00a0jours restants" in soon.message
     late = one(today=dt.date(2021, 4, 2))
-    assert late.severity == "error" and "31/03/2021 dépassée de 2 jour(s)" in late.message
+    assert late.severity == "error" and "31/03/2021 dépassée de 2\u00a0jours" in late.message
     sent_late = one(today=dt.date(2021, 5, 1), submitted_on=dt.date(2021, 4, 10))
     assert sent_late.severity == "error"
     assert one(today=dt.date(2021, 5, 1), submitted_on=dt.date(2021, 3, 20)).severity == "info"

@@ -146,7 +146,7 @@ def test_import_errors_name_file_row_and_column_and_write_nothing(db, convention
     with pytest.raises(LedgerError) as info:
         import_csv(db, convention, path)
     message = str(info.value)
-    assert f"{path}, row 3, column date: expected a date like 2020-10-15" in message
+    assert f'{path}, row 3, column date: expected a date like "2020-10-05"' in message
     assert f"{path}, row 3, column amount_eur: expected an amount in euros" in message
     assert f"{path}, row 3, column action: expected an action of the 2020 convention" in message
     assert read_expenses(db, convention).empty

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from aide_alim.db import open_database
 from aide_alim.history import read_history
 from aide_alim.history.simulate import simulate_year
+from aide_alim.i18n import fmt
 from aide_alim.indicators import indicators, summary
 from aide_alim.ledger import load_convention
 from aide_alim.ledger.axis3 import (
@@ -36,7 +37,6 @@ from aide_alim.ledger.entries import (
 from aide_alim.ledger.report import (
     build_report,
     collect_report,
-    fr_number,
     render_html,
     write_report,
 )
@@ -85,9 +85,9 @@ def test_the_report_of_a_simulated_year_shows_the_historys_axis3_figures(simulat
     assert len(history) == 3
     for row in history.to_dict("records"):
         assert row["name"] in html
-        assert f'<td class="n">{fr_number(row["kg"])}</td>' in html
-        assert f'<td class="n">{fr_number(row["meals"])}</td>' in html
-    assert "6 semaines publiées, de 2020-W41 à 2020-W46" in html
+        assert f'<td class="n">{fmt.number(row["kg"])}</td>' in html
+        assert f'<td class="n">{fmt.number(row["meals"])}</td>' in html
+    assert "6\u00a0semaines publiées, de 2020-W41 à 2020-W46" in html
     assert html.count("data:image/png;base64,") == 4  # finances, volume, regularity, impact
     assert "1\u202f250 personnes" in html and "Aisance jugée bonne" in html
 
@@ -169,7 +169,7 @@ def test_a_parity_breach_appears_in_the_report(convention):
     html = render_html(data)
     assert "non respectée" in html
     assert "La parité des financements (art. 2.3.2) n’est pas atteinte pour les actions 2.1" in html
-    assert "il manque 6\u202f500,00 €" in html
+    assert "il manque 6\u202f500,00\u00a0€" in html
 
 
 def _hostile_data(convention):
@@ -302,3 +302,10 @@ def test_week_quarter(week, quarter):
 def test_year_weeks():
     assert year_weeks(2020) == ("2020-W01", "2020-W53")
     assert year_weeks(2021) == ("2021-W01", "2021-W52")
+
+
+def test_units_agree_with_their_number() -> None:
+    from aide_alim.ledger.report import _unit
+
+    assert _unit("semaines publiées", 1) == "semaine publiée"
+    assert _unit("semaines", 6) == "semaines" and _unit("kg", 1) == "kg"

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 from documents_helpers import MON, hand_allocation, hand_plan, hostile_scenario
 
-from aide_alim.documents import fmt, write_documents
+from aide_alim.documents import write_documents
 from aide_alim.documents.plans import _RouteIndex, handovers
+from aide_alim.i18n import fmt
 
 NB = fmt.NBSP
 

@@ -31,7 +31,7 @@ from aide_alim.scenario.categories import DEFAULT_CATEGORIES
 from aide_alim.scenario.model import RULES
 from aide_alim.scenario.validate import COLUMNS, data_dictionary
 
-CATEGORIES = ", ".join(DEFAULT_CATEGORIES)
+CATEGORIES = ", ".join(c.label for c in DEFAULT_CATEGORIES.values())
 DAYS = 'days like "mon wed fri" (or "lun mer ven", "mon-fri")'
 
 
@@ -115,7 +115,7 @@ ERRORS = [
     Case(
         "zero carton",
         cell("lots.csv", "L3", "unit_kg", "0"),
-        E("lots.csv", 4, "unit_kg", 'expected a number > 0, got "0"'),
+        E("lots.csv", 4, "unit_kg", 'expected a number >= 0.001, got "0"'),
     ),
     Case(
         "empty required cell",
@@ -125,7 +125,7 @@ ERRORS = [
     Case(
         "empty required text",
         cell("associations.csv", "A2", "name", ""),
-        E("associations.csv", 3, "name", 'expected a value (text), got ""'),
+        E("associations.csv", 3, "name", 'expected a value (text, ≤ 200 characters), got ""'),
     ),
     Case(
         "not a number",
@@ -164,7 +164,7 @@ ERRORS = [
             "lots.csv",
             2,
             "category",
-            f'expected a category among {CATEGORIES} (did you mean "fruits_legumes"?), '
+            f'expected a category among {CATEGORIES} (did you mean "Fruits et légumes"?), '
             'got "fruit legume"',
         ),
     ),

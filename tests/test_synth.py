@@ -229,3 +229,18 @@ def test_cli_bad_arguments_are_one_line_errors(tmp_path: Path) -> None:
     assert "Error: Expected regions between 1 and 40, got 99." in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "w").exists()
+
+
+def test_synth_refuses_a_size_that_cannot_fit_in_memory(tmp_path: Path) -> None:
+    # Issue 15, item 11: 10 M lots took 4 min and 13 GB before anything was said.
+    out = tmp_path / "huge"
+    result = CliRunner().invoke(
+        main, ["synth", "--associations", "1000", "--lots", "10000000000", str(out)]
+    )
+    assert result.exit_code == 1
+    assert "need about" in result.output and "GB of memory" in result.output
+    assert not out.exists()
+    result = CliRunner().invoke(
+        main, ["synth", "--associations", "3", "--lots", "5", "--supply-ratio", "1e6", str(out)]
+    )
+    assert result.exit_code == 2 and "--supply-ratio" in result.output  # was silently 143×

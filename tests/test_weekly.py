@@ -14,6 +14,7 @@ import aide_alim.routing
 from aide_alim.cli import main
 from aide_alim.documents import slugify
 from aide_alim.errors import StageError
+from aide_alim.output import MARKER
 from aide_alim.scenario import load_scenario
 from aide_alim.weekly import STAGES, OutputExistsError, Stage, StageEvent, WeekResult, run_week
 
@@ -56,7 +57,8 @@ def test_run_writes_a_plan_per_association_and_a_sheet_per_vehicle_day(
     assert len(sheets) == len(used)
     assert (out / "synthese.html").is_file()
     assert (out / "tableaux.xlsx").is_file()
-    assert set(result.files) == {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert set(result.files) == written - {MARKER}  # the marker says aide-alim wrote the folder
     assert _leftovers(out.parent) == []
 
 
@@ -86,7 +88,12 @@ def test_summary_holds_metrics_comparison_and_prospection(
         "Stockage libre par association et classe",
     ):
         assert heading in page
-    for rule in ("leximin (retenue)", "proportional_split", "fcfs", "round_robin"):
+    for rule in (
+        "répartition équitable (retenue)",
+        "partage proportionnel",
+        "premier arrivé, premier servi",
+        "tour de rôle",
+    ):
         assert rule in page
     assert "http://" not in page and "https://" not in page  # viewable offline
     assert page.count("data:image/png;base64,") == 3
@@ -114,7 +121,7 @@ def test_same_scenario_and_seed_give_identical_files(
 
 def test_existing_folder_is_kept_without_force_and_replaced_with_it(tmp_path: Path) -> None:
     out = tmp_path / "semaine"
-    out.mkdir()
+    run_week(TINY, out, compare_rules=None)
     (out / "ancien.txt").write_text("précédent")
     with pytest.raises(OutputExistsError, match="--force"):
         run_week(TINY, out, compare_rules=None)
@@ -141,6 +148,7 @@ def test_failure_while_replacing_keeps_the_old_folder(
 ) -> None:
     out = tmp_path / "semaine"
     out.mkdir()
+    (out / MARKER).write_text("{}")  # an earlier run's output
     (out / "ancien.txt").write_text("précédent")
 
     def broken_documents(*args: object, **kwargs: object) -> None:
@@ -152,7 +160,7 @@ def test_failure_while_replacing_keeps_the_old_folder(
     monkeypatch.setattr("aide_alim.documents.write_documents", broken_documents)
     with pytest.raises(StageError, match="documents: OSError: disk full"):
         run_week(TINY, out, force=True, compare_rules=None)
-    assert [p.name for p in out.iterdir()] == ["ancien.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "ancien.txt"]
     assert _leftovers(tmp_path) == []
 
 
@@ -198,7 +206,7 @@ def test_cli_runs_the_week_and_summarises(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "fill ratio: min" in result.output
     assert "rounds:" in result.output and "kg CO2" in result.output
-    assert "[5/5] documents" in result.output
+    assert "[5/5] writing the documents" in result.output
     assert (out / "synthese.html").is_file()
     again = CliRunner().invoke(main, ["run", str(TINY), "--out", str(out)])
     assert again.exit_code == 1

@@ -1,8 +1,8 @@
 """The ``aide-alim`` command line: a thin shell over the library.
 
 Each command lives in its own module of this package, opens its input, calls one library
-function and renders the result. Library errors (:class:`aide_alim.errors.AideAlimError`) become
-a one-line ``Error: …`` message and exit status 1, never a traceback.
+function and renders the result. Any error becomes a one-line ``Error: …`` message and a
+non-zero exit status, never a traceback (:class:`aide_alim.cli.common.SafeGroup`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,13 @@ from __future__ import annotations
 import click
 
 from aide_alim import __version__
+from aide_alim.cli.common import SafeGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=SafeGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="aide-alim")
 def main() -> None:
     """aide-alim: share out the week's food-aid lots fairly and plan their collection.
@@ -25,6 +29,9 @@ def main() -> None:
 def _register() -> None:
     # Each command module adds itself to ``main``; importing them here keeps ``main`` complete.
     from aide_alim.cli import commands  # noqa: F401
+    from aide_alim.i18n import localise
+
+    localise(main)  # help in French unless the environment asks for English
 
 
 _register()

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from aide_alim.allocation import METRICS, Allocation, allocate, compare, lines_to_csv
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.output import check_target, output_file, output_folder
 from aide_alim.scenario.model import BASES, RULES
-from aide_alim.scenario.validate import load_scenario
+
+if TYPE_CHECKING:  # the solvers and pandas are imported when a command runs (fast start)
+    import pandas as pd
+
+    from aide_alim.allocation import Allocation
 
 _COMPARE_COLUMNS = (
     "rule",
@@ -37,6 +41,7 @@ _COMPARE_COLUMNS = (
 @click.option("--basis", type=click.Choice(BASES), help="Count need in kg, € value or meals.")
 @click.option("--solver", type=click.Choice(["highs", "cbc"]), default="highs", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), help="Write CSV tables and JSON here.")
+@click.option("--force", is_flag=True, help="Replace an --out folder written by an earlier run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for scripts).")
 @handle_errors
 def allocate_command(
@@ -45,24 +50,32 @@ def allocate_command(
     basis: str | None,
     solver: str,
     out: Path | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Share the lots of SCENARIO out between the associations, fairly, within every limit.
 
     Prints the fairness and volume metrics, what each association receives and what stays,
     with the reason. --out DIR writes allocation_lines.csv, unallocated.csv,
-    by_association.csv and allocation.json.
+    by_association.csv and allocation.json (a new folder, or one an earlier allocate wrote with
+    --force).
 
     Example: aide-alim allocate scenarios/dijon --rule leximin --basis meals --out plans/
 
     For scripts: aide-alim allocate scenarios/dijon --json
     """
+    from aide_alim.allocation import allocate, lines_to_csv
+    from aide_alim.scenario.validate import load_scenario
+
+    if out is not None:  # refused before the work, as `run` does
+        check_target(out, replace=force, protect=(scenario_path,))
     scenario = load_scenario(scenario_path)
     changes = {k: v for k, v in (("rule", rule), ("basis", basis)) if v is not None}
     policy = scenario.policy.replace(**changes)
     result = allocate(scenario, policy, solver=solver)
     if out is not None:
-        lines_to_csv(result, out)
+        with output_folder(out, replace=force, protect=(scenario_path,)) as staging:
+            lines_to_csv(result, staging)
     if as_json:
         echo_json(result.to_dict())
     else:
@@ -75,6 +88,8 @@ def allocate_command(
 
 def render_allocation(result: Allocation) -> str:
     """The allocation as text: status, metrics, per-association table, what stays and why."""
+    from aide_alim.allocation import METRICS
+
     lines = [f"Rule {result.rule}, basis {result.basis}: {result.status}"]
     if result.message:
         lines.append(result.message)
@@ -119,6 +134,9 @@ def compare_command(
 
     Example: aide-alim compare scenarios/dijon --out results/compare.csv
     """
+    from aide_alim.allocation import compare
+    from aide_alim.scenario.validate import load_scenario
+
     if out is not None and out.is_dir():
         raise click.BadParameter(
             f"expected a file such as {out / 'compare.csv'}, got the folder {out}",
@@ -134,11 +152,11 @@ def compare_command(
         )
     table = compare(scenario, chosen, solver=solver)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".xlsx":
-            table.to_excel(out, index=False, sheet_name="compare")
-        else:
-            table.to_csv(out, index=False)
+        with output_file(out) as temporary:  # a kill leaves the earlier file, never half a file
+            if out.suffix.lower() == ".xlsx":
+                table.to_excel(temporary, index=False, sheet_name="compare")
+            else:
+                table.to_csv(temporary, index=False)
     if as_json:
         echo_json(table.to_dict(orient="records"))
         return
@@ -150,6 +168,7 @@ def compare_command(
 
 def render_compare(table: pd.DataFrame) -> str:
     """Rules as rows, metrics as columns, 3 decimals for ratios and whole kg/€."""
+    from aide_alim.allocation import METRICS
 
     def fmt(col: str) -> Callable[[object], str]:
         if col in ("rule", "status"):

@@ -2,10 +2,13 @@
 
 Add one import line per command module.
 """
+
 from aide_alim.cli import (
     allocate,  # noqa: F401
     history,  # noqa: F401
     ledger,  # noqa: F401
+    offers,  # noqa: F401
+    portal,  # noqa: F401
     route,  # noqa: F401
     run,  # noqa: F401
     sweep,  # noqa: F401

@@ -11,6 +11,8 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
+from aide_alim.i18n import _, number
+from aide_alim.output import output_file
 
 DB_HELP = (
     "History database: a SQLAlchemy URL (sqlite:///file, postgresql://user@host/db) or a file "
@@ -23,7 +25,7 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @main.command("publish")
-@click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.argument("scenario_path", metavar="PLANS", type=click.Path(exists=True, path_type=Path))
 @_db_option
 @click.option("--replace", is_flag=True, help="Publish a new version of a published week.")
 @click.option("--note", default="", help="A note kept with the publication (why, who).")
@@ -32,35 +34,62 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
 def publish(
     scenario_path: Path, db_url: str | None, replace: bool, note: str, no_routes: bool
 ) -> None:
-    """Allocate the week of SCENARIO, plan its rounds and record the plan in the history.
+    """Record in the history the plan that `run` wrote into the folder PLANS.
 
-    Uses the scenario's policy (with memory of past shortfalls if ``memory = true``). A week is
-    published once: publishing it again is refused unless --replace, which keeps the earlier
-    version for audit. All of the week is recorded, or nothing.
+    The plan recorded is exactly the one in PLANS (the one you reviewed), not a new
+    computation. Given a scenario instead, the week is allocated and routed again first (with
+    memory of past shortfalls if ``memory = true``). A week is published once: publishing it
+    again is refused unless --replace, which keeps the earlier version for audit. All of the
+    week is recorded, or nothing.
 
-    Example: aide-alim publish scenarios/dijon --db history.sqlite --note "plan validé"
+    Example: aide-alim publish plans-2020-W41 --db history.sqlite --note "plan validé"
     """
     from aide_alim.db import open_database
-    from aide_alim.history import allocate_and_publish
-    from aide_alim.scenario import load_scenario
+    from aide_alim.history import allocate_and_publish, publish_week
+    from aide_alim.history.plan_file import is_plan_folder, load_plan
+    from aide_alim.history.publish import active_version
 
-    scenario = load_scenario(scenario_path)
     with open_database(db_url) as db:
-        pub, allocation, routes = allocate_and_publish(
-            db, scenario, route=not no_routes, replace=replace, note=note
-        )
+        if is_plan_folder(scenario_path):
+            saved = load_plan(scenario_path)
+            scenario, allocation, routes = saved.scenario, saved.allocation, saved.routes
+            routes = None if no_routes else routes
+            # a concurrent publish of the week between now and the write is refused, not replaced
+            seen = active_version(db, scenario.week)
+            pub = publish_week(
+                db, scenario, allocation, routes, replace=replace, note=note, seen=seen
+            )
+        else:
+            from aide_alim.scenario import load_scenario
+
+            scenario = load_scenario(scenario_path)
+            click.echo(
+                _(
+                    "{path} is a scenario, not the folder of a run: its week is allocated and "
+                    "routed again now. To publish the plan you reviewed, run `aide-alim run "
+                    "{path} --out FOLDER` and publish FOLDER."
+                ).format(path=scenario_path),
+                err=True,
+            )
+            pub, allocation, routes = allocate_and_publish(
+                db, scenario, route=not no_routes, replace=replace, note=note
+            )
         from aide_alim.history import publications
 
         row = publications(db, week=scenario.week).set_index("id").loc[int(pub)]
         where = db.url
     kg = float(allocation.lines["kg"].sum()) if len(allocation.lines) else 0.0
     served = allocation.lines["association"].nunique() if len(allocation.lines) else 0
-    click.echo(
-        f"Published {row['week']} version {row['version']} (publication {pub}) in {where}: "
-        f"{kg:,.0f} kg to {served} associations, "
-        f"min fill ratio {allocation.metrics.get('min_fill_ratio', float('nan')):.2f}"
-        + (f", {routes.totals.get('km', 0):,.0f} km of rounds." if routes is not None else ".")
-    )
+    text = _(
+        "Published {week} version {version} (publication {pub}) in {where}: {kg} kg to "
+        "{served} associations, min fill ratio {fill}"
+    ).format(
+        week=row["week"], version=row["version"], pub=pub, where=where, kg=number(kg),
+        served=served, fill=number(allocation.metrics.get("min_fill_ratio", float("nan")), 2),
+    )  # fmt: skip
+    if routes is not None:
+        text += _(", {km} km of rounds").format(km=number(routes.totals.get("km", 0)))
+    click.echo(text + ".")
 
 
 @main.command("receive")
@@ -91,7 +120,7 @@ def receive(week: str, file: Path, db_url: str | None, coordinator: bool, comple
     from aide_alim.history import read_receipts, record_receipts
 
     table = read_receipts(file, validate=False)  # values are checked with the week's lots
-    with open_database(db_url) as db:
+    with open_database(db_url, create=False) as db:  # a typo in --db must not make a history
         diff = record_receipts(
             db,
             week,
@@ -161,7 +190,8 @@ def indicators_command(
         text = buffer.getvalue()
     elif fmt == "xlsx":
         assert out is not None
-        render.write_xlsx(tables, out)
+        with output_file(out) as temporary:
+            render.write_xlsx(tables, temporary)
         click.echo(f"Wrote {out} ({len(tables)} sheets).")
         return
     else:
@@ -169,7 +199,8 @@ def indicators_command(
     if out is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        out.write_text(text, encoding="utf-8")
+        with output_file(out) as temporary:
+            temporary.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}.")
 
 

@@ -6,16 +6,19 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import pandas as pd
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
-from aide_alim.db import Database, open_database
 from aide_alim.errors import AideAlimError, Problem
-from aide_alim.ledger.convention import Convention, LedgerError, find_convention
+
+if TYPE_CHECKING:  # the database and pandas are imported when a command runs (fast start)
+    import pandas as pd
+
+    from aide_alim.db import Database
+    from aide_alim.ledger.convention import Convention
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +48,9 @@ def _open(
     db_url: str | None, year: int | None, convention_file: Path | None, *, create: bool = True
 ) -> tuple[Database, Convention]:
     """The history database and the convention; ``create=False`` for read-only commands."""
+    from aide_alim.db import open_database
+    from aide_alim.ledger.convention import find_convention
+
     convention = find_convention(year=year, path=convention_file)
     return open_database(db_url, create=create), convention
 
@@ -52,14 +58,12 @@ def _open(
 def _date(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
-    from aide_alim.ledger.entries import parse_date
+    from aide_alim.parsing import Bad, parse_date
 
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise AideAlimError(
-            f"{option}: expected a date like 2021-03-15 or 15/03/2021, found {text!r}"
-        ) from None
+    date = parse_date(text)
+    if isinstance(date, Bad):
+        raise AideAlimError(f"{option}: expected {date.expected}, found {text!r}")
+    return date
 
 
 @main.group("ledger")
@@ -113,6 +117,8 @@ def show(
 
 
 def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
+    import pandas as pd
+
     if as_json:
         echo_json(table.to_dict("records"))
         return
@@ -154,15 +160,16 @@ def add_expense(
     --label "Formation aidants numériques" --amount 7500 --document F-2020-118
     """
     from aide_alim.ledger.checks import euros
+    from aide_alim.ledger.convention import LedgerError
     from aide_alim.ledger.entries import Expense, add_expenses, parse_amount
+    from aide_alim.parsing import Bad
 
-    try:
-        value = parse_amount(amount)
-    except ValueError:
+    value = parse_amount(amount)
+    if isinstance(value, Bad):
         raise LedgerError(
-            [Problem("--amount", None, None, f"expected an amount in euros, found {amount!r}")],
+            [Problem("--amount", None, None, f"expected {value.expected}, found {amount!r}")],
             what="the expenditure",
-        ) from None
+        )
     date = _date(date_text, "--date")
     assert date is not None
     db, convention = _open(db_url, year, convention_file)
@@ -173,6 +180,87 @@ def add_expense(
         f"Recorded expenditure #{expense_id}: action {action}, {funder}, {euros(value)}, "
         f"{date.isoformat()}."
     )
+
+
+@ledger.command("delete-expense")
+@_ledger_options
+@click.argument("expense_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why the expenditure is cancelled.")
+@handle_errors
+def delete_expense(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    expense_id: int,
+    reason: str,
+) -> None:
+    """Cancel expenditure ID by a counter-entry (kept in the ledger for audit).
+
+    Example: aide-alim ledger delete-expense 12 --reason "saisie en double"
+    """  # fmt: skip
+    from aide_alim.ledger.corrections import cancel_expense
+
+    db, convention = _open(db_url, year, convention_file, create=False)  # never a new history
+    with db:
+        counter = cancel_expense(db, convention, expense_id, reason)
+    click.echo(f"Expenditure #{expense_id} cancelled by expenditure #{counter}.")
+
+
+@ledger.command("correct-expense")
+@_ledger_options
+@click.argument("expense_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why the expenditure is corrected.")
+@click.option("--action", help="The right action.")
+@click.option("--funder", help="The right funder.")
+@click.option("--date", "date_text", help="The right date.")
+@click.option("--label", help="The right label.")
+@click.option("--amount", help="The right amount in euros.")
+@click.option("--document", help="The right document reference.")
+@handle_errors
+def correct_expense(
+    db_url: str | None,
+    year: int | None,
+    convention_file: Path | None,
+    expense_id: int,
+    reason: str,
+    action: str | None,
+    funder: str | None,
+    date_text: str | None,
+    label: str | None,
+    amount: str | None,
+    document: str | None,
+) -> None:
+    """Correct expenditure ID: a counter-entry cancels it and the corrected entry is recorded
+    (both kept in the ledger for audit).
+
+    Example: aide-alim ledger correct-expense 12 --amount 7 250 --reason "montant de la facture"
+    """  # fmt: skip
+    from aide_alim.ledger.convention import LedgerError
+    from aide_alim.ledger.corrections import correct_expense as correct
+    from aide_alim.ledger.entries import parse_amount
+    from aide_alim.parsing import Bad
+
+    changes: dict[str, Any] = {
+        k: v
+        for k, v in (("action", action), ("funder", funder and funder.lower()), ("label", label),
+                     ("document", document), ("date", _date(date_text, "--date")))
+        if v is not None
+    }  # fmt: skip
+    if amount is not None:
+        value = parse_amount(amount)
+        if isinstance(value, Bad):
+            raise LedgerError(
+                [Problem("--amount", None, None, f"expected {value.expected}, found {amount!r}")],
+                what="the correction",
+            )
+        changes["amount_eur"] = Decimal(value)
+    if not changes:
+        raise AideAlimError("nothing to correct: give at least one of --action, --funder, "
+                            "--date, --label, --amount, --document")  # fmt: skip
+    db, convention = _open(db_url, year, convention_file, create=False)  # never a new history
+    with db:
+        counter, new = correct(db, convention, expense_id, reason, **changes)
+    click.echo(f"Expenditure #{expense_id} cancelled by #{counter} and recorded again as #{new}.")
 
 
 @ledger.command("set-indicator")
@@ -201,6 +289,7 @@ def set_indicator(
 
     Example: aide-alim ledger set-indicator --indicator 1.1.a --period 2020 --value 1250
     """
+    from aide_alim.ledger.convention import LedgerError
     from aide_alim.ledger.entries import IndicatorValue, set_indicator_values
 
     db, convention = _open(db_url, year, convention_file)
@@ -242,6 +331,11 @@ def import_(
         result = import_csv(db, convention, csv_file)
     what = "expenditures" if result.kind == "expenses" else "indicator values"
     click.echo(f"Imported {result.rows} {what} from {csv_file}.")
+    if result.corrections:
+        click.echo(
+            f"Of which {result.corrections} correction(s): negative amounts, which lower what "
+            "was spent (check them with: aide-alim ledger show)."
+        )
 
 
 @ledger.command("check")
@@ -293,8 +387,8 @@ def check(
     "--out",
     "out",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write the report into (created if needed).",
+    type=click.Path(path_type=Path),
+    help="Folder to write the report into (created, or replaced whole if aide-alim wrote it).",
 )
 @click.option("--today", "today_text", help="Date the report is established (default: today).")
 @click.option("--submitted", "submitted_text", help="Date the report was sent to the Préfet.")
@@ -321,7 +415,8 @@ def report(
 
     Example: aide-alim ledger report --year 2020 --out rapport_2020/ --db history.sqlite
     """
-    from aide_alim.ledger.report import build_report, write_report
+    from aide_alim.ledger.report import ReportFiles, build_report, write_report
+    from aide_alim.output import output_folder
 
     today = _date(today_text, "--today") or dt.date.today()
     submitted = _date(submitted_text, "--submitted")
@@ -330,7 +425,9 @@ def report(
         data = build_report(
             db, convention, today=today, submitted_on=submitted, refresh_axis3=not no_refresh
         )
-    files = write_report(data, out)
+    with output_folder(out, replace=True) as staging:  # the year's report is refreshed whole
+        written = write_report(data, staging)
+    files = ReportFiles(*(out / p.name for p in (written.html, written.pdf, written.xlsx)))
     errors = sum(f.severity == "error" for f in data.findings)
     warnings = sum(f.severity == "warning" for f in data.findings)
     click.echo(

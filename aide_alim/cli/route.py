@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
 from aide_alim.errors import StageError
-from aide_alim.routing import RoutePlan, plan_routes
 from aide_alim.scenario.model import Scenario
-from aide_alim.scenario.validate import load_scenario
+
+if TYPE_CHECKING:  # routing and pandas are imported when the command runs (fast start)
+    import pandas as pd
+
+    from aide_alim.routing import RoutePlan
 
 
 @main.command("route")
@@ -53,6 +56,9 @@ def route_command(
 
     Compare the organisation models: aide-alim route scenarios/dijon --model direct --json
     """
+    from aide_alim.routing import plan_routes
+    from aide_alim.scenario.validate import load_scenario
+
     scenario = load_scenario(scenario_path)
     if model is not None:
         scenario = scenario.replace(logistics=scenario.logistics.replace(model=model))
@@ -72,6 +78,8 @@ def route_command(
 
 def _read_lines(path: Path) -> pd.DataFrame:
     """The allocation lines of ``allocate --out``: allocation_lines.csv or allocation.json."""
+    import pandas as pd
+
     expected = (
         "expected the allocation_lines.csv or allocation.json that "
         "`aide-alim allocate --out` writes"
@@ -102,6 +110,8 @@ def _read_lines(path: Path) -> pd.DataFrame:
 
 def _json_lines(path: Path, expected: str) -> pd.DataFrame:
     import json
+
+    import pandas as pd
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import StageError
+from aide_alim.i18n import N_, _, ngettext, number, percent
 from aide_alim.scenario.model import RULES
-from aide_alim.weekly import STAGES, StageEvent, WeekResult, run_week
+
+if TYPE_CHECKING:  # the week's stages are imported when the command runs (fast start)
+    from aide_alim.weekly import StageEvent, WeekResult
 
 
 @main.command("run")
@@ -37,36 +41,60 @@ def run(scenario: Path, out: Path, force: bool, rule: str | None, time_limit: fl
 
     Example: aide-alim run scenarios/dijon --out plans/2020-W41
     """
+    from aide_alim.weekly import run_week
+
     try:
         result = run_week(
             scenario, out, force=force, progress=_show, rule=rule, time_limit_s=time_limit
         )
     except StageError as exc:
         raise click.ClickException(
-            f"the {exc.stage} stage failed: {str(exc).removeprefix(exc.stage + ': ')}\n"
-            f"Nothing was written to {out}."
+            _("the {stage} stage failed: {message}\nNothing was written to {out}.").format(
+                stage=exc.stage, message=str(exc).removeprefix(exc.stage + ": "), out=out
+            )
         ) from None
     click.echo(summary_text(result))
 
 
 def _show(event: StageEvent) -> None:
+    from aide_alim.weekly import STAGES
+
     number = STAGES.index(event.stage) + 1
     if event.state == "start":
-        click.echo(
-            f"[{number}/{len(STAGES)}] {event.stage.value} ({event.stage.label_fr})… ",
-            nl=False,
-            err=True,
-        )
+        text = _(STAGE_TEXT.get(event.stage.value, event.stage.value))
+        click.echo(f"[{number}/{len(STAGES)}] {text}… ", nl=False, err=True)
     elif event.state == "step":
         click.echo(f"\n      {event.message}… ", nl=False, err=True)
     elif event.state == "done":
-        click.secho(f"ok ({event.seconds:.1f} s)", fg="green", err=True)
+        click.secho(f"ok ({_num(event.seconds, 1)} s)", fg="green", err=True)
     else:
-        click.secho("FAILED", fg="red", err=True)
+        click.secho(_("FAILED"), fg="red", err=True)
+
+
+#: What each stage does, for the progress lines (translated).
+STAGE_TEXT = {
+    "validate": N_("checking the scenario"),
+    "allocate": N_("sharing out the lots"),
+    "compare": N_("comparing with the reference rules"),
+    "route": N_("planning the rounds"),
+    "documents": N_("writing the documents"),
+}
+
+
+#: The planning's day abbreviations, translated where shown.
+DAY_TEXT = {d: d for d in (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"))}
+
+
+def _days(text: str) -> str:
+    return " ".join(_(DAY_TEXT.get(d, d)) for d in str(text or "").split()) or "-"
 
 
 def _num(x: float, decimals: int = 0) -> str:
-    return f"{x:,.{decimals}f}"
+    return number(x, decimals)
+
+
+def _pct(x: float) -> str:
+    return percent(x)
 
 
 def summary_text(result: WeekResult) -> str:
@@ -75,28 +103,41 @@ def summary_text(result: WeekResult) -> str:
     lines = allocation.lines
     by_assoc = allocation.by_association
     fills = by_assoc["fill_ratio"] if len(by_assoc) else None
-    out = [f"Week {result.scenario.week} – {result.scenario.name} – rule {allocation.rule}"]
+    out = [
+        _("Week {week} – {name} – rule {rule}").format(
+            week=result.scenario.week, name=result.scenario.name, rule=allocation.rule
+        )
+    ]
     if fills is not None:
         out.append(
-            f"  fill ratio: min {fills.min():.0%}, mean {fills.mean():.0%}, max {fills.max():.0%}"
+            "  "
+            + _("fill ratio: min {min}, mean {mean}, max {max}").format(
+                min=_pct(fills.min()), mean=_pct(fills.mean()), max=_pct(fills.max())
+            )
         )
     served = lines["association"].nunique() if len(lines) else 0
     n_assoc = len(result.scenario.associations)
     out.append(
-        f"  distributed: {_num(lines['kg'].sum())} kg to {served}/{n_assoc} associations, "
-        f"market value {_num(lines['value_eur'].sum())} €, paid {_num(lines['price_eur'].sum())} €"
-    )
+        "  "
+        + _(
+            "distributed: {kg} kg to {served}/{total} associations, market value {value} €, "
+            "paid {paid} €"
+        ).format(
+            kg=_num(lines["kg"].sum()), served=served, total=n_assoc,
+            value=_num(lines["value_eur"].sum()), paid=_num(lines["price_eur"].sum()),
+        )
+    )  # fmt: skip
     left = allocation.unallocated
     if len(left):
         from aide_alim.documents.tables import reason_labels
 
         labels = reason_labels(allocation)
-        out.append(f"  left over: {_num(left['kg'].sum())} kg")
+        out.append("  " + _("left over: {kg} kg").format(kg=_num(left["kg"].sum())))
         by_reason = left.groupby("reason")["kg"].sum().sort_values(ascending=False)
         for reason, kg in by_reason.items():
             out.append(f"    {_num(kg)} kg – {labels.get(str(reason), reason)}")
     else:
-        out.append("  left over: nothing")
+        out.append("  " + _("left over: nothing"))
     totals = getattr(result.plan, "totals", {}) or {}
     parts = []
     for key, unit, decimals in (
@@ -109,29 +150,44 @@ def summary_text(result: WeekResult) -> str:
         if isinstance(value, int | float) and not math.isnan(value):
             parts.append(f"{_num(value, decimals)} {unit}")
     if parts:
-        out.append(f"  rounds: {', '.join(parts)}")
+        out.append("  " + _("rounds: {parts}").format(parts=", ".join(parts)))
     unserved = getattr(result.plan, "unserved", None)
     if unserved is not None and len(unserved):
         out.append(
-            f"  allocated but not carried by the rounds: {_num(unserved['kg'].sum())} kg "
-            f"({len(unserved)} lines; reasons in the summary)"
+            "  "
+            + _(
+                "allocated but not carried by the rounds: {kg} kg ({lines} lines; reasons in the "
+                "summary)"
+            ).format(kg=_num(unserved["kg"].sum()), lines=len(unserved))
         )
     planning = getattr(result, "planning", None)
     bound = getattr(planning, "bound", None)
     if bound is not None:
         out.append(
-            f"  at best with this fleet: min fill {bound.min_fill_ratio:.0%}, "
-            f"{_num(bound.kg_distributed)} kg (bound)"
+            "  "
+            + _("at best with this fleet: min fill {fill}, {kg} kg (bound)").format(
+                fill=f"{bound.min_fill_ratio:.0%}", kg=_num(bound.kg_distributed)
+            )
         )
     if planning is not None and len(planning.iterations) > 1:
+        times = len(planning.iterations) - 1
         out.append(
-            f"  plans tried: {len(planning.iterations)} (kept: #{planning.chosen + 1}; see "
-            "the summary)"
+            "  "
+            + _("plans tried: {n} (kept: #{kept}; see the summary)").format(
+                n=len(planning.iterations), kept=planning.chosen + 1
+            )
         )
     if planning is not None and planning.kg_held_back > 0:
         out.append(
-            f"  held back at the suppliers, no round could carry it: "
-            f"{_num(planning.kg_held_back)} kg (left over, reason above)"
+            "  "
+            + _(
+                "held back at the suppliers, no round could carry it: {kg} kg (left over, "
+                "reason above)"
+            ).format(kg=_num(planning.kg_held_back))
         )
-    out.append(f"Documents: {result.out_dir} (open {result.out_dir / 'synthese.html'})")
+    out.append(
+        _("Documents: {folder} (open {summary})").format(
+            folder=result.out_dir, summary=result.out_dir / "synthese.html"
+        )
+    )
     return "\n".join(out)

@@ -11,6 +11,7 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import AideAlimError
+from aide_alim.output import output_file
 
 
 @main.command("sweep")
@@ -92,11 +93,11 @@ def sweep_command(
 
         table = sweep(base, spec, scheduler=scheduler, workers=workers, seed=seed, progress=advance)
     elapsed = time.perf_counter() - start
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".parquet":
-        table.to_parquet(out, index=False)
-    else:
-        table.to_csv(out, index=False)
+    with output_file(out) as temporary:
+        if out.suffix.lower() == ".parquet":
+            table.to_parquet(temporary, index=False)
+        else:
+            table.to_csv(temporary, index=False)
     failed = int((table["status"] == "error").sum()) if len(table) else 0
     click.echo(
         f"{len(table)} variants in {elapsed:.1f} s ({failed} failed); table written to {out}."

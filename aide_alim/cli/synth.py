@@ -9,6 +9,12 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import AideAlimError
+from aide_alim.scenario.synth import MAX_SUPPLY_RATIO
+
+# Measured peak memory of synth (10 M lots: 13 GB), with room for the writer's copy [bytes].
+BYTES_PER_LOT = 1_500
+BYTES_PER_ASSOCIATION = 3_000
+BASE_BYTES = 200 * 2**20
 
 
 @main.command("synth")
@@ -29,7 +35,7 @@ from aide_alim.errors import AideAlimError
 @click.option("--week", default="2020-W41", show_default=True, help="ISO week of the scenario.")
 @click.option(
     "--supply-ratio",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=MAX_SUPPLY_RATIO),
     default=0.7,
     show_default=True,
     help="Total lot kg ÷ total need kg.",
@@ -61,6 +67,8 @@ def synth_command(
     from aide_alim.scenario.synth import synthesize
     from aide_alim.scenario.write import write_scenario, write_workbook
 
+    _check_memory(associations, lots)
+
     try:
         scenario = synthesize(
             associations, lots, seed=seed, regions=regions, week=week, supply_ratio=supply_ratio
@@ -77,3 +85,26 @@ def synth_command(
         f"suppliers, {len(scenario.lots)} lots ({supply:,.0f} kg), "
         f"{len(scenario.vehicles)} vehicles, week {scenario.week}"
     )
+
+
+def _check_memory(associations: int, lots: int) -> None:
+    """Refuse, with the estimate, a size that cannot fit in this machine's free memory."""
+    need = BASE_BYTES + BYTES_PER_LOT * lots + BYTES_PER_ASSOCIATION * associations
+    free = _available_memory()
+    if free is not None and need > free:
+        raise AideAlimError(
+            f"{associations:,} associations and {lots:,} lots need about {need / 2**30:.1f} GB "
+            f"of memory; this machine has {free / 2**30:.1f} GB free. Ask for fewer lots."
+        )
+
+
+def _available_memory() -> int | None:
+    """Free memory (MemAvailable) in bytes, ``None`` when the system does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.i18n import _, ngettext, number, percent
 from aide_alim.scenario.model import Temperature
-from aide_alim.scenario.validate import ValidationReport, check_scenario
+
+if TYPE_CHECKING:
+    from aide_alim.scenario.validate import ValidationReport
 
 
 @main.command("validate")
@@ -29,11 +32,13 @@ def validate(path: Path, as_json: bool) -> None:
 
     For scripts: aide-alim validate scenarios/dijon --json
     """
+    from aide_alim.scenario.validate import check_scenario
+
     report = check_scenario(path)
     if as_json:
         echo_json(report.to_dict())
-    else:
-        click.echo(render_report(report, path))
+    else:  # a failed check is a diagnostic: stderr, so scripts keep stdout clean
+        click.echo(render_report(report, path), err=not report.ok)
     if not report.ok:
         raise SystemExit(1)
 
@@ -44,17 +49,20 @@ def render_report(report: ValidationReport, path: Path) -> str:
     if report.ok:
         lines += _summary_lines(report.summary)
     if report.errors:
-        lines += [f"{len(report.errors)} error(s) in {path}:"]
-        lines += [f"Error: {problem}" for problem in report.errors]
+        count = len(report.errors)
+        lines += [ngettext("{n} error in {path}:", "{n} errors in {path}:", count).format(
+            n=count, path=path)]  # fmt: skip
+        lines += [_("Error: {message}").format(message=problem) for problem in report.errors]
     if report.warnings:
         if lines:
             lines.append("")
-        lines += [f"{len(report.warnings)} warning(s):"]
-        lines += [f"Warning: {problem}" for problem in report.warnings]
+        count = len(report.warnings)
+        lines += [ngettext("{n} warning:", "{n} warnings:", count).format(n=count)]
+        lines += [_("Warning: {message}").format(message=problem) for problem in report.warnings]
     if report.ok:
-        lines += ["", f"OK: {path} is a valid scenario."]
+        lines += ["", _("OK: {path} is a valid scenario.").format(path=path)]
     else:
-        lines += ["", "The scenario was not loaded: correct the errors above and run again."]
+        lines += ["", _("The scenario was not loaded: correct the errors above and run again.")]
     return "\n".join(lines)
 
 
@@ -76,30 +84,37 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
 
 def _cell(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:,.1f}".replace(",", " ")
+        return number(value, 1)
     if isinstance(value, int):
-        return f"{value:,}".replace(",", " ")
+        return number(value)
     return str(value)
 
 
 def _eur(value: float) -> str:
-    return f"{value:,.2f} €".replace(",", " ")
+    return f"{number(value, 2)} €"
 
 
 def _summary_lines(summary: dict[str, Any]) -> list[str]:
     counts = summary["counts"]
     need = summary["need"]
     lines = [
-        f"Scenario {summary['name']}: week {summary['week']} (Monday {summary['week_start']}), "
-        f"hub {summary['hub']}",
-        f"  {counts['associations']} associations serving "
-        f"{_cell(counts['beneficiaries'])} persons, "
-        f"{counts['lots']} lots at {counts['suppliers']} suppliers, "
-        f"{counts['vehicles']} vehicles ({counts['refrigerated_vehicles']} refrigerated)",
+        _("Scenario {name}: week {week} (Monday {start}), hub {hub}").format(
+            name=summary["name"], week=summary["week"], start=summary["week_start"],
+            hub=summary["hub"],
+        ),
+        "  " + _(
+            "{associations} associations serving {persons} persons, {lots} lots at "
+            "{suppliers} suppliers, {vehicles} vehicles ({refrigerated} refrigerated)"
+        ).format(
+            associations=counts["associations"], persons=_cell(counts["beneficiaries"]),
+            lots=counts["lots"], suppliers=counts["suppliers"], vehicles=counts["vehicles"],
+            refrigerated=counts["refrigerated_vehicles"],
+        ),
         "",
-        "By temperature class:",
-    ]
-    headers = ["class", "lots", "kg", "value [€]", "cost [€]", "free storage [kg]"]
+        _("By temperature class:"),
+    ]  # fmt: skip
+    headers = [_("class"), _("lots"), "kg", _("value [€]"), _("cost [€]"),
+               _("free storage [kg]")]  # fmt: skip
     rows = [
         [
             Temperature(key).label_fr,
@@ -112,8 +127,8 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
         for key, row in summary["by_temperature"].items()
     ]
     lines += _table(headers, rows)
-    lines += ["", "By category:"]
-    headers = ["category", "class", "lots", "kg", "value [€]", "cost [€]"]
+    lines += ["", _("By category:")]
+    headers = [_("category"), _("class"), _("lots"), "kg", _("value [€]"), _("cost [€]")]
     rows = [
         [
             row["label"],
@@ -126,33 +141,38 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
         for row in summary["by_category"].values()
     ]
     lines += _table(headers, rows)
-    lines += ["", "Donated and bought:"]
-    headers = ["origin", "lots", "kg", "value [€]", "cost [€]"]
+    lines += ["", _("Donated and bought:")]
+    headers = [_("origin"), _("lots"), "kg", _("value [€]"), _("cost [€]")]
     rows = [
         [origin, summary[key]["lots"], summary[key]["kg"], summary[key]["value_eur"],
          summary[key]["cost_eur"]]
-        for origin, key in (("donated", "donated"), ("bought", "bought"))
+        for origin, key in ((_("donated"), "donated"), (_("bought"), "bought"))
     ]  # fmt: skip
     lines += _table(headers, rows)
     ratio = need["supply_over_need"]
     lines += [
         "",
-        "Need and supply:",
+        _("Need and supply:"),
         *_table(
             ["", "kg"],
             [
                 [
-                    f"need ({_cell(need['beneficiaries'])} persons × {need['ration_kg']:g} kg)",
+                    _("need ({persons} persons × {ration} kg)").format(
+                        persons=_cell(need["beneficiaries"]), ration=number(need["ration_kg"], 2)
+                    ),
                     need["need_kg"],
                 ],
-                ["supply (this week's lots)", need["supply_kg"]],
-                ["other supply (declared by associations)", need["other_supply_kg"]],
+                [_("supply (this week's lots)"), need["supply_kg"]],
+                [_("other supply (declared by associations)"), need["other_supply_kg"]],
             ],
         ),
-        f"  (supply + other supply) / need = {ratio:.0%}"
+        "  " + _("(supply + other supply) / need = {ratio}").format(ratio=percent(ratio))
         if ratio is not None
-        else "  no need (no beneficiaries)",
-        f"  budgets of associations: {_eur(summary['budget']['associations_eur'])} for "
-        f"{_eur(summary['budget']['bought_cost_eur'])} of lots on sale",
+        else "  " + _("no need (no beneficiaries)"),
+        "  "
+        + _("budgets of associations: {budgets} for {cost} of lots on sale").format(
+            budgets=_eur(summary["budget"]["associations_eur"]),
+            cost=_eur(summary["budget"]["bought_cost_eur"]),
+        ),
     ]
     return lines

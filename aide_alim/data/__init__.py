@@ -13,6 +13,7 @@ Each function returns a fresh tidy :class:`pandas.DataFrame` read from the packa
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 
 import pandas as pd
@@ -28,6 +29,17 @@ def _read(name: str) -> pd.DataFrame:
 def communes() -> pd.DataFrame:
     """The 23 communes of Dijon Métropole, one row each (population municipale 2023)."""
     return _read("communes.csv")
+
+
+@cache
+def _commune_names() -> dict[str, str]:
+    return dict(zip(communes()["insee_code"], communes()["name"], strict=True))
+
+
+def commune_name(insee_code: str) -> str:
+    """The name of a commune of the shipped table from its INSEE code (``21231`` → ``Dijon``);
+    empty for other codes, so that documents never print a bare code."""
+    return _commune_names().get(str(insee_code).strip(), "")
 
 
 def qpv() -> pd.DataFrame:

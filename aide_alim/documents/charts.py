@@ -34,6 +34,13 @@ def _text(label: str) -> str:
     return label.replace("$", r"\$")
 
 
+def _short(name: str, width: int = 48) -> str:
+    """A name cut at a word boundary with an ellipsis, so that a chart's labels stay legible."""
+    if len(name) <= width:
+        return name
+    return name[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     # No bbox_inches="tight": it draws the figure twice; margins are set by each chart.
@@ -44,18 +51,21 @@ def _png(fig: Figure) -> bytes:
 def fill_ratio_chart(by_association: pd.DataFrame, names: dict[str, str]) -> bytes:
     """Horizontal bars: fill ratio of each association [%], worst at the top."""
     data = by_association.sort_values(["fill_ratio", "association"], ascending=[False, True])
-    height = max(2.5, 0.28 * len(data) + 1)
-    fig = Figure(figsize=(7.5, height))
-    fig.subplots_adjust(left=0.34, right=0.97, top=1 - 0.2 / height, bottom=0.55 / height)
+    height = max(2.5, 0.3 * len(data) + 1)
+    fig = Figure(figsize=(10, height))
+    fig.subplots_adjust(left=0.4, right=0.97, top=1 - 0.2 / height, bottom=0.6 / height)
     ax = fig.add_subplot()
-    labels = [_text(names.get(a, a)[:40]) for a in data["association"]]
+    labels = [_text(_short(names.get(a, a))) for a in data["association"]]
     values = 100 * data["fill_ratio"].astype(float)
-    ax.barh(labels, values, color="#00798c")
+    # Positions, not labels, on the axis: two names cut to the same text stay two bars.
+    ax.barh(range(len(labels)), values, color="#00798c")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
     if len(values):
         ax.axvline(float(values.mean()), color="#d1495b", linestyle="--", label="moyenne")
         ax.legend(loc="lower right", fontsize=8)
-    ax.set_xlabel("taux de couverture du besoin [%]")
-    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel("taux de couverture du besoin [%]", fontsize=10)
+    ax.tick_params(axis="y", labelsize=9)
     ax.set_xlim(0, max(100.0, float(values.max()) if len(values) else 100.0) * 1.05)
     return _png(fig)
 
@@ -65,8 +75,8 @@ def category_chart(lines: pd.DataFrame, leftovers: pd.DataFrame, labels: dict[st
     given = lines.groupby("category")["kg"].sum()
     left = leftovers.groupby("category")["kg"].sum() if len(leftovers) else pd.Series(dtype=float)
     cats = sorted(set(given.index) | set(left.index))
-    fig = Figure(figsize=(7.5, 3.6))
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.96, bottom=0.34)
+    fig = Figure(figsize=(10, 4.2))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.96, bottom=0.36)
     ax = fig.add_subplot()
     x = range(len(cats))
     g = [float(given.get(c, 0.0)) for c in cats]
@@ -74,9 +84,10 @@ def category_chart(lines: pd.DataFrame, leftovers: pd.DataFrame, labels: dict[st
     ax.bar(x, g, color="#00798c", label="distribué")
     ax.bar(x, lo, bottom=g, color="#edae49", label="non attribué")
     ax.set_xticks(
-        list(x), [_text(labels.get(c, c)) for c in cats], rotation=35, ha="right", fontsize=7
-    )
-    ax.set_ylabel("kg")
+        list(x), [_text(_short(labels.get(c, c), 28)) for c in cats], rotation=30, ha="right",
+        fontsize=9,
+    )  # fmt: skip
+    ax.set_ylabel("kg", fontsize=10)
     top = max([a + b for a, b in zip(g, lo, strict=True)] or [0.0])
     ax.set_ylim(0, max(top * 1.08, 1.0))
     ax.legend(fontsize=8)
@@ -98,9 +109,28 @@ def _points(scenario: Scenario, ax: Any) -> None:
     ax.scatter([hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="hub", zorder=4)
 
 
+def _communes(ax: Any) -> None:
+    """The names of the shipped communes that fall inside the map, in grey under the rounds:
+    they tell a driver where the numbered stops are (no tile server: the map works offline)."""
+    from aide_alim.data import communes
+
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    table = communes()
+    inside = table[table["lon"].between(x0, x1) & table["lat"].between(y0, y1)]
+    for row in inside.to_dict("records"):
+        ax.plot(row["lon"], row["lat"], marker="+", color="#b0b0b0", markersize=5, zorder=1)
+        ax.annotate(
+            _text(str(row["name"])), (row["lon"], row["lat"]), fontsize=6.5, color="#8a8a8a",
+            xytext=(0, -8), textcoords="offset points", ha="center", zorder=1,
+        )  # fmt: skip
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+
+
 def _frame(ax: Any, lat: float) -> None:
-    """Equal-distance aspect at this latitude; no tick labels (coordinates mean nothing to a
-    driver, and drawing them was most of the cost of a map)."""
+    """Equal-distance aspect at this latitude, commune names under the rounds; no tick labels
+    (coordinates mean nothing to a driver, and drawing them was most of the cost of a map)."""
+    _communes(ax)
     ax.set_aspect(1 / max(math.cos(math.radians(lat)), 0.1))
     ax.set_xticks([])
     ax.set_yticks([])
@@ -117,12 +147,14 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     for i, vehicle in enumerate(vehicles):
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
         mine = stops[stops["vehicle"] == vehicle]
+        known = scenario.vehicle_by_id.get(vehicle)
+        label = _text(known.name or known.id) if known else _text(vehicle)
         first = True
         for _, leg in mine.groupby(["day", "family"], sort=True):
             leg = leg.sort_values("seq", kind="stable")
             ax.plot(
                 leg["lon"], leg["lat"], color=colour, linewidth=1, alpha=0.7,
-                label=_text(vehicle) if first else None,
+                label=label if first else None,
             )  # fmt: skip
             first = False
     ax.legend(fontsize=7, loc="best")

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from aide_alim.documents import fmt
+from aide_alim.i18n import fmt
 
 
 @cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -17,9 +17,9 @@ from typing import Any, cast
 import matplotlib
 from fpdf import FPDF
 
-from aide_alim.documents import fmt
 from aide_alim.documents.plans import AssociationPlan
 from aide_alim.documents.sheets import RouteSheet
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Temperature
 
 TEAL = (0, 88, 106)
@@ -81,6 +81,30 @@ class Fonts:
     def __exit__(self, *exc: object) -> None:
         if self._tmp is not None:
             self._tmp.cleanup()
+
+
+def fit_widths(
+    measure: Callable[[str], float], header: Sequence[str], widths: Sequence[float], pad: float
+) -> list[float]:
+    """Column widths [same unit as ``measure``] that hold every word of the header on one line.
+
+    ``widths`` are the wanted widths (their sum is kept); a column too narrow for its longest
+    header word is widened to it and the others give back room in proportion, never below
+    their own longest word — so a header never breaks inside a word ("Exécutio n").
+    """
+    total = float(sum(widths))
+    need = [max((measure(w) for w in str(h).split()), default=0.0) + 2 * pad for h in header]
+    fixed: dict[int, float] = {}
+    for _ in range(len(widths)):
+        free = [i for i in range(len(widths)) if i not in fixed]
+        room = total - sum(fixed.values())
+        share = sum(widths[i] for i in free) or 1.0
+        scaled = {i: widths[i] * room / share for i in free}
+        short = {i: need[i] for i in free if scaled[i] < need[i]}
+        if not short:
+            return [fixed.get(i, scaled.get(i, 0.0)) for i in range(len(widths))]
+        fixed.update(short)
+    return [fixed.get(i, widths[i]) for i in range(len(widths))]  # cannot fit: widest words
 
 
 class _Document(FPDF):
@@ -181,8 +205,9 @@ class _Document(FPDF):
         """A table with wrapped cells; ``widths`` are relative, scaled to the page width. The
         header row is repeated at the top of each new page."""
         scale = self.epw / sum(widths)
-        cols = [w * scale for w in widths]
         pad, line_h = 1.0, size * 0.45
+        self.set_font("DejaVu", "B", size)
+        cols = fit_widths(self.get_string_width, header, [w * scale for w in widths], pad + 0.3)
 
         def draw(record: list[str], bold: bool) -> None:
             self.set_font("DejaVu", "B" if bold else "", size)
@@ -218,11 +243,12 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
     doc = _Document(f"Plan de distribution – {a.name}", created, fonts)
     doc.alias_nb_pages()
     doc.heading("Plan de distribution", 16)
-    doc.para(f"{a.name} ({a.kind}, commune {a.commune}) – référence {a.id}")
+    where = f", {plan.commune}" if plan.commune else ""
+    doc.para(f"{a.name} ({a.kind}{where}) – référence {a.id}")
     doc.para(plan.week[:1].upper() + plan.week[1:])
     doc.heading("Votre part cette semaine")
     doc.grid(
-        ["Total reçu", "Cartons", "Repas", "Valeur marchande", "Prix à payer"],
+        ["Total à recevoir", "Cartons", "Repas", "Valeur marchande", "Prix à payer"],
         [[
             fmt.kg(plan.total_kg), fmt.number(plan.total_units), fmt.number(plan.total_meals),
             fmt.eur(plan.total_value_eur), fmt.eur(plan.total_price_eur),
@@ -236,7 +262,7 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
     doc.heading("Quand et où")
     if plan.handovers:
         doc.grid(
-            ["Jour", "Mode", "Lieu", "Créneau", "Véhicule", "Lots"],
+            ["Jour", "Mode", "Lieu", "Heure d'arrivée prévue", "Véhicule", "Lots"],
             [
                 [
                     fmt.date(h.day), h.mode,
@@ -277,7 +303,13 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
             size=7.5,
         )
     else:
-        doc.para("Vous ne recevez aucun lot cette semaine.")
+        doc.para("Vous ne recevrez aucun lot cette semaine.")
+    doc.para(
+        "Les heures d'arrivée sont des fenêtres : la tournée est prévue au milieu, à une "
+        f"demi-heure près. Document établi par {plan.signature}. Pour toute question, contactez "
+        "la coordination.",
+        size=7.5,
+    )
     return bytes(doc.output())
 
 
@@ -298,6 +330,8 @@ def route_sheet_pdf(
     if sheet.hours == sheet.hours:
         facts.append(fmt.duration(sheet.hours))
     doc.para(" · ".join(facts))
+    if sheet.signature:
+        doc.para(sheet.signature, size=7.5)
     for note in sheet.temperature_notes:
         doc.para(note)
     for trip in sheet.rounds:

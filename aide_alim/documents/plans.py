@@ -12,9 +12,17 @@ from typing import Any
 
 import pandas as pd
 
-from aide_alim.documents import fmt
-from aide_alim.documents.tables import CLASS_PLURAL_FR, RULE_FR, STORAGE_FR, as_date, clock_minutes
-from aide_alim.scenario.model import Association, Scenario, Temperature
+from aide_alim.data import commune_name
+from aide_alim.documents.tables import (
+    CLASS_PLURAL_FR,
+    RULE_FR,
+    RULE_NAME_FR,
+    STORAGE_FR,
+    as_date,
+    clock_minutes,
+)
+from aide_alim.i18n import fmt
+from aide_alim.scenario.model import Association, Scenario, Site, Temperature, TimeWindow
 
 # Route plans made before routing had reason codes give only English words: known patterns
 # first, then the stage of the round that could not take the line.
@@ -56,6 +64,33 @@ def unserved_reason_fr(stage: str, reason: str, code: str = "") -> str:
     return head
 
 
+#: Margin around the planned time of a visit [min]: a round is never on time to the minute, so
+#: the plan gives a window from the planned arrival minus this to the departure plus this.
+MARGIN_MIN = 30
+QUARTER_MIN = 15
+
+
+def arrival_window(first_min: float, last_min: float, bounds: TimeWindow | None = None) -> str:
+    """``entre 9 h 45 et 10 h 45``: the planned visit widened by :data:`MARGIN_MIN` on each
+    side, rounded outwards to the quarter hour and kept inside ``bounds`` (the hours when the
+    association can receive or the place is open)."""
+    start = math.floor((first_min - MARGIN_MIN) / QUARTER_MIN) * QUARTER_MIN
+    end = math.ceil((last_min + MARGIN_MIN) / QUARTER_MIN) * QUARTER_MIN
+    if bounds is not None and max(start, bounds.start_min) < min(end, bounds.end_min):
+        start, end = max(start, bounds.start_min), min(end, bounds.end_min)
+    return f"entre {fmt.clock_fr(start)} et {fmt.clock_fr(end)}"
+
+
+def _overlap(a: TimeWindow, b: TimeWindow) -> TimeWindow | None:
+    start, end = max(a.start_min, b.start_min), min(a.end_min, b.end_min)
+    return TimeWindow(start, end) if start < end else None
+
+
+def place_address(site: Site) -> str:
+    """A site's postal address, else its GPS coordinates (a phone's map finds those)."""
+    return site.address or f"coordonnées GPS {site.lat:.5f}, {site.lon:.5f}"
+
+
 @dataclass(frozen=True)
 class Handover:
     """When and where an association gets some of its lots."""
@@ -64,7 +99,7 @@ class Handover:
     mode: str  # "livraison", "retrait au hub", "retrait chez le fournisseur", "non planifiée"
     place: str
     address: str
-    slot: str
+    slot: str  # the arrival window, in words
     vehicle: str
     lots: tuple[str, ...]
     note: str = ""
@@ -85,14 +120,25 @@ class AssociationPlan:
     total_meals: float
     explanation: tuple[str, ...]
     rule: str
+    signature: str = "la coordination de l'aide alimentaire"
+
+    @property
+    def rule_name(self) -> str:
+        """The rule in a few French words (``répartition équitable``)."""
+        return RULE_NAME_FR.get(self.rule, self.rule)
+
+    @property
+    def commune(self) -> str:
+        """The association's commune by name (empty when the code is not a known one)."""
+        return commune_name(self.association.commune)
 
     @property
     def received(self) -> bool:
         return self.total_kg > 0
 
 
-def _slot(stop: dict[str, Any]) -> str:
-    return f"{fmt.clock(stop['arrival_min'])}–{fmt.clock(stop['departure_min'])}"
+def _minutes(stop: dict[str, Any]) -> tuple[float, float]:
+    return float(stop["arrival_min"]), float(stop["departure_min"])
 
 
 @dataclass(frozen=True)
@@ -135,18 +181,31 @@ def handovers(
     Read from the route plan: its ``lines`` (the fate of each allocation line), its stops and
     its ``unserved`` table.
     """
+    # Handovers are grouped by (day, mode, place, address, vehicle); each group keeps its lots,
+    # the earliest arrival and latest departure of its visits, and the hours they must fit in.
     groups: dict[tuple[Any, ...], list[str]] = {}
-    # Unplanned kg per slot key and reason, summed over the lots sharing the key.
+    times: dict[tuple[Any, ...], tuple[float, float]] = {}
+    bounds: dict[tuple[Any, ...], TimeWindow | None] = {}
+    # Unplanned kg per group and reason, summed over the lots sharing the group.
     unplanned: dict[tuple[Any, ...], dict[str, float]] = {}
     here = index.stops.get(association.id, [])
     line_kg = lines["kg"] if "kg" in lines else pd.Series([0.0] * len(lines), index=lines.index)
+    hub = scenario.hub_site
+
+    def add(key: tuple[Any, ...], lot: str, when: tuple[float, float] | None, hours: Any) -> None:
+        groups.setdefault(key, []).append(lot)
+        bounds[key] = hours
+        if when is not None and not any(math.isnan(t) for t in when):
+            first, last = times.get(key, when)
+            times[key] = (min(first, when[0]), max(last, when[1]))
+
     for lot, day, kg in zip(lines["lot"].astype(str), lines["day"], line_kg, strict=True):
         fate = index.fates.get((lot, association.id, day), {})
         status = str(fate.get("status", ""))
         if status in ("unserved", "partial") or not fate:
             reasons = index.unserved.get((lot, association.id, day), [])
-            key: tuple[Any, ...] = (day, "non planifiée", "", "", "–", "–")
-            groups.setdefault(key, []).append(lot)
+            key: tuple[Any, ...] = (day, "non planifiée", "", "", "–")
+            add(key, lot, None, None)
             bucket = unplanned.setdefault(key, {})
             for why, why_kg in reasons or [("aucune tournée ne prend ce lot en charge", kg)]:
                 bucket[why] = bucket.get(why, 0.0) + float(why_kg)
@@ -157,19 +216,13 @@ def handovers(
                 s for s in here if s["kind"] == status and s["day"] == day and lot in s["lots"]
             ]
             mode = "retrait au hub" if status == "hub_pickup" else "retrait chez le fournisseur"
+            lot_site = scenario.lot_by_id[lot].site if lot in scenario.lot_by_id else hub.id
+            site = hub if status == "hub_pickup" else scenario.site_by_id.get(lot_site, hub)
             if found:
-                stop = found[0]
-                key = (day, mode, stop["place_name"], stop["address"], _slot(stop), "vos moyens")
-            else:
-                hub = scenario.hub_site
-                key = (
-                    day,
-                    mode,
-                    hub.name,
-                    hub.address,
-                    str(association.receive_window),
-                    "vos moyens",
-                )
+                site = scenario.site_by_id.get(str(found[0].get("place", "")), site)
+            hours = _overlap(site.window, association.receive_window)
+            key = (day, mode, site.name, place_address(site), "vos moyens")
+            add(key, lot, _minutes(found[0]) if found else None, hours)
         else:
             vehicle_id = str(fate.get("delivery_vehicle", ""))
             found = [
@@ -182,36 +235,42 @@ def handovers(
             ]
             vehicle = scenario.vehicle_by_id.get(vehicle_id)
             label = (vehicle.name or vehicle.id) if vehicle else vehicle_id
-            slot = _slot(found[0]) if found else fmt.clock(clock_minutes(fate.get("handover")))
-            key = (day, "livraison", association.name, association.address, slot, label)
-        groups.setdefault(key, []).append(lot)
+            if found:
+                when: tuple[float, float] | None = _minutes(found[0])
+            else:
+                handover = clock_minutes(fate.get("handover"))
+                when = (handover, handover)
+            address = association.address or commune_name(association.commune)
+            key = (day, "livraison", association.name, address, label)
+            add(key, lot, when, association.receive_window)
     notes = {
         key: "; ".join(f"{why} ({fmt.kg(kg)})" if kg > 0 else why for why, kg in bucket.items())
         + ". Contactez la coordination pour convenir d'un retrait."
         for key, bucket in unplanned.items()
     }
-    # Several visits of the same vehicle on the same day (one per lot or per trip) make one slot
-    # from the first arrival to the last departure.
-    merged: dict[tuple[Any, ...], tuple[str, str, list[str], str]] = {}
+    result = []
     for key, lots in groups.items():
-        day, mode, place, address, slot, vehicle = key
-        start, _, end = slot.partition("–")
-        short = (day, mode, place, address, vehicle)
-        if short in merged:
-            first, last, before, _ = merged[short]
-            start, end = min(first, start), max(last, end)
-            lots = before + lots
-        merged[short] = (start, end, lots, notes.get(key, ""))
-    result = [
-        Handover(
-            day=day, mode=mode, place=place, address=address,
-            slot=(f"vers {start}" if start == end else f"{start}–{end}") if end else start,
-            vehicle=vehicle,
-            lots=tuple(dict.fromkeys(lots)), note=note,
+        day, mode, place, address, vehicle = key
+        hours = bounds.get(key)
+        if key in times:
+            slot = arrival_window(*times[key], hours)
+        elif hours is not None:  # no planned time: the hours it fits in
+            slot = f"entre {fmt.clock_fr(hours.start_min)} et {fmt.clock_fr(hours.end_min)}"
+        else:
+            slot = "–"
+        result.append(
+            Handover(
+                day=day, mode=mode, place=place, address=address, slot=slot, vehicle=vehicle,
+                lots=tuple(dict.fromkeys(lots)), note=notes.get(key, ""),
+            )
+        )  # fmt: skip
+    start = {key[:5]: times.get(key, (math.inf, 0.0))[0] for key in groups}
+    return tuple(
+        sorted(
+            result,
+            key=lambda h: (h.day, start[(h.day, h.mode, h.place, h.address, h.vehicle)], h.mode),
         )
-        for (day, mode, place, address, vehicle), (start, end, lots, note) in merged.items()
-    ]  # fmt: skip
-    return tuple(sorted(result, key=lambda h: (h.day, h.slot, h.mode)))
+    )
 
 
 def _row_for(by_association: pd.DataFrame, association_id: str) -> dict[str, Any]:
@@ -268,13 +327,13 @@ def explain_share(
 
     fills = by_association["fill_ratio"] if "fill_ratio" in by_association else pd.Series()
     mean_fill = float(fills.mean()) if len(fills) else math.nan
-    got = f"Vous recevez {fmt.kg(received_kg)}"
+    got = f"Vous recevrez {fmt.kg(received_kg)}"
     if basis != "kg":
         got += f" ({_amount(received, basis)})"
     if other > 0:
         sentences.append(
             f"{got} ; avec {_amount(other, basis)} reçus d'autres sources cette semaine, "
-            f"votre besoin est couvert à {fmt.pct(fill)}."
+            f"votre besoin sera couvert à {fmt.pct(fill)}."
         )
     else:
         sentences.append(f"{got}, soit {fmt.pct(fill)} de votre besoin.")
@@ -288,24 +347,25 @@ def explain_share(
         tau = (float(fair) + other) / need if need > 0 else math.nan
         diff = received - float(fair)
         if abs(diff) <= 0.02 * float(fair):
-            comparison = "vous recevez à peu près cette part"
+            comparison = "vous recevrez à peu près cette part"
         elif diff > 0:
-            comparison = f"vous recevez {_amount(diff, basis)} de plus"
+            comparison = f"vous recevrez {_amount(diff, basis)} de plus"
         else:
-            comparison = f"vous recevez {_amount(-diff, basis)} de moins"
+            comparison = f"vous recevrez {_amount(-diff, basis)} de moins"
         sentences.append(
             f"Si toute l'offre de la semaine était partagée au prorata des besoins, chaque "
             f"association serait couverte à {fmt.pct(tau)} : votre part équitable serait de "
             f"{_amount(float(fair), basis)} ; {comparison}."
         )
-    sentences.append(f"Règle de répartition appliquée : {RULE_FR.get(rule, rule)}.")
+    sentences.append(f"Règle appliquée — {RULE_FR.get(rule, rule)}.")
     if rule in ("leximin", "maxmin") and len(fills) > 1 and fill <= float(fills.min()) + 0.005:
         sentences.append(
-            "Vous êtes parmi les associations les moins bien couvertes cette semaine : la règle "
-            "vous a servie en priorité, dans la limite de ce que vous pouvez stocker et recevoir."
+            "Vous êtes parmi les associations les moins bien couvertes cette semaine : la "
+            "répartition vous sert en priorité, dans la limite de ce que vous pouvez stocker et "
+            "recevoir."
         )
     if fill >= 0.999:
-        sentences.append("Votre besoin de la semaine est entièrement couvert.")
+        sentences.append("Votre besoin de la semaine sera entièrement couvert.")
     sentences.extend(_why(scenario, association, mine))
     return tuple(sentences)
 
@@ -324,10 +384,10 @@ def _why(scenario: Scenario, association: Association, mine: pd.DataFrame) -> li
         if storage <= 0 and got == 0:
             what = "de congélateur" if temperature is Temperature.FROZEN else (
                 "de stockage réfrigéré" if temperature is Temperature.CHILLED else
-                "de place en stockage sec"
+                "de place en stockage ambiant"
             )  # fmt: skip
             reasons.append(
-                f"Vous n'avez pas reçu de {CLASS_PLURAL_FR[temperature]} car vous n'avez pas "
+                f"Vous ne recevrez pas de {CLASS_PLURAL_FR[temperature]} car vous n'avez pas "
                 f"{what} disponible cette semaine."
             )
         elif (
@@ -342,8 +402,9 @@ def _why(scenario: Scenario, association: Association, mine: pd.DataFrame) -> li
             )
         elif storage > 0 and got >= 0.98 * storage:
             reasons.append(
-                f"Votre {STORAGE_FR[temperature]} ({fmt.kg(storage)} libres) est plein : c'est "
-                f"ce qui limite vos {CLASS_PLURAL_FR[temperature]}."
+                f"Vos {CLASS_PLURAL_FR[temperature]} sont limités par la place libre que vous "
+                f"avez déclarée dans votre {STORAGE_FR[temperature]} : {fmt.kg(storage)} cette "
+                "semaine, entièrement utilisés."
             )
     if association.refuses:
         labels = sorted(
@@ -356,20 +417,22 @@ def _why(scenario: Scenario, association: Association, mine: pd.DataFrame) -> li
     if sold_kg > 0 and scenario.policy.budget == "association":
         if association.budget_eur <= 0:
             reasons.append(
-                f"Des lots vendus ({fmt.kg(sold_kg)} cette semaine) ne vous ont pas été attribués "
+                f"Des lots vendus ({fmt.kg(sold_kg)} cette semaine) ne vous sont pas attribués "
                 "car vous n'avez pas de budget d'achat."
             )
         elif paid >= 0.98 * association.budget_eur:
             reasons.append(
-                f"Votre budget d'achat ({fmt.eur(association.budget_eur)}) est entièrement utilisé."
+                f"Votre budget d'achat ({fmt.eur(association.budget_eur)}) sera entièrement "
+                "utilisé."
             )
     if len(association.open_days) < 5:
-        days = ", ".join(d.label_fr for d in sorted(association.open_days)) or "aucun jour"
+        names = [f"le {d.label_fr}" for d in sorted(association.open_days)]
+        days = " et ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         window = association.receive_window
         reasons.append(
-            f"Vous recevez : {days}, de {fmt.clock(window.start_min)} à "
-            f"{fmt.clock(window.end_min)}. Un lot dont la DLC tombe avant votre prochain jour "
-            "de réception ne peut pas vous être attribué."
+            f"Vous pouvez recevoir {days or 'aucun jour'}, de {fmt.clock_fr(window.start_min)} "
+            f"à {fmt.clock_fr(window.end_min)} : un lot dont la DLC tombe avant votre prochain "
+            "jour de réception ne peut pas vous être attribué."
         )
     return reasons
 
@@ -399,6 +462,7 @@ def association_plans(
                 total_meals=float(mine["meals"].sum()),
                 explanation=explain_share(scenario, association, mine, by_association, rule),
                 rule=rule,
+                signature=scenario.signature,
             )
         )
     return plans
@@ -421,20 +485,24 @@ def plan_csv_table(plan: AssociationPlan) -> pd.DataFrame:
                 "température": Temperature(line["temperature"]).label_fr,
                 "kg": round(float(line["kg"]), 3),
                 "cartons": int(line["units"]),
-                "DLC": line["use_by"].isoformat() if line["use_by"] else "",
-                "DDM": line["best_before"].isoformat() if line["best_before"] else "",
-                "valeur_eur": round(float(line["value_eur"]), 2),
-                "prix_a_payer_eur": round(float(line["price_eur"]), 2),
+                # Dates as French spreadsheets show them (JJ/MM/AAAA), the day by its name.
+                "DLC": fmt.short_date(line["use_by"]) if line["use_by"] else "",
+                "DDM": fmt.short_date(line["best_before"]) if line["best_before"] else "",
+                "valeur (€)": round(float(line["value_eur"]), 2),
+                "prix à payer (€)": round(float(line["price_eur"]), 2),
                 "repas": round(float(line["meals"]), 1),
-                "jour": line["day"].isoformat(),
+                "jour": fmt.day_name(line["day"]),
+                "date": fmt.short_date(line["day"]),
                 "mode": found.mode if found else "",
                 "lieu": found.place if found else "",
-                "creneau": found.slot if found else "",
-                "vehicule": found.vehicle if found else "",
+                "adresse": found.address if found else "",
+                "heure d'arrivée prévue": found.slot if found else "",
+                "véhicule": found.vehicle if found else "",
             }
         )
     columns = [
         "lot", "produit", "catégorie", "température", "kg", "cartons", "DLC", "DDM",
-        "valeur_eur", "prix_a_payer_eur", "repas", "jour", "mode", "lieu", "creneau", "vehicule",
+        "valeur (€)", "prix à payer (€)", "repas", "jour", "date", "mode", "lieu", "adresse",
+        "heure d'arrivée prévue", "véhicule",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)

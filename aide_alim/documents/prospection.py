@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from aide_alim.documents import fmt
 from aide_alim.documents.tables import CLASS_PLURAL_FR, STORAGE_FR
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario, Temperature
 
 

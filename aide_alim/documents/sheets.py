@@ -11,8 +11,8 @@ from typing import Any, cast
 
 import pandas as pd
 
-from aide_alim.documents import fmt
 from aide_alim.documents.tables import KIND_FR, TEMPERATURE_NOTE_FR, as_date
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario, Temperature
 
 
@@ -52,6 +52,7 @@ class RouteSheet:
     km: float
     hours: float
     stops: pd.DataFrame = field(repr=False)
+    signature: str = ""
 
 
 FAMILY_FR = {
@@ -138,7 +139,7 @@ def _round_stops(
         board = [
             f"{label} {fmt.kg(float(stop[col]))}"
             for label, col in (
-                ("sec", "load_ambient_kg"),
+                ("ambiant", "load_ambient_kg"),
                 ("frais", "load_chilled_kg"),
                 ("surgelé", "load_frozen_kg"),
             )
@@ -245,6 +246,7 @@ def route_sheets(
                 km=km,
                 hours=hours,
                 stops=group.reset_index(drop=True),
+                signature=f"Document établi par {scenario.signature}.",
             )
         )
     return sheets

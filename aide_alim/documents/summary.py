@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from aide_alim.documents import charts, fmt, html, plans, prospection, tables
+from aide_alim.documents import charts, html, plans, prospection, tables
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario
 
 METRIC_LABELS_FR = {
@@ -60,19 +61,27 @@ MEASURED_FR = {
     "allocation": "répartition seule, avant tournées",
     "rounds": "après tournées : ce qui est transporté",
 }
+MODEL_FR = {
+    "hub": "les lots passent par la plateforme (hub)",
+    "direct": "ramasse et livraison directes, sans plateforme",
+}
+# The main columns of each wide table are shown; the others are folded under "Détails".
 COMPARISON_SPEC = [
     ("rule", "Règle", "text"),
-    ("status", "Statut", "text"),
+    ("status", "Résultat", "text"),
     ("measured_fr", "Mesuré", "text"),
-    ("min_fill_ratio", "Couverture min", "pct"),
+    ("min_fill_ratio", "Couverture la plus basse", "pct"),
     ("mean_fill_ratio", "Couverture moyenne", "pct"),
+    ("kg_distributed", "Distribué [kg]", "kg"),
+    ("kg_left", "Non attribué [kg]", "kg"),
+]
+COMPARISON_DETAIL_SPEC = [
+    ("rule", "Règle", "text"),
     ("gini", "Gini", "num"),
     ("jain", "Jain", "num"),
     ("max_deviation", "Écart max à la part", "pct"),
     ("envy_max", "Envie max", "pct"),
-    ("kg_distributed", "Distribué [kg]", "kg"),
     ("value_distributed_eur", "Valeur distribuée [€]", "eur"),
-    ("kg_left", "Non attribué [kg]", "kg"),
     ("price_of_fairness_kg", "Prix de l'équité [kg]", "kg"),
 ]
 PER_ASSOCIATION_SPEC = [
@@ -83,18 +92,13 @@ PER_ASSOCIATION_SPEC = [
     ("fill_ratio", "Couverture", "pct"),
     ("fair_share", "Part équitable", "kg"),
     ("deviation", "Écart à la part", "pct"),
-    ("value_eur", "Valeur [€]", "eur"),
-    ("paid_eur", "Payé [€]", "eur"),
 ]
 ROUNDS_SPEC = [
-    ("vehicle", "Véhicule", "text"),
-    ("day", "Jour", "date"),
-    ("round", "Tournée", "int"),
-    ("kind", "Type", "text"),
-    ("stops", "Arrêts", "int"),
-    ("n_stops", "Arrêts", "int"),
-    ("kg", "Charge [kg]", "kg"),
-    ("load_kg", "Charge [kg]", "kg"),
+    ("vehicle_name", "Véhicule", "text"),
+    ("day_name", "Jour", "text"),
+    ("places", "Lieux visités", "int"),
+    ("kg_picked", "Ramassé [kg]", "kg"),
+    ("kg_dropped", "Livré [kg]", "kg"),
     ("km", "km", "num1"),
     ("hours", "Durée", "hours"),
     ("cost_eur", "Coût [€]", "eur"),
@@ -198,13 +202,50 @@ def _in_basis(spec: list[tuple[str, str, str]], scenario: Scenario) -> list[tupl
 
 
 def _mark_rule(comparison: pd.DataFrame | None, allocation: Any) -> pd.DataFrame:
+    """The comparison with the rules and statuses in French, the chosen rule marked."""
     if comparison is None or comparison.empty:
         return pd.DataFrame()
     out = comparison.copy()
     chosen = str(getattr(allocation, "rule", ""))
-    out["rule"] = [f"{r} (retenue)" if r == chosen else r for r in out["rule"]]
     measured = out["measured"] if "measured" in out else pd.Series("allocation", index=out.index)
     out["measured_fr"] = [MEASURED_FR.get(str(m), str(m)) for m in measured]
+    out["rule"] = [
+        tables.RULE_NAME_FR.get(str(r), str(r)) + (" (retenue)" if r == chosen else "")
+        for r in out["rule"]
+    ]
+    if "status" in out:
+        out["status"] = [tables.STATUS_FR.get(str(s), str(s)) for s in out["status"]]
+    return out
+
+
+def places_visited(stops: pd.DataFrame) -> pd.DataFrame:
+    """Places a vehicle visits per day and round family: consecutive visits of one place (one
+    per order line) count once, the hub's departure and return not at all."""
+    columns = ["vehicle", "day", "family", "places"]
+    driven = stops[stops["vehicle"] != ""] if len(stops) else stops
+    rows = []
+    for (vehicle, day, family), group in driven.groupby(["vehicle", "day", "family"], sort=True):
+        visits = group.sort_values(["trip", "seq"], kind="stable")
+        visits = visits[~visits["kind"].isin(["start", "end", "reload"])]
+        places = (visits["place"] != visits["place"].shift()).sum()
+        rows.append({"vehicle": vehicle, "day": day, "family": family, "places": int(places)})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def rounds_table(scenario: Scenario, rounds: pd.DataFrame, stops: pd.DataFrame) -> pd.DataFrame:
+    """The rounds with vehicle names, French day names and the places each one visits."""
+    if rounds.empty:
+        return rounds
+    out = rounds.copy()
+    out["day"] = [tables.as_date(d, scenario) for d in out["day"]]
+    vehicles = scenario.vehicle_by_id
+    out["vehicle_name"] = [
+        (vehicles[v].name or v) if v in vehicles else str(v) for v in out["vehicle"]
+    ]
+    out["day_name"] = [fmt.day_name(d) for d in out["day"]]
+    places = places_visited(stops)
+    if "family" in out and len(places):
+        out = out.merge(places, on=["vehicle", "day", "family"], how="left")
     return out
 
 
@@ -298,19 +339,22 @@ def summary_html(
     status = getattr(allocation, "status", "")
     message = getattr(allocation, "message", "")
     status_note = (
-        "" if str(status) == "optimal" else f"Statut de la répartition : {status}. {message}"
+        ""
+        if str(status) == "optimal"
+        else f"Résultat de la répartition : {tables.STATUS_FR.get(str(status), status)}. {message}"
     )
     per_assoc = by_association.copy()
     if "name" not in per_assoc:
         per_assoc.insert(1, "name", [names.get(a, a) for a in per_assoc["association"]])
     summary = {
         "scenario_name": scenario.name,
+        "signature": scenario.signature,
         "week": week_text(scenario.name, scenario.week_start),
         "rule_fr": tables.RULE_FR.get(
             str(getattr(allocation, "rule", "")), str(getattr(allocation, "rule", ""))
         ),
         "basis_fr": tables.BASIS_FR.get(scenario.policy.basis, scenario.policy.basis),
-        "model": scenario.logistics.model,
+        "model": MODEL_FR.get(scenario.logistics.model, scenario.logistics.model),
         "status_note": status_note.strip(),
         "headline": headline,
         "metrics": html.table(
@@ -318,8 +362,11 @@ def summary_html(
             {"label": "Indicateur", "text": "Valeur", "explanation": "Ce que cela veut dire"},
         ),
         "comparison": html.present(_mark_rule(comparison, allocation), COMPARISON_SPEC),
+        "comparison_details": html.present(
+            _mark_rule(comparison, allocation), COMPARISON_DETAIL_SPEC
+        ),
         "per_association": html.present(per_assoc, _in_basis(PER_ASSOCIATION_SPEC, scenario)),
-        "rounds": html.present(rounds, ROUNDS_SPEC) if len(rounds) else html.table(rounds),
+        "rounds": html.present(rounds_table(scenario, rounds, stops), ROUNDS_SPEC),
         "unserved": html.present(_unserved_fr(unserved, names), UNSERVED_SPEC),
         "leftovers": html.present(_with_category_labels(left, cat_labels), LEFTOVER_SPEC),
         "advice": prospection.prospection_advice(unmet_cls, left),

@@ -13,12 +13,13 @@ from typing import Any
 
 import pandas as pd
 
+from aide_alim.data import commune_name
 from aide_alim.scenario.model import Day, Scenario, Temperature
 
 RULE_FR = {
     "leximin": (
-        "leximin : on relève d'abord le taux de couverture de l'association la moins bien servie, "
-        "puis celui de la suivante, et ainsi de suite ; ensuite on distribue le plus possible"
+        "répartition équitable : on sert d'abord les associations les moins bien couvertes, "
+        "puis les suivantes, et ainsi de suite ; ensuite on distribue le plus possible"
     ),
     "maxmin": "max-min : on relève le plus possible le taux de couverture le plus bas",
     "proportional": (
@@ -32,18 +33,40 @@ RULE_FR = {
 }
 
 
+#: The rules in a few words, for table cells and headings.
+RULE_NAME_FR = {
+    "leximin": "répartition équitable",
+    "maxmin": "au plus bas d'abord",
+    "proportional": "proportionnelle bornée",
+    "proportional_split": "partage proportionnel",
+    "fcfs": "premier arrivé, premier servi",
+    "round_robin": "tour de rôle",
+    "least_served": "moins servie jusqu'ici d'abord",
+}
+
+#: The allocation's statuses in French.
+STATUS_FR = {
+    "optimal": "optimale",
+    "feasible": "réalisable",
+    "infeasible": "impossible",
+    "failed": "échec",
+    "time_limit": "limite de temps atteinte",
+    "not_solved": "non résolue",
+}
+
+
 BASIS_FR = {"kg": "kilogrammes", "value": "valeur marchande (€)", "meals": "repas"}
 
 
 STORAGE_FR = {
-    Temperature.AMBIENT: "stockage sec",
+    Temperature.AMBIENT: "stockage ambiant",
     Temperature.CHILLED: "stockage réfrigéré",
     Temperature.FROZEN: "congélateur",
 }
 
 
 CLASS_PLURAL_FR = {
-    Temperature.AMBIENT: "produits secs",
+    Temperature.AMBIENT: "produits ambiants",
     Temperature.CHILLED: "produits frais",
     Temperature.FROZEN: "surgelés",
 }
@@ -186,7 +209,7 @@ def place_info(scenario: Scenario, place: str, kind: str) -> tuple[str, str]:
     """Display name and address of a site or association."""
     if kind == "association" and place in scenario.association_by_id:
         a = scenario.association_by_id[place]
-        return a.name, a.address or f"commune {a.commune}"
+        return a.name, a.address or commune_name(a.commune)
     if place in scenario.site_by_id:
         s = scenario.site_by_id[place]
         return s.name, s.address

@@ -7,6 +7,7 @@ Layout (file names from ids go through :class:`~aide_alim.documents.safety.FileN
     plans/<association>.html|.pdf|.csv one distribution plan per association
     feuilles_de_route/<vehicle>_<date>.html|.pdf|.png   one route sheet per vehicle-day used
     donnees/*.csv                      the tidy tables (UTF-8, comma-separated, dot decimals)
+    donnees/plan.json                  the plan itself, which ``publish FOLDER`` records
 
 The plan CSVs are for French spreadsheets: ``;``-separated, decimal comma, UTF-8 with BOM.
 """
@@ -20,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from aide_alim.documents import charts, fmt, html, pdf, plans, prospection, sheets, summary, tables
+from aide_alim.documents import charts, html, pdf, plans, prospection, sheets, summary, tables
+from aide_alim.documents.columns import french_table
 from aide_alim.documents.safety import FileNamer, inside, neutralise_frame
 from aide_alim.documents.workbook import write_workbook
+from aide_alim.history.plan_file import PLAN_FILE, plan_json
+from aide_alim.i18n import fmt
 from aide_alim.scenario.model import Scenario, Temperature
 
 if TYPE_CHECKING:
@@ -215,7 +219,12 @@ def _write(
     for name, frame in week_tables.items():
         _csv(frame, inside(out_dir / DATA, f"{name}.csv"))
         data_files.append(f"{DATA}/{name}.csv")
-    write_workbook(out_dir / WORKBOOK, week_tables, created)
+    (out_dir / PLAN_FILE).write_text(plan_json(scenario, allocation, plan), encoding="utf-8")
+    data_files.append(PLAN_FILE)
+    # People read the workbook: French headers and words; the CSV files keep the codes.
+    write_workbook(
+        out_dir / WORKBOOK, {n: french_table(f) for n, f in week_tables.items()}, created
+    )
 
     # --- summary
     page = summary.summary_html(

@@ -18,6 +18,7 @@ from aide_alim.history.memory import (
 )
 from aide_alim.history.publish import (
     AlreadyPublishedError,
+    ConcurrentPublishError,
     HistoryError,
     PublicationId,
     iso_week,
@@ -38,6 +39,7 @@ from aide_alim.history.tables import History, read_history
 __all__ = [
     "MEMORY_WEEKS",
     "AlreadyPublishedError",
+    "ConcurrentPublishError",
     "History",
     "HistoryError",
     "PublicationId",

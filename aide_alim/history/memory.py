@@ -101,11 +101,13 @@ def allocate_and_publish(
     Returns the publication id, the allocation and the route plan (``None`` without ``route``).
     Nothing is published if the allocation fails (:class:`HistoryError`).
     """
-    if not replace:  # refuse before the (slow) allocation; publish_week checks again, atomically
-        with db.read() as conn:
-            current = active_publication(conn, iso_week(scenario.week))
-        if current is not None:
-            raise AlreadyPublishedError(current.week, current.version, current.published_at)
+    # Refuse before the (slow) allocation; publish_week checks again, atomically, that the
+    # version seen now is still the active one (another process may publish meanwhile).
+    with db.read() as conn:
+        current = active_publication(conn, iso_week(scenario.week))
+    if current is not None and not replace:
+        raise AlreadyPublishedError(current.week, current.version, current.published_at)
+    seen = None if current is None else int(current.version)
     allocation = allocate_with_history(db, scenario)
     if not allocation.status.is_ok:
         raise HistoryError(
@@ -120,5 +122,5 @@ def allocate_and_publish(
 
         history = past_shortfall(db, scenario) if scenario.policy.memory else None
         allocation, routes = allocate_and_route(scenario, history=history, first=allocation)
-    pub = publish_week(db, scenario, allocation, routes, replace=replace, note=note)
+    pub = publish_week(db, scenario, allocation, routes, replace=replace, note=note, seen=seen)
     return pub, allocation, routes

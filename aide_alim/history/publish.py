@@ -56,6 +56,33 @@ class AlreadyPublishedError(HistoryError):
         )
 
 
+class ConcurrentPublishError(AlreadyPublishedError):
+    """Another publication of the week was recorded while this one was being prepared."""
+
+    def __init__(self, week: str, version: int, published_at: Any, *, seen: int | None) -> None:
+        super().__init__(week, version, published_at)
+        when = published_at.strftime("%Y-%m-%d %H:%M") if published_at else "?"
+        before = f"version {seen}" if seen is not None else "nothing"
+        self.args = (
+            f"Week {week} was published by someone else (version {version}, {when} UTC) while "
+            f"this plan was being prepared to replace {before}; this plan was not recorded. "
+            f"Check version {version}, then publish again with --replace if this plan should "
+            "replace it.",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _AnyVersion:
+    def __repr__(self) -> str:
+        return "ANY_VERSION"
+
+
+ANY_VERSION: Any = _AnyVersion()
+"""``seen`` of :func:`publish_week` when the caller does not say what it saw."""
+
+
 class _Allocation(Protocol):
     """What :func:`publish_week` reads of an :class:`aide_alim.allocation.Allocation`."""
 
@@ -167,6 +194,13 @@ def active_publication(conn: sa.Connection, week: str) -> sa.Row[Any] | None:
     return conn.execute(sa.select(p).where(p.c.active_week == week)).first()
 
 
+def active_version(db: Database, week: str) -> int | None:
+    """The version of ``week`` published now (``None``: not published), for ``seen``."""
+    with db.read() as conn:
+        current = active_publication(conn, iso_week(week))
+    return None if current is None else int(current.version)
+
+
 def publish_week(
     db: Database,
     scenario: Scenario,
@@ -175,12 +209,16 @@ def publish_week(
     *,
     replace: bool = False,
     note: str = "",
+    seen: int | None = ANY_VERSION,
 ) -> PublicationId:
     """Record the week's plan in the history, in one transaction; return its publication id.
 
-    Raises :class:`AlreadyPublishedError` if ``scenario.week`` is already published and
-    ``replace`` is false (also when another process published it at the same moment), and
-    :class:`HistoryError` if the allocation did not succeed.
+    ``seen``: the version that was active when the caller prepared this plan (``None``: the
+    week was not published); if another one is active now, the plan was prepared against an
+    outdated state and is refused with :class:`ConcurrentPublishError`, on SQLite and
+    PostgreSQL alike. Raises :class:`AlreadyPublishedError` if ``scenario.week`` is already
+    published and ``replace`` is false, and :class:`HistoryError` if the allocation did not
+    succeed.
     """
     status = getattr(allocation.status, "is_ok", None)
     if status is False:
@@ -192,16 +230,24 @@ def publish_week(
     snapshot = _dumps(scenario_snapshot(scenario))
     try:
         with db.transaction() as conn:
+            current = active_publication(conn, week)
+            version = None if current is None else int(current.version)
+            if replace and seen is not ANY_VERSION and version != seen and current is not None:
+                # the week was published (again) since the caller looked
+                raise ConcurrentPublishError(week, current.version, current.published_at, seen=seen)
             pub_id = _publish(conn, scenario, allocation, routes, week, snapshot, replace, note)
     except IntegrityError as exc:
-        # Most likely another process published the same week between our check and our
-        # insert (the unique constraints caught it); anything else is reported as it is.
+        # Another process published the same week between our check and our insert (the
+        # unique constraints caught it: PostgreSQL runs the two transactions side by side).
         with db.read() as conn:
             row = active_publication(conn, week)
         if row is None:
             raise HistoryError(
                 f"Week {week} could not be published, nothing was recorded: {exc.orig}"
             ) from exc
+        if replace:
+            before = row.version - 1 if seen is ANY_VERSION else seen
+            raise ConcurrentPublishError(week, row.version, row.published_at, seen=before) from None
         raise AlreadyPublishedError(week, row.version, row.published_at) from None
     return PublicationId(pub_id)
 

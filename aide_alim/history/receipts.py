@@ -8,8 +8,9 @@ planned kg.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -20,11 +21,15 @@ from aide_alim.db import Database
 from aide_alim.errors import Problem
 from aide_alim.history import schema as t
 from aide_alim.history.publish import HistoryError, _now, active_publication, iso_week
+from aide_alim.parsing import Bad, clean_text, number_expected, parse_number
+from aide_alim.scenario.categories import slug
 
 Source = Literal["association", "coordinator"]
 RECEIPT_COLUMNS: tuple[str, ...] = ("lot", "association", "kg_received", "comment")
 #: Differences smaller than this are not flagged [kg] (scales, rounding to the carton).
 TOLERANCE_KG = 0.5
+#: More than this received in one line is a typing error (a 44 t lorry carries ~25 t) [kg].
+MAX_RECEIVED_KG = 100_000.0
 
 DIFFERENCE_COLUMNS: tuple[str, ...] = (
     "lot",
@@ -56,7 +61,7 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
     ``validate=False`` only checks the file and its columns and leaves the cells as text, for
     :func:`record_receipts` to report bad values and unknown lots or associations in one pass.
     """
-    from aide_alim.scenario.io import decode_text, parse_csv_text
+    from aide_alim.scenario.io import read_csv_bytes
 
     path = Path(path)
     name = path.name
@@ -66,10 +71,7 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
         raise ReceiptError(
             [Problem(str(path), None, None, f"cannot read it: {exc.strerror}")]
         ) from None
-    text = decode_text(data, name)
-    if isinstance(text, Problem):
-        raise ReceiptError([text])
-    table = parse_csv_text(text, name)
+    table = read_csv_bytes(data, name)
     if isinstance(table, Problem):
         raise ReceiptError([table])
     header = [h.strip().lower() for h in table.header]
@@ -95,6 +97,7 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
         record["row"] = raw.row
         records.append(record)
     frame = pd.DataFrame(records, columns=[*RECEIPT_COLUMNS, "row"])
+    frame.attrs["decimal_comma"] = table.decimal_comma  # how its kg_received are written
     return _validated(frame, name) if validate else frame
 
 
@@ -114,6 +117,11 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
         raise ReceiptError(
             [Problem(file, None, None, f"expected columns {', '.join(missing)}, not found")]
         )
+    decimal_comma = bool(table.attrs.get("decimal_comma", False))
+    if table.empty:
+        raise ReceiptError(
+            [Problem(file, None, None, "expected at least one row of receipts under the header")]
+        )
     table = table.copy()
     if "comment" not in table.columns:
         table["comment"] = ""
@@ -128,20 +136,20 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
         for column, value in (("lot", lot), ("association", association)):
             if not value or value == "nan":
                 problems.append(Problem(file, row, column, "expected an id, got an empty cell"))
-        raw = str(record["kg_received"]).strip().replace(",", ".").replace(" ", "")
-        try:
-            kg = float(raw)
-        except ValueError:
-            kg = math.nan
-        if math.isnan(kg) or math.isinf(kg) or kg < 0:
+        parsed = parse_number(str(record["kg_received"]), decimal_comma=decimal_comma)
+        expected: Bad | None = None
+        if isinstance(parsed, Bad):
+            expected = number_expected(parsed, "a number of kg >= 0")
+        elif parsed < 0:
+            expected = Bad("a number of kg >= 0")
+        elif parsed > MAX_RECEIVED_KG:
+            expected = Bad(f"at most {MAX_RECEIVED_KG:.0f} kg for one lot (a typing error?)")
+        if expected is not None:
+            got = record["kg_received"]
             problems.append(
-                Problem(
-                    file,
-                    row,
-                    "kg_received",
-                    f'expected a number of kg >= 0, got "{record["kg_received"]}"',
-                )
+                Problem(file, row, "kg_received", f'expected {expected.expected}, got "{got}"')
             )
+        kg = parsed if expected is None and not isinstance(parsed, Bad) else math.nan
         kgs.append(kg)
         key = (lot, association)
         if key in seen:
@@ -158,8 +166,27 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
     table["lot"] = table["lot"].astype(str).str.strip()
     table["association"] = table["association"].astype(str).str.strip()
     table["kg_received"] = kgs
-    table["comment"] = table["comment"].fillna("").astype(str)
+    table["comment"] = table["comment"].fillna("").astype(str).map(clean_text)
     return table, problems
+
+
+def resolve_association(text: str, names: Mapping[str, str]) -> str:
+    """The id of the association ``text`` names: its id, or its name as people write it (any
+    case, accents or punctuation: ``epicerie solidaire de talant``); ``text`` when none."""
+    if text in names:
+        return text
+    key = slug(text)
+    for ident, name in names.items():
+        if key in (slug(ident), slug(name or "")):
+            return ident
+    return text
+
+
+def _closest(text: str, names: Mapping[str, str]) -> str:
+    """`` (did you mean "Épicerie solidaire de Talant"?)`` for a near miss, else nothing."""
+    by_slug = {slug(name or ident): name or ident for ident, name in names.items()}
+    close = difflib.get_close_matches(slug(text), list(by_slug), n=1, cutoff=0.75)
+    return f' (did you mean "{by_slug[close[0]]}"?)' if close else ""
 
 
 def planned_lines(conn: sa.Connection, publication_id: int) -> pd.DataFrame:
@@ -222,14 +249,16 @@ def record_receipts(
             ).all()
         }
         lots = set(lot_kg)
-        associations = set(
+        names = dict(
             conn.execute(
-                sa.select(t.association_week.c.association).where(
+                sa.select(t.association_week.c.association, t.association_week.c.name).where(
                     t.association_week.c.publication_id == pub_id
                 )
-            )
-            .scalars()
-            .all()
+            ).all()
+        )
+        associations = set(names)
+        table = table.assign(
+            association=[resolve_association(str(a), names) for a in table["association"]]
         )
         for record in table.to_dict("records"):
             if (
@@ -264,12 +293,22 @@ def record_receipts(
                         file,
                         int(record["row"]),
                         "association",
-                        f'expected an association of week {week}, got "{record["association"]}"',
+                        f"expected an association of week {week}"
+                        f"{_closest(str(record['association']), names)}, "
+                        f'got "{record["association"]}"',
                     )
                 )
         if problems:
             raise ReceiptError(sorted(problems, key=lambda p: p.row or 0))
         plan = planned_lines(conn, pub_id)
+        recorded = {
+            (str(lot), str(association))
+            for lot, association in conn.execute(
+                sa.select(t.receipt.c.lot, t.receipt.c.association).where(
+                    t.receipt.c.publication_id == pub_id
+                )
+            ).all()
+        }
         merged = table.merge(plan, on=["lot", "association"], how="left")
         merged["planned_kg"] = merged["planned_kg"].fillna(0.0)
         now = _now()
@@ -290,7 +329,7 @@ def record_receipts(
                 for r in merged.to_dict("records")
             ],
         )
-    return differences(plan, table, tolerance_kg=tolerance_kg, complete=complete)
+    return differences(plan, table, tolerance_kg=tolerance_kg, complete=complete, recorded=recorded)
 
 
 def differences(
@@ -299,9 +338,12 @@ def differences(
     *,
     tolerance_kg: float = TOLERANCE_KG,
     complete: bool = False,
+    recorded: Collection[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """Lots whose received kg differs from the plan, for the associations in ``received`` (or
-    for every planned association when ``complete``)."""
+    for every planned association when ``complete``). ``recorded``: the (lot, association)
+    pairs an earlier receipt already gave, which are not missing when absent from ``received``.
+    """
     if not complete:
         plan = plan[plan["association"].isin(set(received["association"]))]
     both = plan.merge(
@@ -312,7 +354,12 @@ def differences(
     )
     both["planned_kg"] = both["planned_kg"].fillna(0.0).astype(float)
     both["comment"] = both["comment"].fillna("").astype(str)
-    missing = both["_merge"] == "left_only"
+    earlier = pd.Series(
+        [pair in set(recorded) for pair in zip(both["lot"], both["association"], strict=True)],
+        index=both.index,
+        dtype=bool,
+    )
+    missing = (both["_merge"] == "left_only") & ~earlier
     both["kg_received"] = both["kg_received"].astype(float)
     both["difference_kg"] = both["kg_received"].fillna(0.0) - both["planned_kg"]
     flag = pd.Series("", index=both.index, dtype=object)
@@ -320,6 +367,7 @@ def differences(
     flag[both["difference_kg"] > tolerance_kg] = "more"
     flag[(both["_merge"] == "right_only") & (both["kg_received"] > tolerance_kg)] = "unplanned"
     flag[missing] = "missing"
+    flag[(both["_merge"] == "left_only") & earlier] = ""  # the earlier receipt stands
     both["flag"] = flag
     out = both[both["flag"] != ""].sort_values(["association", "lot"])
     return out[list(DIFFERENCE_COLUMNS)].reset_index(drop=True)

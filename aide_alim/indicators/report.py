@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from aide_alim.documents.safety import neutralise_frame
+from aide_alim.i18n import fmt
 
 #: French titles of the indicator tables (keys of :data:`aide_alim.indicators.INDICATORS`).
 TITLES_FR: Mapping[str, str] = {
@@ -97,28 +98,20 @@ PERCENT_COLUMNS: Mapping[str, frozenset[str]] = {
 
 
 def _percent(value: object) -> str:
-    """A ratio as a French percentage with one decimal: ``0.736`` → ``73,6 %``."""
+    """A ratio as a percentage with one decimal: ``0.736`` → ``73,6 %``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return _number(value)
-    if math.isnan(value):
-        return "—"
-    shown = round(100 * value, 1)
-    return f"{shown if shown != 0 else 0.0:,.1f}".replace(",", "\u202f").replace(".", ",") + (
-        "\u00a0%"
-    )
+    return fmt.pct(value, 1)
 
 
 def _number(value: object) -> str:
-    """A cell the French way: 1 234,56 (narrow no-break space between thousands)."""
+    """A cell the French way: ``1 234,56``, ``oui``/``non``; text as it is."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
-        return f"{value:,}".replace(",", "\u202f")
+        return fmt.number(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "—"
-        text = f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3f}"
-        return text.replace(",", "\u202f").replace(".", ",")
+        return fmt.number(value, 2 if abs(value) >= 1 or value == 0 else 3)
     return str(value)
 
 
@@ -169,38 +162,38 @@ def _labels(weekly: pd.DataFrame) -> dict[str, str]:
 
 
 def chart_weekly_volume(weekly: pd.DataFrame) -> str | None:
-    """Stacked areas: kg received per week and association (base64 PNG)."""
+    """Sorted bars: kg each association received over the period (base64 PNG).
+
+    One colour and one bar per association, largest at the top: 36 stacked colours could not
+    be told apart, and a stack over weeks means nothing when one week is published.
+    """
     if weekly.empty:
         return None
-    import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    pivot = weekly.pivot_table(index="week", columns="association", values="kg", aggfunc="sum")
-    pivot = pivot.fillna(0.0).sort_index()
     names = _labels(weekly)
-    fig = Figure(figsize=(10, 4.5))
+    totals = weekly.groupby("association")["kg"].sum().sort_values()
+    weeks = weekly["week"].nunique()
+    height = max(2.5, 0.26 * len(totals) + 1.0)
+    fig = Figure(figsize=(10, height))
     ax = fig.subplots()
-    # One stacked area per association: a bar per week and association takes seconds to draw
-    # for a year of weeks and reads no better.
-    cmap = mpl.colormaps["tab20"]
-    ax.stackplot(
-        range(len(pivot.index)),
-        pivot.T.to_numpy(dtype=float),
-        labels=[names.get(a, a)[:40] for a in pivot.columns],
-        colors=[cmap(i % 20) for i in range(len(pivot.columns))],
-        step="mid",
-    )
-    _week_ticks(ax, list(pivot.index))
-    ax.set_ylabel("kg reçus")
-    ax.set_title("Volume hebdomadaire reçu par structure")
-    if len(pivot.columns) <= 40:
-        ax.legend(fontsize=6, ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    labels = [_text(names.get(a, a) or a) for a in totals.index]
+    # Positions, not labels, on the axis: two names cut to the same text stay two bars.
+    ax.barh(range(len(labels)), totals.to_numpy(dtype=float), color="#00798c")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlabel("kg reçus")
+    ax.xaxis.set_major_formatter(_thousands())
+    ax.set_title(f"kg reçus par structure sur la période ({fmt.plural(weeks, 'semaine')})")
+    ax.grid(axis="x", alpha=0.3)
     return _png(fig)
 
 
 def chart_regularity(weekly: pd.DataFrame) -> str | None:
-    """Heat map: kg received per association (rows) and week (columns); white = nothing."""
-    if weekly.empty:
+    """Heat map: kg received per association (rows) and week (columns); white = nothing.
+    ``None`` with fewer than two weeks: regularity needs weeks to compare."""
+    if weekly.empty or weekly["week"].nunique() < 2:
         return None
     from matplotlib.figure import Figure
 
@@ -212,7 +205,8 @@ def chart_regularity(weekly: pd.DataFrame) -> str | None:
     ax = fig.subplots()
     masked = pivot.where(pivot > 1e-9)
     image = ax.imshow(masked.to_numpy(dtype=float), aspect="auto", cmap="viridis")
-    ax.set_yticks(range(len(pivot.index)), [names.get(a, a)[:40] for a in pivot.index], fontsize=6)
+    labels = [_text(names.get(a, a) or a) for a in pivot.index]
+    ax.set_yticks(range(len(pivot.index)), labels, fontsize=7)
     _week_ticks(ax, list(pivot.columns))
     ax.set_title("Régularité : kg reçus par structure et par semaine (blanc = rien reçu)")
     fig.colorbar(image, ax=ax, label="kg")
@@ -220,21 +214,37 @@ def chart_regularity(weekly: pd.DataFrame) -> str | None:
 
 
 def chart_fairness(fairness: pd.DataFrame, weekly: pd.DataFrame) -> str | None:
-    """Lines: cumulative fill ratio of each association, week after week."""
-    if fairness.empty:
+    """The spread of cumulative fill ratios week after week: lowest, median and highest
+    association (one band, not one line per association). ``None`` with fewer than two weeks."""
+    if fairness.empty or fairness["week"].nunique() < 2:
         return None
     from matplotlib.figure import Figure
 
-    pivot = fairness.pivot_table(index="week", columns="association", values="cum_fill_ratio")
-    pivot = pivot.sort_index()
+    spread = fairness.groupby("week")["cum_fill_ratio"].agg(["min", "median", "max"]).sort_index()
+    x = range(len(spread.index))
     fig = Figure(figsize=(10, 3.8))
     ax = fig.subplots()
-    for association in pivot.columns:
-        ax.plot(range(len(pivot.index)), pivot[association], linewidth=0.9, alpha=0.8)
-    _week_ticks(ax, list(pivot.index))
-    ax.set_ylabel("taux de couverture cumulé")
-    ax.set_title("Équité dans le temps : taux de couverture cumulé par structure")
+    ax.fill_between(x, 100 * spread["min"], 100 * spread["max"], color="#00798c", alpha=0.2,
+                    label="de la moins à la mieux couverte")  # fmt: skip
+    ax.plot(x, 100 * spread["median"], color="#00798c", linewidth=2, label="médiane")
+    ax.plot(x, 100 * spread["min"], color="#d1495b", linewidth=1.2, label="la moins couverte")
+    _week_ticks(ax, list(spread.index))
+    ax.set_ylabel("taux de couverture cumulé [%]")
+    ax.set_title("Équité dans le temps : taux de couverture cumulé des structures")
+    ax.legend(fontsize=8, loc="lower right")
     return _png(fig)
+
+
+def _text(label: str) -> str:
+    """A user's name shown literally (matplotlib reads ``$…$`` as mathematics), cut short."""
+    label = label if len(label) <= 60 else label[:59].rsplit(" ", 1)[0] + "…"
+    return label.replace("$", r"\$")
+
+
+def _thousands() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: fmt.number(v))
 
 
 _PAGE = """<!DOCTYPE html>
@@ -243,15 +253,19 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 2em; font-size: 0.85em; }
+td:first-child { min-width: 14em; }
+body { max-width: 75em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #eef; }
 img { max-width: 100%; }
 </style></head><body>
 <h1>Indicateurs d'approvisionnement des structures d'aide alimentaire</h1>
-<p>Période : {{ period }} ({{ weeks }} semaine(s) publiée(s)). Les quantités sont celles
+<p>Période : {{ period }} ({{ weeks }}). Les quantités sont celles
 effectivement reçues lorsque la structure les a déclarées, sinon celles du plan publié.
 Un repas compte pour {{ kg_per_meal }} kg.</p>
+{% if single %}<p>Une seule semaine est publiée : la régularité et l'équité dans le temps se
+liront à partir de la deuxième.</p>{% endif %}
 {% for chart in charts %}{% if chart.png %}
 <figure><img alt="{{ chart.title }}" src="data:image/png;base64,{{ chart.png }}">
 <figcaption>{{ chart.title }}</figcaption></figure>{% endif %}{% endfor %}
@@ -281,7 +295,7 @@ def render_html(
     env = Environment(autoescape=True)
     weekly = tables["weekly"]
     charts = [
-        {"title": "Volume hebdomadaire reçu par structure", "png": chart_weekly_volume(weekly)},
+        {"title": "kg reçus par structure sur la période", "png": chart_weekly_volume(weekly)},
         {"title": "Régularité (carte de chaleur)", "png": chart_regularity(weekly)},
         {
             "title": "Taux de couverture cumulé",
@@ -291,6 +305,8 @@ def render_html(
     sections = []
     for key in keys:
         table = tables[key]
+        if "name" in table.columns and "association" in table.columns:  # names, not ids
+            table = table.drop(columns="association")
         percent = PERCENT_COLUMNS["*"] | PERCENT_COLUMNS.get(key, frozenset())
         shows = [_percent if c in percent else _number for c in table.columns]
         rows = [
@@ -312,7 +328,8 @@ def render_html(
         period = f"{weekly['week'].min()} → {weekly['week'].max()}" if weeks else "—"
     return env.from_string(_PAGE).render(
         period=period,
-        weeks=weeks,
+        weeks=fmt.plural(weeks, "semaine publiée"),
+        single=weeks == 1,
         kg_per_meal=_number(kg_per_meal),
         charts=charts,
         sections=sections,

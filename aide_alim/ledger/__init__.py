@@ -7,6 +7,10 @@
 - :mod:`.report` — the execution report (art. 2.4) as HTML, PDF and .xlsx.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from aide_alim.ledger.axis3 import (
     Axis3Tables,
     axis3_from_database,
@@ -39,15 +43,32 @@ from aide_alim.ledger.entries import (
     read_indicator_values,
     set_indicator_values,
 )
-from aide_alim.ledger.report import (
-    ReportData,
-    build_report,
-    collect_report,
-    render_html,
-    render_pdf,
-    write_report,
-    write_xlsx,
-)
+
+if TYPE_CHECKING:
+    from aide_alim.ledger.report import (
+        ReportData,
+        build_report,
+        collect_report,
+        render_html,
+        render_pdf,
+        write_report,
+        write_xlsx,
+    )
+
+_REPORT = frozenset(
+    {"ReportData", "build_report", "collect_report", "render_html", "render_pdf", "write_report",
+     "write_xlsx"}
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    # The report brings matplotlib and the documents: imported on first use (fast CLI start).
+    if name in _REPORT:
+        from aide_alim.ledger import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Action",

@@ -9,7 +9,12 @@ Measures chosen for each indicator of the sheets (the sheets name the indicators
 measure them):
 
 - 3.1.a "Évolution des opportunités … marchés rendus accessibles": per quarter and for the year,
-  offers prospected, kg and market value made accessible, share donated, distinct suppliers;
+  from the register of opportunities when it holds offers of the year
+  (:func:`aide_alim.offers.register.quarterly_31a`: offers received and taken, kg and market
+  value made accessible, € saved against market prices, distinct and new suppliers, CO₂ per kg
+  collected, change of the kg against the previous quarter); otherwise from the lots of the
+  published weeks: offers prospected, kg and market value made accessible, share donated,
+  distinct suppliers;
 - 3.2.a "Réalisation d'un modèle réellement appliqué": weeks published with the model,
   associations served;
 - 3.2.b "Amélioration des approvisionnements (volume et régularité) pour chaque structure": per
@@ -37,6 +42,7 @@ from aide_alim.ledger.convention import Convention
 from aide_alim.ledger.entries import IndicatorValue
 
 SOURCE = "historique des semaines publiées"
+REGISTER_SOURCE = "registre des opportunités"
 
 VOLUME_COLUMNS = ["association", "name", "kg", "meals", "value_eur"]
 WEEKLY_COLUMNS = ["week", "association", "kg"]
@@ -72,6 +78,12 @@ PROSPECTION_COLUMNS = [
 ]
 
 
+OPPORTUNITY_COLUMNS = [
+    "period", "received", "taken", "refused", "pending", "kg_taken", "value_eur", "paid_eur",
+    "saved_eur", "suppliers", "new_suppliers", "co2_g_per_kg", "kg_change",
+]  # fmt: skip
+
+
 def _empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns=columns)
 
@@ -91,7 +103,9 @@ class Axis3Tables:
     - ``prospection`` (action 3.1): per week: offers (lots prospected), suppliers (distinct that
       week), kg_offered, value_offered_eur [€], kg_donated, share_donated [0–1];
       ``supplier_ids`` lists the suppliers of each week so that quarters and the year count
-      each supplier once.
+      each supplier once;
+    - ``opportunities`` (action 3.1, from the register of opportunities): per quarter and for the
+      year, the columns of :func:`aide_alim.offers.register.quarterly_31a`.
 
     The column names are those of :mod:`aide_alim.indicators` (``summary``, ``weekly``,
     ``regularity``, ``financial``, ``action_31``); :func:`axis3_from_history` builds this.
@@ -104,6 +118,7 @@ class Axis3Tables:
     financial: pd.DataFrame = field(default_factory=lambda: _empty(FINANCIAL_COLUMNS))
     prospection: pd.DataFrame = field(default_factory=lambda: _empty(PROSPECTION_COLUMNS))
     supplier_ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    opportunities: pd.DataFrame = field(default_factory=lambda: _empty(OPPORTUNITY_COLUMNS))
 
     @property
     def is_empty(self) -> bool:
@@ -154,9 +169,10 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
     have = {ind.id for ind in convention.indicators}
     year = convention.year
     weeks = weeks_of_year(tables.weeks, year)
+    register = _register_31a(tables.opportunities, have) if len(tables.opportunities) else []
     if not weeks:
-        return []
-    values: list[IndicatorValue] = []
+        return register
+    values: list[IndicatorValue] = list(register)
 
     def add(
         indicator: str, period: str, measure: str, value: float | None, unit: str, subject: str = ""
@@ -175,37 +191,9 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
                 )
             )
 
-    # 3.1.a — per quarter and for the year.
-    pro = tables.prospection[tables.prospection["week"].isin(weeks)].copy()
-    if len(pro):
-        pro["period"] = pro["week"].map(week_quarter)
-        groups: list[tuple[str, pd.DataFrame]] = [
-            (str(p), g) for p, g in pro.groupby("period", sort=True)
-        ]
-        groups.append((str(year), pro))
-        for period, group in groups:
-            kg = float(group["kg_offered"].sum())
-            suppliers: set[str] = set()
-            for week in group["week"]:
-                suppliers |= tables.supplier_ids.get(str(week), frozenset())
-            add("3.1.a", period, "offres prospectées", float(group["offers"].sum()), "offres")
-            add("3.1.a", period, "kg rendus accessibles", kg, "kg")
-            add(
-                "3.1.a",
-                period,
-                "valeur marchande rendue accessible",
-                float(group["value_offered_eur"].sum()),
-                "€",
-            )
-            add(
-                "3.1.a",
-                period,
-                "part donnée",
-                float(group["kg_donated"].sum()) / kg if kg else None,
-                "part (0–1)",
-            )
-            distinct = len(suppliers) if suppliers else float(group["suppliers"].max())
-            add("3.1.a", period, "fournisseurs distincts", float(distinct), "fournisseurs")
+    # 3.1.a — per quarter and for the year: from the register if it has offers, else the lots.
+    if not register:
+        _published_31a(tables, weeks, year, add)
 
     # 3.2.a — the model is applied: weeks published, associations served.
     period = str(year)
@@ -280,6 +268,78 @@ def axis3_indicator_values(convention: Convention, tables: Axis3Tables) -> list[
     return values
 
 
+def _published_31a(tables: Axis3Tables, weeks: list[str], year: int, add: Any) -> None:
+    """3.1.a from the lots of the published weeks, given to ``add`` (the caller's)."""
+    pro = tables.prospection[tables.prospection["week"].isin(weeks)].copy()
+    if len(pro):
+        pro["period"] = pro["week"].map(week_quarter)
+        groups: list[tuple[str, pd.DataFrame]] = [
+            (str(p), g) for p, g in pro.groupby("period", sort=True)
+        ]
+        groups.append((str(year), pro))
+        for period, group in groups:
+            kg = float(group["kg_offered"].sum())
+            suppliers: set[str] = set()
+            for week in group["week"]:
+                suppliers |= tables.supplier_ids.get(str(week), frozenset())
+            add("3.1.a", period, "offres prospectées", float(group["offers"].sum()), "offres")
+            add("3.1.a", period, "kg rendus accessibles", kg, "kg")
+            add(
+                "3.1.a",
+                period,
+                "valeur marchande rendue accessible",
+                float(group["value_offered_eur"].sum()),
+                "€",
+            )
+            add(
+                "3.1.a",
+                period,
+                "part donnée",
+                float(group["kg_donated"].sum()) / kg if kg else None,
+                "part (0–1)",
+            )
+            distinct = len(suppliers) if suppliers else float(group["suppliers"].max())
+            add("3.1.a", period, "fournisseurs distincts", float(distinct), "fournisseurs")
+
+
+REGISTER_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("received", "offres reçues", "offres"),
+    ("taken", "offres prises", "offres"),
+    ("kg_taken", "kg rendus accessibles", "kg"),
+    ("value_eur", "valeur marchande rendue accessible", "€"),
+    ("saved_eur", "économie par rapport aux prix du marché", "€"),
+    ("suppliers", "fournisseurs distincts", "fournisseurs"),
+    ("new_suppliers", "nouveaux fournisseurs", "fournisseurs"),
+    ("co2_g_per_kg", "CO₂ par kg collecté", "g CO₂/kg"),
+    ("kg_change", "kg rendus accessibles, rapport au trimestre précédent", "rapport (1 = stable)"),
+)
+"""Register column → (measure, unit) of indicator 3.1.a. The change of the kg is recorded as the
+ratio to the previous quarter (1.2 = +20 %): the ledger's values are never negative."""
+
+
+def _register_31a(table: pd.DataFrame, have: set[str]) -> list[IndicatorValue]:
+    """3.1.a from the register of opportunities (``table``: :func:`quarterly_31a`)."""
+    if "3.1.a" not in have:
+        return []
+    values = []
+    for row in table.to_dict("records"):
+        for column, label, unit in REGISTER_MEASURES:
+            measure = label
+            value = _num(row[column])
+            if column == "kg_change" and value is not None:
+                value += 1.0
+            if column == "saved_eur" and value is not None and value < 0:
+                measure, value = "surcoût par rapport aux prix du marché", -value
+            if value is not None:
+                values.append(
+                    IndicatorValue(
+                        action="3.1", indicator="3.1.a", period=str(row["period"]), value=value,
+                        measure=measure, unit=unit, source=REGISTER_SOURCE,
+                    )
+                )  # fmt: skip
+    return values
+
+
 def axis3_from_indicators(
     tables: Mapping[str, pd.DataFrame],
     *,
@@ -327,11 +387,18 @@ def year_weeks(year: int) -> tuple[str, str]:
 
 
 def axis3_from_database(db: Database, convention: Convention) -> Axis3Tables:
-    """Axe 3's tables for the convention's year, from the published weeks of the database."""
+    """Axe 3's tables for the convention's year, from the published weeks of the database and
+    the register of opportunities."""
+    import dataclasses
+
     from aide_alim.history import read_history
+    from aide_alim.offers.register import quarterly_31a, read_register
 
     start, end = year_weeks(convention.year)
-    return axis3_from_history(read_history(db, start, end))
+    tables = axis3_from_history(read_history(db, start, end))
+    # The whole register up to the year's end: a supplier is new the first time it offers.
+    register = read_register(db, weeks=("0000-W00", end))
+    return dataclasses.replace(tables, opportunities=quarterly_31a(register, convention.year))
 
 
 def fill_axis3(db: Database, convention: Convention, tables: Axis3Tables | None = None) -> int:
@@ -342,4 +409,8 @@ def fill_axis3(db: Database, convention: Convention, tables: Axis3Tables | None 
     if tables is None:
         tables = axis3_from_database(db, convention)
     values = axis3_indicator_values(convention, tables)
-    return replace_source_values(db, convention, values, source=SOURCE)
+    written = 0
+    for source in (SOURCE, REGISTER_SOURCE):
+        mine = [v for v in values if v.source == source]
+        written += replace_source_values(db, convention, mine, source=source)
+    return written

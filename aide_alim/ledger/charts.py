@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from aide_alim.i18n import fmt
+
 if TYPE_CHECKING:
     from aide_alim.ledger.report import ReportData
 
@@ -65,9 +67,7 @@ def financial(data: ReportData) -> bytes:
     ax.set_xticks(list(positions), table["action"].tolist())
     ax.set_ylabel("€")
     ax.set_title(f"Engagé et dépensé par action, {convention.year}")
-    ax.yaxis.set_major_formatter(
-        matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", " "))
-    )
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt.number(v)))
     ax.legend(fontsize=7, ncols=2)
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
@@ -79,6 +79,8 @@ def weekly_volume(data: ReportData) -> bytes | None:
     weekly = data.axis3.weekly
     if weekly.empty:
         return None
+    if weekly["week"].nunique() < 2:  # no weeks to compare: what each structure received
+        return _barh(data.axis3.volume, "kg", "kg reçus par structure (1 semaine publiée)", "kg")
     pivot = weekly.pivot_table(
         index="week", columns="association", values="kg", aggfunc="sum", fill_value=0.0
     ).sort_index()
@@ -126,7 +128,7 @@ def _barh(table: pd.DataFrame, column: str, title: str, xlabel: str, scale: floa
 
 def regularity(data: ReportData) -> bytes | None:
     table = data.axis3.regularity
-    if table.empty:
+    if table.empty or len(data.axis3.weeks) < 2:  # with one week every structure is at 100 %
         return None
     return _barh(
         table,

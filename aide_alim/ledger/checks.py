@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from aide_alim.i18n import fmt
 from aide_alim.ledger.convention import Convention
 
 Severity = Literal["error", "warning", "info"]
@@ -64,15 +65,13 @@ def findings_table(findings: Iterable[Finding]) -> pd.DataFrame:
 
 
 def euros(amount: float | Decimal) -> str:
-    """French money format: ``76 000,00 €`` (narrow no-break space as thousands separator)."""
-    text = f"{float(amount):,.2f}".replace(",", "\u202f").replace(".", ",")
-    return f"{text} €"
+    """Money with cents: ``76 000,00 €``."""
+    return fmt.eur(float(amount), 2)
 
 
 def percent(ratio: float) -> str:
-    """French percentage with one decimal: ``0.0`` → ``0,0 %``, ``0.736`` → ``73,6 %``."""
-    shown = round(100 * float(ratio), 1)
-    return f"{shown if shown != 0 else 0.0:.1f}".replace(".", ",") + "\u00a0%"
+    """A percentage with one decimal: ``0.736`` → ``73,6 %``."""
+    return fmt.pct(float(ratio), 1)
 
 
 def _rows(table: pd.DataFrame) -> list[Any]:
@@ -269,7 +268,8 @@ def check_parity(convention: Convention, expenses: pd.DataFrame) -> list[Finding
     findings: list[Finding] = []
     table = spent_by_action(convention, expenses)
     spent = table.set_index(["action", "funder"])["spent_eur"]
-    own, other = convention.party(rule.funder).name, convention.party(rule.at_least).name
+    own = fmt.with_article(convention.party(rule.funder).name)
+    other = fmt.with_article(convention.party(rule.at_least).name)
     if rule.scope == "action":
         for action in convention.actions:
             mine = float(spent.get((action.id, rule.funder), 0.0))
@@ -280,9 +280,9 @@ def check_parity(convention: Convention, expenses: pd.DataFrame) -> list[Finding
                         "parité",
                         "error",
                         _where(convention, action.id, rule.funder),
-                        f"{own} a dépensé {euros(mine)} pour {euros(theirs)} financés par "
-                        f"{other} : il manque {euros(theirs - mine)} pour respecter la parité "
-                        "(art. 2.3.2)",
+                        f"{fmt.capitalised(own)} a dépensé {euros(mine)} pour {euros(theirs)} "
+                        f"financés par {other} : il manque {euros(theirs - mine)} pour respecter "
+                        "la parité (art. 2.3.2)",
                         action=action.id,
                         funder=rule.funder,
                     )
@@ -407,8 +407,8 @@ def check_report_deadline(
                     "échéance",
                     "error",
                     where,
-                    f"transmis le {submitted_on:%d/%m/%Y}, {late} jour(s) après l’échéance du "
-                    f"{deadline:%d/%m/%Y} (art. 2.4)",
+                    f"transmis le {submitted_on:%d/%m/%Y}, {fmt.plural(late, 'jour')} après "
+                    f"l’échéance du {deadline:%d/%m/%Y} (art. 2.4)",
                 )
             ]
         return [Finding("échéance", "info", where, f"transmis le {submitted_on:%d/%m/%Y}")]
@@ -419,8 +419,8 @@ def check_report_deadline(
                 "échéance",
                 "error",
                 where,
-                f"échéance du {deadline:%d/%m/%Y} dépassée de {-days} jour(s) (art. 2.4 : "
-                "transmission au Préfet après délibération du conseil métropolitain)",
+                f"échéance du {deadline:%d/%m/%Y} dépassée de {fmt.plural(-days, 'jour')} "
+                "(art. 2.4 : transmission au Préfet après délibération du conseil métropolitain)",
             )
         ]
     severity: Severity = "warning" if days <= 60 else "info"
@@ -430,7 +430,7 @@ def check_report_deadline(
             severity,
             where,
             f"à transmettre au Préfet au plus tard le {deadline:%d/%m/%Y} après délibération du "
-            f"conseil métropolitain : {days} jour(s) restant(s)",
+            f"conseil métropolitain : {fmt.plural(days, 'jour restant')}",
         )
     ]
 

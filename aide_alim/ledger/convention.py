@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -26,12 +26,15 @@ from typing import Any, Literal
 import pandas as pd
 
 from aide_alim.errors import AideAlimError, Problem
+from aide_alim.parsing import Bad, number_expected, parse_decimal
 
 IndicatorKind = Literal["nombre", "qualitatif"]
 INDICATOR_KINDS: tuple[str, ...] = ("nombre", "qualitatif")
 ParityScope = Literal["action", "total"]
 FORMAT_VERSION = 1
 DEFAULT_CONVENTION = "convention_dijon_2020.toml"
+MAX_AMOUNT_EUR = Decimal(10) ** 11
+"""Amounts at or beyond this (100 billion €) are typing errors in any convention [€]."""
 
 
 class LedgerError(AideAlimError):
@@ -350,13 +353,15 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             self.add(line, key, f"expected an amount in euros, found {value!r}")
             return None
-        try:
-            amount = Decimal(str(value).replace(" ", "").replace(",", "."))
-        except InvalidOperation:
-            self.add(line, key, f"expected an amount in euros, found {value!r}")
+        # TOML numbers are exact in their decimal text; strings are what a user typed.
+        amount = parse_decimal(value if isinstance(value, str) else repr(value))
+        if isinstance(amount, Bad):
+            expected = number_expected(amount, "an amount in euros").expected
+            self.add(line, key, f"expected {expected}, found {value!r}")
             return None
-        if not amount.is_finite() or amount < 0:
-            self.add(line, key, f"expected an amount ≥ 0 €, found {value!r}")
+        if amount < 0 or amount >= MAX_AMOUNT_EUR:
+            bound = "≥ 0 €" if amount < 0 else f"below {MAX_AMOUNT_EUR:,.0f} €"
+            self.add(line, key, f"expected an amount {bound}, found {value!r}")
             return None
         return amount
 

@@ -17,16 +17,14 @@ a CSV (:func:`import_csv`); actions 3.1 and 3.2 are filled from the history's in
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import sqlalchemy as sa
@@ -34,8 +32,18 @@ import sqlalchemy as sa
 from aide_alim.db import Database
 from aide_alim.errors import Problem
 from aide_alim.ledger import schema
-from aide_alim.ledger.convention import Convention, LedgerError
+from aide_alim.ledger.convention import MAX_AMOUNT_EUR, Convention, LedgerError
+from aide_alim.parsing import (
+    MAX_TEXT_CHARS,
+    Bad,
+    clean_text,
+    number_expected,
+    parse_date,
+    parse_decimal,
+    parse_number,
+)
 from aide_alim.scenario.categories import slug
+from aide_alim.scenario.io import read_csv_bytes
 
 EXPENSE_COLUMNS = ["id", "action", "funder", "date", "label", "amount_eur", "document", "source"]
 VALUE_COLUMNS = [
@@ -157,6 +165,16 @@ def expense_problems(
         )
     if not expense.label.strip():
         problems.append(Problem(file, row, "label", "expected a label, found nothing"))
+    elif len(expense.label) > MAX_TEXT_CHARS:
+        problems.append(
+            Problem(
+                file,
+                row,
+                "label",
+                f"expected a label of at most {MAX_TEXT_CHARS} characters, "
+                f"found {len(expense.label)}",
+            )
+        )
     if not expense.amount_eur.is_finite() or expense.amount_eur == 0:
         problems.append(
             Problem(
@@ -176,14 +194,13 @@ def expense_problems(
                 f"expected at most 2 decimals (cents), found {expense.amount_eur}",
             )
         )
-    if not convention.year - 1 <= expense.date.year <= convention.year + 1:
+    if expense.date.year != convention.year:  # else it would count in this year's parity
         problems.append(
             Problem(
                 file,
                 row,
                 "date",
-                f"expected a date near the {convention.year} convention "
-                f"({convention.year - 1}–{convention.year + 1}), "
+                f"expected a date in {convention.year}, the year of the convention, "
                 f"found {expense.date.isoformat()}",
             )
         )
@@ -234,6 +251,11 @@ def value_problems(
         )
     if value.value is not None and not math.isfinite(value.value):
         problems.append(Problem(file, row, "value", f"expected a number, found {value.value}"))
+    elif value.value is not None and value.value < 0:
+        # every indicator of the conventions counts something (persons, visits, €)
+        problems.append(
+            Problem(file, row, "value", f"expected a number >= 0 (a count), found {value.value:g}")
+        )
     if indicator.kind == "nombre" and value.value is None and not value.text.strip():
         problems.append(
             Problem(
@@ -528,36 +550,34 @@ class ImportResult:
 
     kind: str
     rows: int
+    #: expenditures with a negative amount (corrections), said aloud by the CLI
+    corrections: int = 0
 
 
-def parse_amount(text: str) -> Decimal:
-    """``1 234,56 €``, ``1234.56``, ``76000`` → Decimal euros (ValueError otherwise)."""
-    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text)
-    if "," in cleaned and "." in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not amount.is_finite():
-        raise ValueError(text)
+AMOUNT_EXPECTED = "an amount in euros like 1234,56 or 1 234,56 €"
+
+
+def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal | Bad:
+    """``1 234,56 €``, ``1,234.56``, ``76000`` → Decimal euros, or :class:`Bad` (see
+    :mod:`aide_alim.parsing`; ``1,000`` is refused as ambiguous unless ``decimal_comma``)."""
+    amount = parse_decimal(text, decimal_comma=decimal_comma)
+    if isinstance(amount, Bad):
+        return number_expected(amount, AMOUNT_EXPECTED)
+    if abs(amount) >= MAX_AMOUNT_EUR:
+        return Bad(f"an amount below {MAX_AMOUNT_EUR:,.0f} €".replace(",", " "))
     return amount
 
 
-def parse_date(text: str) -> dt.date:
-    """``2020-10-15`` or ``15/10/2020`` → date (ValueError otherwise)."""
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
+class _CsvRows(NamedTuple):
+    """A CSV file's header, its rows (spreadsheet row number, cells by header), and whether its
+    numbers use a decimal comma (a ``;`` separated French export)."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    decimal_comma: bool
 
 
-def _read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def _read_csv_rows(path: Path) -> _CsvRows:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -565,26 +585,22 @@ def _read_csv_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
             [Problem(str(path), None, None, f"cannot read the file ({exc.strerror})")],
             what=path.name,
         ) from None
-    from aide_alim.scenario.io import decode_text
-
-    text = decode_text(raw, path.name)  # UTF-8, else Excel's Windows-1252; binary is refused
-    if isinstance(text, Problem):
-        raise LedgerError([text], what=path.name)
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        rows = [
-            {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-            for row in reader
-        ]
-    except csv.Error as exc:
-        raise LedgerError(
-            [Problem(path.name, reader.line_num, None, f"expected a CSV text file ({exc})")],
-            what=path.name,
-        ) from None
-    return header, rows
+    table = read_csv_bytes(raw, path.name)
+    if isinstance(table, Problem):
+        raise LedgerError([table], what=path.name)
+    header = list(table.header)
+    rows = [
+        (
+            raw_row.row,
+            {
+                h: (raw_row.cells[i] if i < len(raw_row.cells) else "")
+                for i, h in enumerate(header)
+                if h
+            },
+        )
+        for raw_row in table.rows
+    ]
+    return _CsvRows(header, rows, table.decimal_comma)
 
 
 def funder_id(text: str, convention: Convention) -> str:
@@ -617,14 +633,18 @@ def import_csv(db: Database, convention: Convention, path: str | Path) -> Import
     the earlier value of the same key.
     """
     file = Path(path)
-    header, rows = _read_csv_rows(file)
+    csv_rows = _read_csv_rows(file)
+    header = csv_rows.header
     name = str(file)
+    if not csv_rows.rows:
+        problem = Problem(name, None, None, "expected at least one row under the header")
+        raise LedgerError([problem], what=file.name)
     expense_map = _canonical(header, _EXPENSE_ALIASES)
     value_map = _canonical(header, _VALUE_ALIASES)
     if "indicator" in value_map.values():
-        return _import_values(db, convention, name, header, rows, value_map)
+        return _import_values(db, convention, name, csv_rows, value_map)
     if "amount_eur" in expense_map.values():
-        return _import_expenses(db, convention, name, header, rows, expense_map)
+        return _import_expenses(db, convention, name, csv_rows, expense_map)
     raise LedgerError(
         [
             Problem(
@@ -651,8 +671,7 @@ def _import_expenses(
     db: Database,
     convention: Convention,
     name: str,
-    header: list[str],
-    rows: list[dict[str, str]],
+    csv_rows: _CsvRows,
     mapping: dict[str, str],
 ) -> ImportResult:
     problems = _missing_columns(name, mapping, _EXPENSE_REQUIRED)
@@ -660,44 +679,32 @@ def _import_expenses(
         raise LedgerError(problems, what=Path(name).name)
     expenses: list[Expense] = []
     row_numbers: list[int | None] = []
-    for i, raw in enumerate(rows):
-        row_no = i + 2  # header is row 1
+    for row_no, raw in csv_rows.rows:
         row = {mapping[k]: v for k, v in raw.items() if k in mapping}
         if not any(row.values()):
             continue
         row_problems: list[Problem] = []
-        try:
-            date = parse_date(row.get("date", ""))
-        except ValueError:
+        date = parse_date(row.get("date", ""))
+        if isinstance(date, Bad):
+            found = row.get("date", "")
             row_problems.append(
-                Problem(
-                    name,
-                    row_no,
-                    "date",
-                    f"expected a date like 2020-10-15 or 15/10/2020, found {row.get('date', '')!r}",
-                )
+                Problem(name, row_no, "date", f"expected {date.expected}, found {found!r}")
             )
             date = dt.date(convention.year, 1, 1)
-        try:
-            amount = parse_amount(row.get("amount_eur", ""))
-        except ValueError:
+        amount = parse_amount(row.get("amount_eur", ""), decimal_comma=csv_rows.decimal_comma)
+        if isinstance(amount, Bad):
+            found = row.get("amount_eur", "")
             row_problems.append(
-                Problem(
-                    name,
-                    row_no,
-                    "amount_eur",
-                    f"expected an amount in euros like 1234,56, "
-                    f"found {row.get('amount_eur', '')!r}",
-                )
+                Problem(name, row_no, "amount_eur", f"expected {amount.expected}, found {found!r}")
             )
             amount = Decimal(1)
         expense = Expense(
             action=row.get("action", ""),
             funder=funder_id(row.get("funder", ""), convention),
             date=date,
-            label=row.get("label", ""),
+            label=clean_text(row.get("label", "")),
             amount_eur=amount,
-            document=row.get("document", ""),
+            document=clean_text(row.get("document", "")),
             source=f"{Path(name).name}:{row_no}",
         )
         row_problems += expense_problems(convention, expense, file=name, row=row_no)
@@ -707,15 +714,15 @@ def _import_expenses(
     if problems:
         raise LedgerError(problems, what=Path(name).name)
     _insert_expenses(db, convention, expenses, file=name, rows=row_numbers)
-    return ImportResult("expenses", len(expenses))
+    corrections = sum(e.amount_eur < 0 for e in expenses)
+    return ImportResult("expenses", len(expenses), corrections)
 
 
 def _import_values(
     db: Database,
     convention: Convention,
     name: str,
-    header: list[str],
-    rows: list[dict[str, str]],
+    csv_rows: _CsvRows,
     mapping: dict[str, str],
 ) -> ImportResult:
     problems = _missing_columns(name, mapping, _VALUE_REQUIRED)
@@ -725,25 +732,28 @@ def _import_values(
         raise LedgerError(problems, what=Path(name).name)
     values: list[IndicatorValue] = []
     seen: dict[tuple[str, str, str, str], int] = {}
-    for i, raw in enumerate(rows):
-        row_no = i + 2
+    for row_no, raw in csv_rows.rows:
         row = {mapping[k]: v for k, v in raw.items() if k in mapping}
         if not any(row.values()):
             continue
         number: float | None = None
         if row.get("value", ""):
-            try:
-                number = float(parse_amount(row["value"].rstrip("%")))
-            except ValueError:
+            parsed = parse_number(
+                row["value"].strip().removesuffix("%").strip(), decimal_comma=csv_rows.decimal_comma
+            )
+            if isinstance(parsed, Bad):
+                expected = number_expected(parsed, "a number").expected
                 problems.append(
-                    Problem(name, row_no, "value", f"expected a number, found {row['value']!r}")
+                    Problem(name, row_no, "value", f"expected {expected}, found {row['value']!r}")
                 )
+            else:
+                number = parsed
         value = IndicatorValue(
             action=row.get("action", ""),
             indicator=row.get("indicator", ""),
             period=row.get("period", ""),
             value=number,
-            text=row.get("text", ""),
+            text=clean_text(row.get("text", "")),
             measure=row.get("measure", ""),
             subject=row.get("subject", ""),
             unit=row.get("unit", ""),

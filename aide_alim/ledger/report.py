@@ -31,8 +31,8 @@ import jinja2
 import pandas as pd
 
 from aide_alim.db import Database
-from aide_alim.documents.fmt import MONTHS_FR
 from aide_alim.documents.safety import neutralise_cell
+from aide_alim.i18n import fmt
 from aide_alim.ledger.axis3 import Axis3Tables
 from aide_alim.ledger.checks import (
     SEVERITY_FR,
@@ -42,42 +42,6 @@ from aide_alim.ledger.checks import (
     values_of_year,
 )
 from aide_alim.ledger.convention import Convention
-
-# ------------------------------------------------------------------------------ formatting
-
-
-def fr_number(value: Any, decimals: int = 0) -> str:
-    """French number format: ``12 345,6`` (narrow no-break space, decimal comma); ``–`` for
-    missing values."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(number):
-        return "–"
-    text = f"{number:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    return "0" if text in ("-0", "-0,0", "-0,00") else text
-
-
-def fr_euros(value: Any, decimals: int = 2) -> str:
-    text = fr_number(value, decimals)
-    return text if text == "–" else f"{text} €"
-
-
-def fr_percent(value: Any, decimals: int = 1) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(number):
-        return "–"
-    return f"{fr_number(number * 100, decimals)} %"
-
-
-def fr_date(value: dt.date) -> str:
-    """``2021-03-31`` → ``31 mars 2021``."""
-    return f"{value.day} {MONTHS_FR[value.month - 1]} {value.year}"
-
 
 # ----------------------------------------------------------------------------- the content
 
@@ -192,9 +156,10 @@ def indicator_results(data: ReportData) -> pd.DataFrame:
             if v["value"] is not None and not pd.isna(v["value"]):
                 decimals = 0 if float(v["value"]).is_integer() else 2
                 number = (
-                    fr_percent(v["value"])
+                    fmt.pct(v["value"], 1)
                     if v["unit"] == "part (0–1)"
-                    else f"{fr_number(v['value'], decimals)} {v['unit']}".strip()
+                    else f"{fmt.number(v['value'], decimals)} "
+                    f"{_unit(v['unit'], v['value'])}".strip()
                 )
                 parts.append(number)
             if v["text"]:
@@ -218,6 +183,14 @@ def indicator_results(data: ReportData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _unit(unit: str, value: float) -> str:
+    """A unit agreeing with its number: ``1 semaine``, ``2 semaines`` (French: below 2 is
+    singular)."""
+    if abs(float(value)) >= 2:
+        return unit
+    return " ".join(w[:-1] if w.endswith("s") and len(w) > 3 else w for w in unit.split(" "))
+
+
 def synthesis(data: ReportData) -> list[str]:
     """The global synthesis: a few sentences in French built from the figures."""
     convention = data.convention
@@ -229,8 +202,8 @@ def synthesis(data: ReportData) -> list[str]:
         total = float(convention.funding_eur.get(funder, 0))
         rate = spent / total if total else float("nan")
         parts.append(
-            f"{convention.party(funder).name} {fr_euros(spent)} "
-            f"({fr_percent(rate)} de son engagement de {fr_euros(total, 0)})"
+            f"{fmt.with_article(convention.party(funder).name)} {fmt.eur(spent, 2)} "
+            f"({fmt.pct(rate, 1)} de son engagement de {fmt.eur(total, 0)})"
         )
     sentences.append(
         f"Au titre de l’année {convention.year}, les dépenses enregistrées s’élèvent à : "
@@ -242,14 +215,14 @@ def synthesis(data: ReportData) -> list[str]:
     if breaches:
         sentences.append(
             f"La parité des financements (art. 2.3.2) n’est pas atteinte pour les actions "
-            f"{', '.join(breaches)} : {convention.party(rule.funder).name} y a dépensé moins "
-            f"que {convention.party(rule.at_least).name}."
+            f"{', '.join(breaches)} : {fmt.with_article(convention.party(rule.funder).name)} y a "
+            f"dépensé moins que {fmt.with_article(convention.party(rule.at_least).name)}."
         )
     else:
         sentences.append(
             "La parité des financements (art. 2.3.2) est respectée pour chaque action : "
-            f"{convention.party(rule.funder).name} a dépensé au moins autant que "
-            f"{convention.party(rule.at_least).name}."
+            f"{fmt.with_article(convention.party(rule.funder).name)} a dépensé au moins autant "
+            f"que {fmt.with_article(convention.party(rule.at_least).name)}."
         )
     results = indicator_results(data)
     sentences.append(
@@ -263,19 +236,21 @@ def synthesis(data: ReportData) -> list[str]:
         served = int((axis3.volume["kg"] > 0).sum())
         median_share = axis3.regularity["share_served"].median() if len(axis3.regularity) else None
         text = (
-            f"Axe 3 : le modèle de répartition a été appliqué sur {len(axis3.weeks)} semaines "
-            f"publiées ; {fr_number(kg)} kg de denrées (valeur marchande {fr_euros(value, 0)}) "
+            "Axe 3 : le modèle de répartition a été appliqué sur "
+            f"{fmt.plural(len(axis3.weeks), 'semaine publiée')} ; {fmt.number(kg)} kg de denrées "
+            f"(valeur marchande {fmt.eur(value, 0)}) "
             f"ont été répartis entre {served} structures"
         )
         if median_share is not None:
-            text += f", servies en médiane {fr_percent(median_share, 0)} des semaines"
+            text += f", servies en médiane {fmt.pct(median_share, 0)} des semaines"
         sentences.append(text + ".")
     else:
         sentences.append("Axe 3 : aucune semaine publiée dans l’historique pour cette année.")
     errors = sum(f.severity == "error" for f in data.findings)
     warnings = sum(f.severity == "warning" for f in data.findings)
     sentences.append(
-        f"Les contrôles relèvent {errors} anomalie(s) et {warnings} point(s) à vérifier "
+        f"Les contrôles relèvent {fmt.plural(errors, 'anomalie')} et "
+        f"{fmt.plural(warnings, 'point à vérifier', 'points à vérifier')} "
         "(détail en fin de rapport)."
     )
     return sentences
@@ -293,13 +268,27 @@ def _template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        number=fr_number,
-        euros=fr_euros,
-        percent=fr_percent,
-        date_fr=fr_date,
+        number=fmt.number,
+        euros=lambda v, decimals=2: fmt.eur(v, decimals),
+        percent=lambda v, decimals=1: fmt.pct(v, decimals),
+        date_fr=fmt.long_date,
+        plural=fmt.plural,
+        trend=trend,
         dmy=lambda d: pd.Timestamp(d).strftime("%d/%m/%Y"),
     )
     return env
+
+
+def trend(change: Any) -> str:
+    """A change against the previous period in words: ``+12,5 %``, ``−3,0 %``, ``–`` if none."""
+    try:
+        value = float(change)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(value):
+        return "–"
+    sign = "+" if value >= 0 else "−"
+    return f"{sign}{fmt.pct(abs(value), 1)}"
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -332,6 +321,7 @@ def render_html(data: ReportData) -> str:
         synthesis=synthesis(data),
         per_association=_records(data.axis3.per_association()),
         prospection=_records(_prospection_by_quarter(data.axis3)),
+        opportunities=_records(data.axis3.opportunities),
         expenses=_records(expenses),
         findings=_records(findings),
         charts=charts,
@@ -415,9 +405,14 @@ def render_pdf(data: ReportData) -> bytes:
         align: str | tuple[str, ...] = "LEFT",
         size: float = 7.5,
     ) -> None:
+        from aide_alim.documents.pdf import fit_widths
+
+        pdf.set_font("DejaVu", "B", size)
+        scale = pdf.epw / sum(widths)
+        fitted = fit_widths(pdf.get_string_width, header, [w * scale for w in widths], 1.4)
         pdf.set_font("DejaVu", "", size)
         with pdf.table(
-            col_widths=widths,
+            col_widths=tuple(fitted),
             text_align=align,
             headings_style=heading,
             line_height=size * 0.5,
@@ -446,8 +441,9 @@ def render_pdf(data: ReportData) -> bytes:
     title(f"Rapport d’exécution {convention.year}", 16)
     para(f"{convention.name}\n{convention.territory}")
     para(
-        f"Établi le {fr_date(data.generated_on)} — à transmettre au Préfet, après délibération "
-        f"du conseil métropolitain, au plus tard le {fr_date(convention.report_deadline)} "
+        f"Établi le {fmt.long_date(data.generated_on)} — à transmettre au Préfet, après "
+        "délibération du conseil métropolitain, au plus tard le "
+        f"{fmt.long_date(convention.report_deadline)} "
         "(art. 2.4)."
     )
     para(
@@ -471,18 +467,18 @@ def render_pdf(data: ReportData) -> bytes:
     header += ["Exécution", "Parité"]
     rows = []
     for r in _records(statement):
-        line = [f"{r['action']} {r['title']}", fr_euros(r["budget_eur"], 0)]
+        line = [f"{r['action']} {r['title']}", fmt.eur(r["budget_eur"], 0)]
         for f in funders:
-            line += [fr_euros(r[f"committed_{f}"], 0), fr_euros(r[f"spent_{f}"])]
-        line += [fr_percent(r["execution_rate"]), "oui" if r["parity_ok"] else "NON"]
+            line += [fmt.eur(r[f"committed_{f}"], 0), fmt.eur(r[f"spent_{f}"], 2)]
+        line += [fmt.pct(r["execution_rate"], 1), "oui" if r["parity_ok"] else "NON"]
         rows.append(line)
-    total = ["Total", fr_euros(statement["budget_eur"].sum(), 0)]
+    total = ["Total", fmt.eur(statement["budget_eur"].sum(), 0)]
     for f in funders:
         total += [
-            fr_euros(statement[f"committed_{f}"].sum(), 0),
-            fr_euros(statement[f"spent_{f}"].sum()),
+            fmt.eur(statement[f"committed_{f}"].sum(), 0),
+            fmt.eur(statement[f"spent_{f}"].sum(), 2),
         ]
-    total += [fr_percent(statement["spent_eur"].sum() / statement["budget_eur"].sum()), ""]
+    total += [fmt.pct(statement["spent_eur"].sum() / statement["budget_eur"].sum(), 1), ""]
     rows.append(total)
     widths = (52, 16, *([18, 18] * len(funders)), 14, 10)
     table(header, rows, widths, ("LEFT", *("RIGHT",) * (len(header) - 2), "CENTER"))
@@ -500,23 +496,26 @@ def render_pdf(data: ReportData) -> bytes:
     if axis3.is_empty:
         para("Aucune semaine publiée dans l’historique pour cette année.")
     else:
-        para(f"{len(axis3.weeks)} semaines publiées, de {axis3.weeks[0]} à {axis3.weeks[-1]}.")
+        para(
+            f"{fmt.plural(len(axis3.weeks), 'semaine publiée')}, de {axis3.weeks[0]} à "
+            f"{axis3.weeks[-1]}."
+        )
         rows = []
         for r in _records(axis3.per_association()):
             rows.append(
                 [
                     f"{r.get('name') or r['association']}",
-                    fr_number(r.get("kg")),
-                    fr_number(r.get("meals")),
-                    fr_percent(r.get("share_served"), 0),
-                    fr_number(r.get("cv_kg"), 2),
-                    fr_number(r.get("longest_gap_weeks")),
-                    fr_number(r.get("trend_kg_per_week"), 1),
-                    fr_euros(r.get("value_eur"), 0),
-                    fr_euros(r.get("paid_eur"), 0),
-                    fr_euros(r.get("net_value_eur"), 0),
-                    fr_euros(r.get("logistics_eur"), 0),
-                    fr_number(r.get("cost_eur_per_kg"), 2),
+                    fmt.number(r.get("kg")),
+                    fmt.number(r.get("meals")),
+                    fmt.pct(r.get("share_served"), 0),
+                    fmt.number(r.get("cv_kg"), 2),
+                    fmt.number(r.get("longest_gap_weeks")),
+                    fmt.number(r.get("trend_kg_per_week"), 1),
+                    fmt.eur(r.get("value_eur"), 0),
+                    fmt.eur(r.get("paid_eur"), 0),
+                    fmt.eur(r.get("net_value_eur"), 0),
+                    fmt.eur(r.get("logistics_eur"), 0),
+                    fmt.number(r.get("cost_eur_per_kg"), 2),
                 ]
             )
         table(
@@ -548,12 +547,12 @@ def render_pdf(data: ReportData) -> bytes:
             rows = [
                 [
                     str(r["period"]),
-                    fr_number(r["weeks"]),
-                    fr_number(r["offers"]),
-                    fr_number(r["suppliers"]),
-                    fr_number(r["kg"]),
-                    fr_euros(r["value_eur"], 0),
-                    fr_percent(r["donated_share"]),
+                    fmt.number(r["weeks"]),
+                    fmt.number(r["offers"]),
+                    fmt.number(r["suppliers"]),
+                    fmt.number(r["kg"]),
+                    fmt.eur(r["value_eur"], 0),
+                    fmt.pct(r["donated_share"], 1),
                 ]
                 for r in _records(pro)
             ]
@@ -571,6 +570,35 @@ def render_pdf(data: ReportData) -> bytes:
                 (25, 20, 20, 30, 25, 30, 30),
                 ("LEFT", *("RIGHT",) * 6),
             )
+
+    opportunities = data.axis3.opportunities
+    if len(opportunities):
+        para(
+            "Action 3.1 — registre des opportunités (indicateur 3.1.a) : offres reçues et prises ; "
+            "kg, valeur marchande et économie des offres prises ; évolution des kg par rapport "
+            "au trimestre précédent."
+        )
+        rows = [
+            [
+                str(r["period"]),
+                fmt.number(r["received"]),
+                fmt.number(r["taken"]),
+                fmt.number(r["kg_taken"]),
+                fmt.eur(r["value_eur"], 0),
+                fmt.eur(r["saved_eur"], 0),
+                f"{fmt.number(r['suppliers'])} ({fmt.number(r['new_suppliers'])})",
+                f"{fmt.number(r['co2_g_per_kg'])} g",
+                trend(r["kg_change"]),
+            ]
+            for r in _records(opportunities)
+        ]
+        table(
+            ["Période", "Reçues", "Prises", "kg", "Valeur marchande", "Économie",
+             "Fournisseurs (nouveaux)", "CO₂/kg", "Évolution kg"],
+            rows,
+            (20, 16, 14, 18, 24, 22, 26, 18, 22),
+            ("LEFT", *("RIGHT",) * 8),
+        )  # fmt: skip
 
     title("5. Contrôles")
     findings = findings_table(data.findings)
@@ -594,7 +622,7 @@ def render_pdf(data: ReportData) -> bytes:
                 pd.Timestamp(r["date"]).strftime("%d/%m/%Y"),
                 str(r["label"]),
                 str(r["document"]),
-                fr_euros(r["amount_eur"]),
+                fmt.eur(r["amount_eur"], 2),
             ]
             for r in _records(data.expenses.sort_values(["action", "date"], kind="stable"))
         ]
@@ -632,6 +660,7 @@ def write_xlsx(data: ReportData, path: str | Path) -> Path:
         ("Valeurs indicateurs", data.values),
         ("Axe 3 par structure", data.axis3.per_association()),
         ("Axe 3 prospection", data.axis3.prospection),
+        ("Registre 3.1 opportunités", data.axis3.opportunities),
         ("Contrôles", findings_table(data.findings)),
     ]
     book = Workbook()

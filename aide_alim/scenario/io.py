@@ -21,10 +21,7 @@ their number), so row numbers always match what the spreadsheet shows.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import re
 import tomllib
 import warnings
@@ -33,16 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aide_alim import parsing
 from aide_alim.errors import Problem
+from aide_alim.parsing import Bad
 
 SETTINGS_FILE = "scenario.toml"
 SETTINGS_SHEET = "scenario"
 REQUIRED_TABLES: tuple[str, ...] = ("associations", "sites", "lots", "vehicles")
 OPTIONAL_TABLES: tuple[str, ...] = ("categories",)
 TABLES: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
-
-# Characters that never appear in a spreadsheet export but do in binary files.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +51,16 @@ class RawRow:
 
 @dataclass(frozen=True, slots=True)
 class RawTable:
-    """A table as read: ``file`` is how problems name it (``lots.csv`` or ``w.xlsx[lots]``)."""
+    """A table as read: ``file`` is how problems name it (``lots.csv`` or ``w.xlsx[lots]``).
+
+    ``decimal_comma``: the file is a French export (``;`` or tab separated), so ``1,000`` is one.
+    """
 
     file: str
     header_row: int
     header: tuple[str, ...]
     rows: tuple[RawRow, ...]
+    decimal_comma: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,23 @@ def read_raw(path: str | Path) -> RawScenario:
 def read_folder(folder: Path) -> RawScenario:
     """Read ``scenario.toml`` and the CSV tables of a scenario folder."""
     raw = RawScenario(str(folder), folder.resolve().name, SETTINGS_FILE)
-    files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    files: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        key = path.name.lower()
+        if key in files and key in (SETTINGS_FILE, *(f"{t}.csv" for t in TABLES)):
+            # lots.csv and Lots.csv: which one is the week? Refuse to guess.
+            raw.problems.append(
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    f'expected one file named {key} (in any case), got "{files[key].name}" '
+                    f'and "{path.name}"; keep only one',
+                )
+            )
+        files.setdefault(key, path)
     settings_path = files.get(SETTINGS_FILE)
     if settings_path is None:
         raw.problems.append(_missing_file(SETTINGS_FILE, folder))
@@ -193,6 +209,11 @@ def read_csv(path: Path, file: str | None = None) -> RawTable | Problem:
     data = _read_bytes(path, file)
     if isinstance(data, Problem):
         return data
+    return read_csv_bytes(data, file)
+
+
+def read_csv_bytes(data: bytes, file: str) -> RawTable | Problem:
+    """The table in the bytes of a CSV file (every reader of CSV files goes through here)."""
     text = decode_text(data, file)
     if isinstance(text, Problem):
         return text
@@ -207,63 +228,22 @@ def _read_bytes(path: Path, file: str) -> bytes | Problem:
 
 
 def decode_text(data: bytes, file: str) -> str | Problem:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 text."""
-    text: str | None = None
-    if data.startswith(codecs.BOM_UTF8):
-        text = _try_decode(data[len(codecs.BOM_UTF8) :], "utf-8")
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = _try_decode(data, "utf-16")
-    else:
-        text = _try_decode(data, "utf-8")
-        if text is None:
-            text = _try_decode(data, "cp1252")
-    if text is None or _CONTROL.search(text):
-        return Problem(
-            file,
-            None,
-            None,
-            "expected a text file (UTF-8 or Windows-1252), got binary or undecodable data",
-        )
-    return text
-
-
-def _try_decode(data: bytes, encoding: str) -> str | None:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
-
-
-def detect_separator(text: str) -> str:
-    """The separator of the header line: ``;``, tab or ``,`` (the most frequent outside quotes)."""
-    for line in text.splitlines():
-        if line.strip():
-            outside = re.sub(r'"[^"]*"', "", line)
-            counts = {sep: outside.count(sep) for sep in (",", ";", "\t")}
-            best = max(counts, key=lambda sep: (counts[sep], sep == ","))
-            return best if counts[best] else ","
-    return ","
+    """Decode a text file (see :func:`aide_alim.parsing.decode_text`); a :class:`Problem` if not."""
+    text = parsing.decode_text(data)
+    return Problem(file, None, None, text.expected) if isinstance(text, Bad) else text
 
 
 def parse_csv_text(text: str, file: str) -> RawTable | Problem:
-    """Split CSV text into a header and numbered rows (row 1 = first line of the file).
-
-    A first line ``sep=;`` (Excel's hint) gives the separator; Excel does not show it as a row,
-    so neither do the row numbers.
-    """
-    hint = re.match(r"sep=(.)\r?\n", text)
-    if hint:
-        separator, text = hint.group(1), text[hint.end() :]
-    else:
-        separator = detect_separator(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-    except csv.Error as exc:
-        return Problem(file, None, None, f"expected a CSV table, got unreadable text: {exc}")
-    return _table(file, ([cell.strip() for cell in record] for record in records))
+    """Split CSV text into a header and numbered rows (row 1 = first line of the file)."""
+    parsed = parsing.csv_records(text)
+    if isinstance(parsed, Bad):
+        return Problem(file, None, None, f"expected {parsed.expected}")
+    return _table(file, parsed.records, decimal_comma=parsed.decimal_comma)
 
 
-def _table(file: str, records: Iterable[Sequence[str]]) -> RawTable | Problem:
+def _table(
+    file: str, records: Iterable[Sequence[str]], *, decimal_comma: bool = False
+) -> RawTable | Problem:
     header: tuple[str, ...] | None = None
     header_row = 0
     rows: list[RawRow] = []
@@ -280,7 +260,7 @@ def _table(file: str, records: Iterable[Sequence[str]]) -> RawTable | Problem:
     width = len(header)
     while width and not header[width - 1]:
         width -= 1
-    return RawTable(file, header_row, header[:width], tuple(rows))
+    return RawTable(file, header_row, header[:width], tuple(rows), decimal_comma)
 
 
 # -- workbook ---------------------------------------------------------------------------------
@@ -309,19 +289,40 @@ def read_workbook(path: Path) -> RawScenario:
         )
         return raw
     try:
-        sheets = {name.strip().lower(): book[name] for name in book.sheetnames}
+        sheets: dict[str, Any] = {}
+        for name in book.sheetnames:
+            key = name.strip().lower()
+            if key in sheets and key in (SETTINGS_SHEET, *TABLES):
+                # A hidden "Lots " beside the visible "lots": which one is the week? Refuse.
+                hidden = [n for n in (sheets[key].title, name) if book[n].sheet_state != "visible"]
+                note = f" ({', '.join(repr(n) for n in hidden)} hidden)" if hidden else ""
+                raw.problems.append(
+                    Problem(
+                        book_name,
+                        None,
+                        None,
+                        f'expected one sheet named "{key}", got "{sheets[key].title}" and '
+                        f'"{name}"{note}; keep only one',
+                    )
+                )
+            sheets.setdefault(key, book[name])
         settings_sheet = sheets.get(SETTINGS_SHEET)
         if settings_sheet is None:
             raw.problems.append(_missing_sheet(book_name, SETTINGS_SHEET))
         else:
             raw.settings = _settings_from_rows(_sheet_records(settings_sheet))
+        formulas: dict[str, dict[tuple[int, int], str]] | None = None
         for table in TABLES:
             sheet = sheets.get(table)
             if sheet is None:
                 if table in REQUIRED_TABLES:
                     raw.problems.append(_missing_sheet(book_name, table))
                 continue
-            result = _table(f"{book_name}[{table}]", _sheet_records(sheet))
+            records = _sheet_records(sheet)
+            if formulas is None:
+                formulas = _uncomputed_formulas(path)
+            _mark_formulas(records, formulas.get(sheet.title, {}))
+            result = _table(f"{book_name}[{table}]", records)
             if isinstance(result, Problem):
                 raw.problems.append(result)
             else:
@@ -339,6 +340,59 @@ def _sheet_records(sheet: Any) -> list[list[str]]:
     # The stored sheet dimensions can be wrong (some writers leave "A1"): ignore them.
     sheet.reset_dimensions()
     return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+
+
+FORMULA_MARK = "\x00"
+"""Starts the text of a cell whose formula was never computed (no value saved in the file): the
+validator says so instead of reporting an empty cell. No real cell holds this character."""
+
+
+def _uncomputed_formulas(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet title → (row, column) → formula, for the formula cells without a saved value.
+
+    Read only when the file holds formulas at all (a quick look in its XML): most workbooks do
+    not, and reading a sheet twice doubles the time of large ones.
+    """
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            has_formulas = any(
+                b"<f>" in archive.read(n) or b"<f " in archive.read(n)
+                for n in archive.namelist()
+                if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            )
+    except (OSError, zipfile.BadZipFile):
+        return {}
+    if not has_formulas:
+        return {}
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    texts = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for name in texts.sheetnames:
+            cells = found.setdefault(name, {})
+            rows = zip(
+                values[name].iter_rows(values_only=True),
+                texts[name].iter_rows(values_only=True),
+                strict=False,
+            )
+            for r, (value_row, text_row) in enumerate(rows, start=1):
+                for c, (value, text) in enumerate(zip(value_row, text_row, strict=False)):
+                    if value is None and isinstance(text, str) and text.startswith("="):
+                        cells[r, c] = text
+    finally:
+        values.close()
+        texts.close()
+    return found
+
+
+def _mark_formulas(records: list[list[str]], formulas: dict[tuple[int, int], str]) -> None:
+    for (row, column), formula in formulas.items():
+        if row <= len(records) and column < len(records[row - 1]):
+            records[row - 1][column] = FORMULA_MARK + formula
 
 
 def _settings_from_rows(records: list[list[str]]) -> list[RawSetting]:

@@ -29,7 +29,7 @@ class Temperature(StrEnum):
     @property
     def label_fr(self) -> str:
         labels = {
-            "ambient": "sec (ambiant)",
+            "ambient": "ambiant",
             "chilled": "frais (0–4 °C)",
             "frozen": "surgelé (−18 °C)",
         }
@@ -375,6 +375,11 @@ class RoutingParams(_Params):
             f"Expected iterations to be a whole number, got {self.iterations!r}.",
         )
         _check(self.iterations >= 0, f"Expected iterations >= 0, got {self.iterations}.")
+        # PyVRP takes a 32-bit seed: a larger one validated, then crashed the rounds.
+        _check(
+            isinstance(self.seed, int) and 0 <= self.seed < 2**32,
+            f"Expected a seed between 0 and {2**32 - 1}, got {self.seed!r}.",
+        )
 
 
 @dataclass(frozen=True)
@@ -398,6 +403,20 @@ class Scenario:
     logistics: Logistics = field(default_factory=Logistics)
     routing: RoutingParams = field(default_factory=RoutingParams)
     source: str = ""
+    #: The territory the documents name (``Dijon Métropole``); empty = none named.
+    territory: str = ""
+    #: Who signs the documents (``la coordination de l'aide alimentaire de Dijon Métropole``).
+    organisation: str = ""
+
+    @property
+    def signature(self) -> str:
+        """Who the documents say they come from: the organisation, else the coordination of
+        the territory, else the coordination of food aid."""
+        if self.organisation:
+            return self.organisation
+        if self.territory:
+            return f"la coordination de l'aide alimentaire – {self.territory}"
+        return "la coordination de l'aide alimentaire"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "categories", MappingProxyType(dict(self.categories)))

@@ -159,6 +159,9 @@ class AssociationKind:
     refuses: tuple[str, ...] = ()
 
 
+MAX_SUPPLY_RATIO = 10.0
+"""Largest supply ÷ need a synthetic week can have (as plausible as a week gets)."""
+
 ASSOCIATION_KINDS: Mapping[str, AssociationKind] = {
     "épicerie sociale": AssociationKind(
         0.35,
@@ -356,8 +359,9 @@ def synthesize(
         raise ValueError(f"Expected associations >= 1, got {associations}.")
     if lots < 1:
         raise ValueError(f"Expected lots >= 1, got {lots}.")
-    if not supply_ratio > 0:
-        raise ValueError(f"Expected supply_ratio > 0, got {supply_ratio}.")
+    if not 0 < supply_ratio <= MAX_SUPPLY_RATIO:
+        # Beyond, every association is down to one person and the ratio is not reached.
+        raise ValueError(f"Expected 0 < supply_ratio <= {MAX_SUPPLY_RATIO:g}, got {supply_ratio}.")
     region_count = default_regions(associations) if regions is None else regions
     if not 1 <= region_count <= len(REGION_CENTRES):
         raise ValueError(

@@ -22,19 +22,35 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
+from aide_alim import parsing
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.geo import haversine_km
+from aide_alim.parsing import (
+    MAX_ID_CHARS,
+    MAX_TEXT_CHARS,
+    Bad,
+    clean_text,
+    number_expected,
+    parse_number,
+)
 from aide_alim.scenario.categories import (
     DEFAULT_CATEGORIES,
     normalise_category,
     normalise_temperature,
     slug,
 )
-from aide_alim.scenario.io import OPTIONAL_TABLES, RawScenario, RawSetting, RawTable, read_raw
+from aide_alim.scenario.io import (
+    FORMULA_MARK,
+    OPTIONAL_TABLES,
+    RawScenario,
+    RawSetting,
+    RawTable,
+    read_raw,
+)
 from aide_alim.scenario.model import (
     Association,
     Category,
@@ -62,12 +78,6 @@ MAX_BENEFICIARIES = 5_000
 """Persons served per week above this by one association is suspicious."""
 
 
-class Bad(NamedTuple):
-    """What a parser expected, when the cell did not hold it."""
-
-    expected: str
-
-
 @dataclass(frozen=True, slots=True)
 class Context:
     """What some parsers need to know: the category table of this scenario.
@@ -76,6 +86,8 @@ class Context:
     """
 
     categories: Mapping[str, Category]
+    #: the table's numbers use a decimal comma (see :class:`aide_alim.scenario.io.RawTable`)
+    decimal_comma: bool = False
     known: frozenset[str] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +122,8 @@ class ColumnSpec:
     type_doc: str
     doc: str
     default_doc: str = ""
+    #: values above this are possible but suspicious: a warning (see :data:`LIMITS`)
+    plausible: float | None = None
 
     @property
     def default_text(self) -> str:
@@ -133,30 +147,14 @@ class ColumnSpec:
 
 # -- cell parsers: text → value or Bad ----------------------------------------------------------
 
-_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f']")
-
-
-def parse_number(text: str) -> float | Bad:
-    """A finite number; accepts decimal commas, spaces as thousands separators and ``€``."""
-    cleaned = _NUMBER_SPACES.sub("", text).removesuffix("€").removeprefix("€")
-    if "," in cleaned and "." in cleaned:
-        # The last of the two is the decimal separator: 1.234,5 or 1,234.5.
-        thousands = "." if cleaned.rfind(",") > cleaned.rfind(".") else ","
-        cleaned = cleaned.replace(thousands, "")
-    cleaned = cleaned.replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", cleaned):
-        return Bad("a number")
-    value = float(cleaned)
-    return value if math.isfinite(value) else Bad("a number")
-
 
 def _number(minimum: float | None = None, *, strict: bool = False) -> Parser:
     bound = "" if minimum is None else f" {'>' if strict else '>='} {_fmt(minimum)}"
 
     def parse(text: str, ctx: Context) -> float | Bad:
-        value = parse_number(text)
+        value = parse_number(text, decimal_comma=ctx.decimal_comma)
         if isinstance(value, Bad):
-            return Bad(f"a number{bound}")
+            return number_expected(value, f"a number{bound}")
         if minimum is not None and (value <= minimum if strict else value < minimum):
             return Bad(f"a number{bound}")
         return value
@@ -166,7 +164,7 @@ def _number(minimum: float | None = None, *, strict: bool = False) -> Parser:
 
 def _range(low: float, high: float, what: str) -> Parser:
     def parse(text: str, ctx: Context) -> float | Bad:
-        value = parse_number(text)
+        value = parse_number(text, decimal_comma=ctx.decimal_comma)
         if isinstance(value, Bad) or not low <= value <= high:
             return Bad(f"a {what} between {_fmt(low)} and {_fmt(high)} (WGS84 degrees)")
         return value
@@ -176,60 +174,28 @@ def _range(low: float, high: float, what: str) -> Parser:
 
 def parse_count(text: str, ctx: Context) -> int | Bad:
     """A whole number >= 0 (``120.0`` from a spreadsheet is accepted)."""
-    value = parse_number(text)
+    value = parse_number(text, decimal_comma=ctx.decimal_comma)
     if isinstance(value, Bad) or value < 0 or not float(value).is_integer():
         return Bad("a whole number >= 0")
     return int(value)
 
 
-def parse_text(text: str, ctx: Context) -> str:
-    return text
+def parse_text(text: str, ctx: Context) -> str | Bad:
+    return parsing.parse_text(text)
 
 
 def parse_id(text: str, ctx: Context) -> str | Bad:
-    return text if "\n" not in text else Bad("an id on one line")
-
-
-_TRUE = {"true", "vrai", "oui", "yes", "1", "o", "y", "x", "t"}
-_FALSE = {"false", "faux", "non", "no", "0", "n", "f"}
+    return parsing.parse_id(text)
 
 
 def parse_bool(text: str, ctx: Context | None = None) -> bool | Bad:
     """``true/false``, ``oui/non``, ``vrai/faux``, ``yes/no``, ``1/0`` (any case)."""
-    return _parse_bool(text)
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_bool(text: str) -> bool | Bad:
-    key = slug(text)
-    if key in _TRUE or text.strip() in ("1.0",):
-        return True
-    if key in _FALSE or text.strip() in ("0.0",):
-        return False
-    return Bad("true or false (oui/non, vrai/faux, 1/0)")
-
-
-_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
-_FRENCH_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
-# Spreadsheets and pandas add a midnight time: "2020-10-05 00:00:00", "2020-10-05T00:00".
-_MIDNIGHT = re.compile(r"[ T]0?0:00(:00(\.0+)?)?$")
+    return parsing.parse_bool(text)
 
 
 def parse_date(text: str, ctx: Context | None = None) -> dt.date | Bad:
     """An ISO date (``2020-10-05``) or a French one (``05/10/2020``, ``5/10/20``)."""
-    cleaned = _MIDNIGHT.sub("", text.strip())
-    if match := _ISO_DATE.fullmatch(cleaned):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _FRENCH_DATE.fullmatch(cleaned):
-        day, month, year = (int(g) for g in match.groups())
-        if len(match.group(3)) == 2:  # as strptime's %y: 69-99 → 1900s, 00-68 → 2000s
-            year += 1900 if year >= 69 else 2000
-    else:
-        return Bad('a date like "2020-10-05" or "05/10/2020"')
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return Bad('a date like "2020-10-05" or "05/10/2020"')
+    return parsing.parse_date(text)
 
 
 _DAY_NAMES: dict[str, Day] = {}
@@ -340,8 +306,12 @@ def parse_category_id(text: str, ctx: Context) -> str | Bad:
 
 
 def _category_expected(text: str, ctx: Context) -> str:
-    hint = _did_you_mean(slug(text), ctx.categories)
-    return f"a category among {', '.join(ctx.categories)}{hint}"
+    """The categories by their French labels, as people write them, with the closest one."""
+    labels = {slug(c.label): c.label for c in ctx.categories.values()}
+    labels.update({c.id: c.label for c in ctx.categories.values()})
+    close = difflib.get_close_matches(slug(text), list(labels), n=1, cutoff=0.6)
+    hint = f' (did you mean "{labels[close[0]]}"?)' if close else ""
+    return f"a category among {', '.join(c.label for c in ctx.categories.values())}{hint}"
 
 
 def _did_you_mean(text: str, choices: Any) -> str:
@@ -499,7 +469,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
             default_doc="the category's class",
         ),
         _col("kg", _KG, "kg", "quantity offered"),
-        _col("unit_kg", _number(0, strict=True), "kg", "smallest split (a carton, a crate), <= kg"),
+        _col("unit_kg", _number(0.001), "kg", "smallest split (a carton, a crate), <= kg"),
         _col(
             "price_eur_kg",
             _EUR,
@@ -627,6 +597,57 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         ),
     ),
 }
+
+# Bounds of the number columns: beyond the hard one a value is an error (a typing or unit
+# mistake that would give a wrong plan: 1e20 kg, a price of 1e308 €/kg); beyond the plausible
+# one it is a warning. Both are shown in the data dictionary. The plausible bounds of storage,
+# capacity and beneficiaries are checked with their context (_check_association, _check_hub).
+LIMITS: dict[tuple[str, str], tuple[float, float | None]] = {
+    ("associations", "beneficiaries"): (1_000_000, None),
+    ("associations", "dry_kg"): (1_000_000, None),
+    ("associations", "chilled_kg"): (1_000_000, None),
+    ("associations", "frozen_kg"): (1_000_000, None),
+    ("associations", "budget_eur"): (100_000_000, 1_000_000),
+    ("associations", "other_supply_kg"): (1_000_000, 50_000),
+    ("lots", "kg"): (1_000_000, 50_000),
+    ("lots", "unit_kg"): (10_000, 1_000),
+    ("lots", "price_eur_kg"): (10_000, 100),
+    ("lots", "value_eur_kg"): (10_000, 100),
+    ("vehicles", "capacity_kg"): (100_000, None),
+    ("vehicles", "cost_eur_km"): (1_000, 20),
+    ("vehicles", "cost_eur_h"): (10_000, 200),
+    ("vehicles", "co2_g_km"): (100_000, 2_000),
+    ("categories", "value_eur_kg"): (10_000, 100),
+}
+
+
+def _bounded(parse: Parser, maximum: float) -> Parser:
+    def bounded(text: str, ctx: Context) -> Any:
+        value = parse(text, ctx)
+        if not isinstance(value, Bad) and value > maximum:
+            return Bad(f"at most {_fmt(maximum)} (a typing or unit error?)")
+        return value
+
+    return bounded
+
+
+def _limited(table: str, spec: ColumnSpec) -> ColumnSpec:
+    if spec.parse is parse_id:
+        return dataclasses.replace(spec, type_doc=f"{spec.type_doc}, ≤ {MAX_ID_CHARS} characters")
+    if spec.parse is parse_text:
+        return dataclasses.replace(spec, type_doc=f"text, ≤ {MAX_TEXT_CHARS} characters")
+    if (table, spec.name) not in LIMITS:
+        return spec
+    hard, plausible = LIMITS[table, spec.name]
+    doc = f"{spec.type_doc}, ≤ {_fmt(hard)}"
+    if plausible is not None:
+        doc += f" (warning above {_fmt(plausible)})"
+    return dataclasses.replace(
+        spec, parse=_bounded(spec.parse, hard), type_doc=doc, plausible=plausible
+    )
+
+
+COLUMNS = {table: tuple(_limited(table, s) for s in specs) for table, specs in COLUMNS.items()}
 """Every column of every scenario table, in the order the data dictionary shows them."""
 
 
@@ -643,6 +664,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("name", False, "name of the scenario (default: the folder or workbook name)"),
     SettingSpec("week", True, 'ISO week, e.g. "2020-W41"'),
     SettingSpec("hub", False, "id of the hub site (default: the only site of kind hub)"),
+    SettingSpec(
+        "territory", False, 'territory the documents name, e.g. "Dijon Métropole" (default: none)'
+    ),
+    SettingSpec(
+        "organisation",
+        False,
+        "who the documents come from (default: the coordination of food aid of the territory)",
+    ),
 )
 SECTIONS: dict[str, type[Policy] | type[Logistics] | type[RoutingParams]] = {
     "policy": Policy,
@@ -691,6 +720,8 @@ def _read_table(
     table: RawTable, specs: tuple[ColumnSpec, ...], ctx: Context, out: _Collector
 ) -> tuple[list[_Row], set[str]]:
     """Parse every cell; returns the rows and the names of the columns present."""
+    if table.decimal_comma != ctx.decimal_comma:
+        ctx = dataclasses.replace(ctx, decimal_comma=table.decimal_comma)
     by_name = {spec.name: spec for spec in specs}
     positions: dict[str, int] = {}
     for index, heading in enumerate(table.header):
@@ -760,6 +791,16 @@ def _read_table(
                 else:
                     values[spec.name] = spec.default
                 continue
+            if text.startswith(FORMULA_MARK):
+                out.error(
+                    table.file,
+                    raw.row,
+                    spec.name,
+                    f"expected a value, got a formula never computed ({text[1:]}): open the "
+                    "workbook in Excel or LibreOffice and save it, so that its values are stored",
+                )
+                ok = False
+                continue
             value = spec.parse(text, ctx)
             if isinstance(value, Bad):
                 out.error(
@@ -768,6 +809,14 @@ def _read_table(
                 ok = False
             else:
                 values[spec.name] = value
+                if spec.plausible is not None and value > spec.plausible:
+                    out.warn(
+                        table.file,
+                        raw.row,
+                        spec.name,
+                        f"expected at most {_fmt(spec.plausible)} here (a typing or unit "
+                        f'error?), got "{text}"',
+                    )
         texts = {
             name: raw.cells[index] for name, index in positions.items() if index < len(raw.cells)
         }
@@ -935,12 +984,24 @@ def _check_road_graph(
     if not path.is_absolute():
         base = Path(raw.source)
         path = (base if base.is_dir() else base.parent) / path
+    problem = ""
     if not path.is_file():
+        problem = f"no file {path}"
+    else:  # checked now, not at the route stage after the allocation
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(4096)
+        except OSError as exc:
+            problem = f"unreadable: {exc.strerror or exc}"
+        else:
+            if b"<graphml" not in head:
+                problem = f"{path} is not GraphML"
+    if problem:
         out.error(
             raw.settings_file,
             seen["logistics.road_graph"].row,
             "logistics.road_graph",
-            f'expected a GraphML road network file, got "{logistics.road_graph}" (no file {path})',
+            f'expected a GraphML road network file, got "{logistics.road_graph}" ({problem})',
         )
 
 
@@ -1057,7 +1118,7 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
         return None, problems
     assert hub is not None and "week" in settings  # every missing piece was an error above
     scenario = Scenario(
-        name=settings.get("name", raw.default_name),
+        name=clean_text(str(settings.get("name", raw.default_name)))[:MAX_TEXT_CHARS],
         week=settings["week"],
         hub=hub,
         associations=tuple(associations),
@@ -1069,6 +1130,8 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
         logistics=settings["logistics"],
         routing=settings["routing"],
         source=raw.source,
+        territory=settings.get("territory", ""),
+        organisation=settings.get("organisation", ""),
     )
     return scenario, problems
 

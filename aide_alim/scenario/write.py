@@ -211,6 +211,9 @@ def scenario_settings(scenario: Scenario) -> dict[str, Any]:
         "routing": scenario.routing,
     }
     settings: dict[str, Any] = {"name": scenario.name, "week": scenario.week, "hub": scenario.hub}
+    for key in ("territory", "organisation"):  # optional: written only when set
+        if getattr(scenario, key):
+            settings[key] = getattr(scenario, key)
     for section, params in sections.items():
         settings[section] = {
             key: getattr(params, key)
@@ -251,7 +254,8 @@ def _toml_value(value: Any) -> str:
 def toml_text(scenario: Scenario) -> str:
     """The ``scenario.toml`` of a scenario."""
     settings = scenario_settings(scenario)
-    lines = [f"{key} = {_toml_value(settings[key])}" for key in ("name", "week", "hub")]
+    top = ("name", "week", "hub", "territory", "organisation")
+    lines = [f"{key} = {_toml_value(settings[key])}" for key in top if key in settings]
     for section in ("policy", "logistics", "routing"):
         lines += ["", f"[{section}]"]
         lines += [f"{key} = {_toml_value(value)}" for key, value in settings[section].items()]
@@ -376,10 +380,10 @@ def write_workbook(scenario: Scenario, path: str | Path, *, overwrite: bool = Fa
     workbook.properties.modified = _EPOCH
     buffer = io.BytesIO()
     workbook.save(buffer)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.tmp")
-    staging.write_bytes(_stable_zip(buffer.getvalue()))
-    os.replace(staging, target)
+    from aide_alim.output import output_file
+
+    with output_file(target) as temporary:
+        temporary.write_bytes(_stable_zip(buffer.getvalue()))
     return target
 
 

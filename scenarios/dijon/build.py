@@ -754,6 +754,8 @@ def build() -> Scenario:
         vehicles=tuple(build_vehicles()),
         categories=DEFAULT_CATEGORIES,
         policy=policy,
+        territory="Dijon Métropole",
+        organisation="la coordination de l'aide alimentaire de Dijon Métropole",
     )
 
 

@@ -1,0 +1,216 @@
+"""``aide-alim serve | users | declarations``: the web portal and its accounts from the shell."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from aide_alim.cli import main
+from aide_alim.cli.common import handle_errors
+from aide_alim.cli.history import _db_option
+
+
+def _portal_missing() -> click.ClickException:
+    return click.ClickException(
+        'The portal needs the web extra: pip install -e ".[web]" '
+        "(starlette, uvicorn, argon2-cffi, python-multipart)."
+    )
+
+
+@main.command("serve")
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (one per core serves more associations at once).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for uploaded weeks and runs (default: portal-data beside a SQLite database, "
+    "else ~/.local/share/aide_alim/portal).",
+)
+@click.option(
+    "--insecure-cookies",
+    is_flag=True,
+    help="Send the session cookie over plain HTTP too (only for a test on a private network; "
+    "by default it is Secure: serve over HTTPS, or on localhost).",
+)
+@handle_errors
+def serve(
+    db_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    data_dir: Path | None,
+    insecure_cookies: bool,
+) -> None:
+    """Serve the web portal (associations, coordinator, steering) over the history database.
+
+    Create the accounts first with `aide-alim users add`. Example:
+    aide-alim serve --db history.sqlite --port 8000
+    """
+    try:
+        import uvicorn
+
+        from aide_alim.portal import app as portal
+        from aide_alim.portal.worker import Worker
+    except ImportError:
+        raise _portal_missing() from None
+    from aide_alim.db import open_database
+
+    with open_database(db_url) as db:  # creates or upgrades the schema once, before the workers
+        folder = (data_dir or _default_data_dir(db.engine.url.database, db.dialect)).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        Worker(db, folder).recover()
+        url, shown = db.engine.url.render_as_string(hide_password=False), db.url
+    os.environ[portal.ENV_DB] = url
+    os.environ[portal.ENV_DATA] = str(folder)
+    if insecure_cookies:
+        os.environ[portal.ENV_INSECURE] = "1"
+    click.echo(f"Portal on http://{host}:{port}/ over {shown} (uploads and runs in {folder}).")
+    uvicorn.run(
+        "aide_alim.portal.app:app_from_environment", factory=True, host=host, port=port,
+        workers=workers, log_level="warning", proxy_headers=False,
+    )  # fmt: skip
+
+
+def _default_data_dir(database: str | None, dialect: str) -> Path:
+    if dialect == "sqlite" and database not in (None, "", ":memory:"):
+        return Path(str(database)).resolve().parent / "portal-data"
+    return Path.home() / ".local" / "share" / "aide_alim" / "portal"
+
+
+@main.group("users")
+def users() -> None:
+    """Portal accounts: add, invite, disable, list.
+
+    \b
+    Examples:
+      aide-alim users add coord@exemple.fr --role coordinator --password-stdin --db history.sqlite
+      aide-alim users add epicerie@exemple.fr --role association --association crf_epicerie_dijon
+      aide-alim users invite epicerie@exemple.fr --url https://portail.exemple.fr
+    """
+
+
+@users.command("add")
+@click.argument("login")
+@click.option("--role", type=click.Choice(["association", "coordinator", "steering"]),
+              required=True)  # fmt: skip
+@click.option("--association", default=None, help="The association's id (association accounts).")
+@click.option("--name", default="", help="Name shown on the pages.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_db_option
+@handle_errors
+def users_add(
+    login: str,
+    role: str,
+    association: str | None,
+    name: str,
+    password_stdin: bool,
+    db_url: str | None,
+) -> None:
+    """Create the account LOGIN (then invite it, or give its password on standard input)."""
+    from aide_alim.db import open_database
+    from aide_alim.portal import auth
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with open_database(db_url) as db, db.transaction() as conn:
+        user = auth.add_user(conn, login, role, name=name, association=association,
+                             password=password)  # fmt: skip
+    click.echo(f"Added {user.login} ({user.role}{', ' + association if association else ''}).")
+
+
+@users.command("invite")
+@click.argument("login")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True,
+              help="The portal's address, for the link.")  # fmt: skip
+@_db_option
+@handle_errors
+def users_invite(login: str, url: str, db_url: str | None) -> None:
+    """Print an invitation link for LOGIN (valid 7 days, used once) that sets its password."""
+    from aide_alim.db import open_database
+    from aide_alim.portal import auth
+
+    with open_database(db_url) as db, db.transaction() as conn:
+        token = auth.invite(conn, login)
+    click.echo(f"{url.rstrip('/')}/invitation/{token}")
+
+
+@users.command("disable")
+@click.argument("login")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+@_db_option
+@handle_errors
+def users_disable(login: str, enable: bool, db_url: str | None) -> None:
+    """Disable the account LOGIN (its sessions end at once)."""
+    from aide_alim.db import open_database
+    from aide_alim.portal import auth
+
+    with open_database(db_url) as db, db.transaction() as conn:
+        user = auth.set_active(conn, login, enable)
+    click.echo(f"{user.login} is {'enabled' if user.active else 'disabled'}.")
+
+
+@users.command("list")
+@_db_option
+@handle_errors
+def users_list(db_url: str | None) -> None:
+    """List the accounts."""
+    from aide_alim.db import open_database
+    from aide_alim.portal import auth
+
+    with open_database(db_url, create=False) as db:
+        accounts = auth.list_users(db)
+    for u in accounts:
+        state = "active" if u.active else "disabled"
+        click.echo(f"{u.login}\t{u.role}\t{u.association or ''}\t{state}\t{u.name}")
+    click.echo(f"{len(accounts)} account(s).")
+
+
+@main.group("declarations")
+def declarations() -> None:
+    """What associations declared in the portal for a coming week."""
+
+
+@declarations.command("export")
+@click.argument("week")
+@_db_option
+@click.option(
+    "--base",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Scenario whose associations to update (default: the last published week).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The associations.csv to write.")  # fmt: skip
+@handle_errors
+def declarations_export(week: str, db_url: str | None, base: Path | None, out: Path) -> None:
+    """Write the associations file of WEEK with what associations declared for it.
+
+    Example: aide-alim declarations export 2020-W42 --out semaine-42/associations.csv
+    """
+    from aide_alim.db import open_database
+    from aide_alim.portal.declarations import export_associations
+    from aide_alim.scenario import load_scenario
+
+    scenario = load_scenario(base) if base is not None else None
+    with open_database(db_url, create=False) as db:
+        text, changes = export_associations(db, week, scenario)
+    from aide_alim.output import output_file
+
+    with output_file(out) as temporary:  # never half a file
+        temporary.write_text(text, encoding="utf-8")
+    declared = int(changes["declared"].sum()) if len(changes) else 0
+    click.echo(f"Wrote {out}: {len(changes)} associations, {declared} with a declaration.")
+    for row in changes.to_dict("records"):
+        if row["changes"]:
+            click.echo(f"  {row['association']}: {row['changes']}")

@@ -1,0 +1,34 @@
+"""The prospector's desk (action 3.1): offers as data, their scores and verdicts, the register.
+
+- :mod:`.model` — :class:`Offer` and :class:`Supplier`; :func:`with_offers` adds offers to a week;
+- :mod:`.reading` — :func:`read_offers` (CSV/XLSX) and :func:`offer_from_fields`, located errors;
+- :mod:`.collection` — the marginal cost of collecting an offer (insertion into the rounds);
+- :mod:`.scoring` — :func:`prepare_week`, :func:`score_offers`: scores, verdict, ranking;
+- :mod:`.generate` — plausible offers for a demo, the tests and a simulated quarter.
+"""
+
+from aide_alim.offers.model import Offer, Supplier, with_offers
+from aide_alim.offers.reading import OfferError, offer_from_fields, read_offers
+from aide_alim.offers.scoring import (
+    VERDICTS,
+    Scores,
+    Verdict,
+    Week,
+    prepare_week,
+    score_offers,
+)
+
+__all__ = [
+    "VERDICTS",
+    "Offer",
+    "OfferError",
+    "Scores",
+    "Supplier",
+    "Verdict",
+    "Week",
+    "offer_from_fields",
+    "prepare_week",
+    "read_offers",
+    "score_offers",
+    "with_offers",
+]
