@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from aide_alim.documents import fmt
+from aide_alim.i18n import fmt
 from aide_alim.planning.reasons import close_dlc
 from aide_alim.scenario.model import Scenario
 

@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 
 DEFAULT_ITERATIONS = 2
 """Passes of skeleton, allocation and rounds at most."""
+BOUND_MIP_VISITS = 150
+"""Weeks with at most this many possible visits get the bound by branch and bound (HiGHS)."""
+BOUND_MIP_SECONDS = 2.0
+"""Time given to each branch and bound of the bound [s]."""
 REPRISE_SLACK = 0.05
 """Re-allocating on the visits made, a day's deliveries may carry this share more kg than
 they did."""
@@ -176,9 +180,17 @@ def plan_bound(
     model = PlanningModel(scenario, adm, fleet, times="bound")
     fill = model.solve("min_fill")
     kg = model.solve("kg")
+    bound_fill, bound_kg = _bound_value(fill, "min_fill"), _bound_value(kg, "kg")
+    if len(model.visits) <= BOUND_MIP_VISITS:
+        # Small weeks: branch and bound on the visits tightens the relaxation a lot (a visit
+        # cannot be 1/10th made); its bound is valid even if the time runs out.
+        fill = model.solve("min_fill", integer_s=BOUND_MIP_SECONDS)
+        kg = model.solve("kg", integer_s=BOUND_MIP_SECONDS)
+        bound_fill = min(bound_fill, _bound_value(fill, "min_fill"))
+        bound_kg = min(bound_kg, _bound_value(kg, "kg"))
     return PlanBound(
-        min_fill_ratio=_bound_value(fill, "min_fill"),
-        kg_distributed=_bound_value(kg, "kg"),
+        min_fill_ratio=bound_fill,
+        kg_distributed=bound_kg,
         seconds=time.perf_counter() - started,
     )
 

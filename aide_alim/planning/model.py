@@ -31,6 +31,7 @@ asked to make, where the fair allocation then puts the food. Capacity cuts from 
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -200,6 +201,7 @@ class PlanningModel:
         self._link_c_big: dict[tuple[str, int, bool], float] = {}
         self._z: list[tuple[int, int, int]] = []
         self._h: highspy.Highs | None = None
+        self._place_day_col: list[int] = []
         self._build()
 
     # --- building ---------------------------------------------------------------------------
@@ -348,6 +350,7 @@ class PlanningModel:
                 pk = (v.place_key, v.day)
                 if pk not in place_day:
                     place_day[pk] = col(0.0, 1.0)
+                    self._place_day_col.append(place_day[pk])
                 add(f"pd:{k}", self._visit_col[k], 1.0, ub=0.0)
                 add(f"pd:{k}", place_day[pk], -1.0)
         kg_cols_of_visit: dict[int, list[int]] = defaultdict(list)
@@ -432,12 +435,16 @@ class PlanningModel:
         min_fill: float | None = None,
         open_visits: set[int] | None = None,
         free: set[int] | None = None,
+        integer_s: float = 0.0,
     ) -> PlanningSolution:
         """Maximise ``objective`` (``"min_fill"`` or ``"kg"``) over the linear relaxation
         (visits between 0 and 1); with ``min_fill``, keep every fill ratio at least that (minus
         1e-6) and maximise kg. ``open_visits``: indices of :attr:`visits` fixed open, every
-        other visit fixed closed, except those in ``free``. The HiGHS instance is kept between
-        calls, so each solve starts from the previous basis."""
+        other visit fixed closed, except those in ``free``. ``integer_s`` > 0: visits at 0 or
+        1, branch and bound for at most that many seconds; the value returned as
+        ``dual_bound`` is then HiGHS's bound, valid even when it stops early (used for the
+        plan bound of small weeks, where it is much tighter than the relaxation). The HiGHS
+        instance is kept between calls, so each solve starts from the previous basis."""
         import highspy
 
         started = time.perf_counter()
@@ -476,10 +483,32 @@ class PlanningModel:
         every = np.arange(n, dtype=np.int32)
         h.changeColsBounds(n, every, lb, np.where(np.isinf(ub), inf, ub))
         h.changeColsCost(n, every, cost)
+        binary = np.array([*self._visit_col, *self._place_day_col], dtype=np.int32)
+        if integer_s > 0 and binary.size:
+            kinds = highspy.HighsVarType
+            h.changeColsIntegrality(binary.size, binary, np.full(binary.size, kinds.kInteger))
+            h.setOptionValue("time_limit", float(integer_s))
         h.run()
         status = h.getModelStatus()
         info = h.getInfo()
         value = float(info.objective_function_value)
+        if integer_s > 0 and binary.size:
+            value = float(info.mip_dual_bound)
+            has = info.primal_solution_status == 2
+            kinds = highspy.HighsVarType
+            h.changeColsIntegrality(binary.size, binary, np.full(binary.size, kinds.kContinuous))
+            h.setOptionValue("time_limit", float("inf"))
+            if math.isfinite(value):
+                return PlanningSolution(
+                    status="optimal" if status == highspy.HighsModelStatus.kOptimal else (
+                        "time_limit" if has else "bound_only"
+                    ),
+                    min_fill=float("nan"),
+                    kg=0.0,
+                    dual_bound=value,
+                    objective=objective,
+                    seconds=time.perf_counter() - started,
+                )
         if status != highspy.HighsModelStatus.kOptimal:
             return PlanningSolution(
                 status="infeasible" if status == highspy.HighsModelStatus.kInfeasible else "error",
