@@ -1,4 +1,6 @@
-"""Allocation and rounds together (aide_alim.planning), day limits, routing reason codes."""
+"""Allocation and rounds together (aide_alim.planning): the loop's guarantees on a week one van
+cannot carry, day limits, routing reason codes. Hand-checked tiny weeks are in
+test_planning_tiny.py."""
 
 from __future__ import annotations
 
@@ -142,9 +144,16 @@ def test_weekly_run_publishes_only_what_the_rounds_carry(tmp_path: Path) -> None
 
     result = run_week(_cold_monday(), tmp_path / "semaine", compare_rules=("leximin", "fcfs"))
     assert result.plan.unserved.empty
-    assert result.planning is not None and result.planning.kg_held_back > 0
     assert result.allocation is result.planning.allocation
-    row = result.comparison.set_index("rule").loc["leximin"]
+    table = result.comparison.set_index("rule")
+    row = table.loc["leximin"]
     assert row["kg_distributed"] == pytest.approx(result.allocation.lines["kg"].sum())
+    # Each row of the comparison says what it measured.
+    assert row["measured"] == "rounds" and table.loc["fcfs", "measured"] == "allocation"
     summary = html.unescape((tmp_path / "semaine" / "synthese.html").read_text(encoding="utf-8"))
-    assert "capacité des véhicules atteinte ces jours-là" in summary
+    assert "Au mieux, avec cette flotte" in summary
+    assert "avant tournées" in summary and "après tournées" in summary
+    left = result.allocation.unallocated
+    assert set(left["reason"]) <= {"vehicle_capacity", "vehicle_full", "no_visit_planned"}
+    for text in left["reason_fr"]:
+        assert text in summary

@@ -255,6 +255,11 @@ def admissibility(
         int(sum(1 << i for i in range(7) if day_cold[i] > 0)),
     )
 
+    if delivery_days is not None:
+        # Planned visits: the planning model has weighed the vehicles' time, and the rounds
+        # reload at the hub, so one load per vehicle and day is no longer the limit.
+        day_cap = np.where(day_cap > 0, np.inf, 0.0)
+        day_cold = np.where(day_cold > 0, np.inf, 0.0)
     if day_limits:
         day_cap, day_cold = _apply_day_limits(scenario, day_limits, day_cap, day_cold)
     planned = np.full((n_assoc, 2), _ALL_DAYS, dtype=np.uint8)
