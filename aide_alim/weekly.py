@@ -150,6 +150,7 @@ def run_week(
     loaded = stage(Stage.VALIDATE, lambda: _validate(scenario, rule, time_limit_s))
     allocation = stage(Stage.ALLOCATE, lambda: _allocate(loaded))
     comparison = stage(Stage.COMPARE, lambda: _compare(loaded, compare_rules, allocation))
+
     def step(message: str) -> None:
         if progress is not None:
             progress(StageEvent(Stage.ROUTE, "step", message=message))

@@ -80,8 +80,10 @@ def check_week(scenario: Scenario, folder: Path, *, tol_kg: float = 1e-3) -> lis
         start = None if departure is None else departure - per_kg * handled
         if row.kind == "delivery" and str(row.place) in assocs:
             w = assocs[str(row.place)].receive_window
-            if start is not None and departure is not None and not (
-                w.start_min - 1 <= start and departure <= w.end_min + 1
+            if (
+                start is not None
+                and departure is not None
+                and not (w.start_min - 1 <= start and departure <= w.end_min + 1)
             ):
                 problems.append(f"{where}: outside the receiving window {w}")
             if Day(day.weekday()) not in assocs[str(row.place)].open_days:
@@ -89,8 +91,10 @@ def check_week(scenario: Scenario, folder: Path, *, tol_kg: float = 1e-3) -> lis
         if row.kind == "pickup" and str(row.place) in sites:
             site = sites[str(row.place)]
             w = site.window
-            if start is not None and departure is not None and not (
-                w.start_min - 1 <= start and departure <= w.end_min + 1
+            if (
+                start is not None
+                and departure is not None
+                and not (w.start_min - 1 <= start and departure <= w.end_min + 1)
             ):
                 problems.append(f"{where}: outside the site's window {w}")
             if Day(day.weekday()) not in site.open_days and site.id != scenario.hub:

@@ -99,8 +99,15 @@ def test_the_bound_holds_and_is_tight_on_a_week_one_van_cannot_cover() -> None:
 def test_collection_at_a_supplier_then_delivery() -> None:
     # Chilled food at a supplier open Monday 8-12; the association is open Tuesday: the van
     # collects on Monday and delivers on Tuesday, from the hub's cold room.
-    supplier = Site("ferme", "Ferme", SiteKind.SUPPLIER, 47.30, 5.10, window=TimeWindow(480, 720),
-                    open_days=MONDAY)
+    supplier = Site(
+        "ferme",
+        "Ferme",
+        SiteKind.SUPPLIER,
+        47.30,
+        5.10,
+        window=TimeWindow(480, 720),
+        open_days=MONDAY,
+    )
     assocs = [association("A1", 100, open_days=frozenset({Day.TUE}))]
     lots = [lot("Y", 100, site="ferme", product="Yaourts", category="produits_laitiers",
                 temperature=Temperature.CHILLED, use_by=day(3))]  # fmt: skip

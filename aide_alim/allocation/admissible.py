@@ -266,9 +266,9 @@ def admissibility(
     if delivery_days is not None:
         planned[:] = 0
         index = {a.id: i for i, a in enumerate(assocs)}
-        for (assoc_id, cold), mask in delivery_days.items():
+        for (assoc_id, cold), weekdays in delivery_days.items():
             if assoc_id in index:
-                planned[index[assoc_id], int(bool(cold))] = mask & _ALL_DAYS
+                planned[index[assoc_id], int(bool(cold))] = weekdays & _ALL_DAYS
 
     hub = scenario.site_by_id.get(scenario.hub)
     direct = scenario.logistics.model == "direct" or hub is None

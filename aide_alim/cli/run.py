@@ -11,7 +11,7 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import StageError
-from aide_alim.i18n import N_, _, ngettext, number, percent
+from aide_alim.i18n import N_, _, number, percent
 from aide_alim.scenario.model import RULES
 
 if TYPE_CHECKING:  # the week's stages are imported when the command runs (fast start)
@@ -79,14 +79,6 @@ STAGE_TEXT = {
     "route": N_("planning the rounds"),
     "documents": N_("writing the documents"),
 }
-
-
-#: The planning's day abbreviations, translated where shown.
-DAY_TEXT = {d: d for d in (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"))}
-
-
-def _days(text: str) -> str:
-    return " ".join(_(DAY_TEXT.get(d, d)) for d in str(text or "").split()) or "-"
 
 
 def _num(x: float, decimals: int = 0) -> str:
@@ -166,11 +158,10 @@ def summary_text(result: WeekResult) -> str:
         out.append(
             "  "
             + _("at best with this fleet: min fill {fill}, {kg} kg (bound)").format(
-                fill=f"{bound.min_fill_ratio:.0%}", kg=_num(bound.kg_distributed)
+                fill=_pct(bound.min_fill_ratio), kg=_num(bound.kg_distributed)
             )
         )
     if planning is not None and len(planning.iterations) > 1:
-        times = len(planning.iterations) - 1
         out.append(
             "  "
             + _("plans tried: {n} (kept: #{kept}; see the summary)").format(

@@ -39,9 +39,10 @@ def planning_notes(scenario: Scenario, routed: RoutedAllocation) -> tuple[str, .
     if bound is not None and got == got:
         out.append(
             f"Couverture de l'association la moins bien servie : {fmt.pct(got)}. Au mieux, "
-            f"avec les véhicules de cette semaine, aucun plan ne dépasse {fmt.pct(bound.min_fill_ratio)} "
-            f"ni {fmt.kg(bound.kg_distributed)} distribués (borne calculée sur le temps de "
-            "chaque véhicule, jour par jour et créneau par créneau)."
+            "avec les véhicules de cette semaine, aucun plan ne dépasse "
+            f"{fmt.pct(bound.min_fill_ratio)} ni {fmt.kg(bound.kg_distributed)} distribués "
+            "(borne calculée sur le temps de chaque véhicule, jour par jour et créneau par "
+            "créneau)."
         )
     table = allocation.by_association
     if len(table) and "fill_ratio" in table:

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from aide_alim.allocation.admissible import Admissibility, DeliveryDays, admissibility
+from aide_alim.allocation.admissible import Admissibility, admissibility
 from aide_alim.errors import AideAlimError
 from aide_alim.planning.fleet import Fleet, Visit, fleet_of
 from aide_alim.planning.model import Cut, PlanningModel, PlanningSolution, relax_and_fix
@@ -161,8 +161,10 @@ class RoutedAllocation:
 
     def table(self) -> pd.DataFrame:
         """One row per pass (see :data:`ITERATION_COLUMNS`)."""
-        rows = [{c: getattr(it, c if c != "iteration" else "number") for c in ITERATION_COLUMNS}
-                for it in self.iterations]
+        rows = [
+            {c: getattr(it, c if c != "iteration" else "number") for c in ITERATION_COLUMNS}
+            for it in self.iterations
+        ]
         return pd.DataFrame(rows, columns=list(ITERATION_COLUMNS))
 
 
@@ -242,24 +244,24 @@ def skeleton_of(scenario: Scenario, solution: PlanningSolution) -> Skeleton:
     )
 
 
-def served_skeleton(
-    scenario: Scenario, plan: RoutePlan, solution: PlanningSolution
-) -> Skeleton:
+def served_skeleton(scenario: Scenario, plan: RoutePlan, solution: PlanningSolution) -> Skeleton:
     """The visits the rounds did make: delivery days of the lines delivered, collection days
     of the lines collected."""
     delivery: dict[tuple[str, bool], int] = defaultdict(int)
     collection: dict[tuple[str, bool], set[dt.date]] = defaultdict(set)
     per_day: dict[tuple[int, bool], float] = defaultdict(float)
     lines = plan.lines
-    if len(lines):
-        for row in lines.itertuples(index=False):
-            cold = str(row.temperature) in ("chilled", "frozen")
-            if str(row.status) == "delivered":
-                day = (pd.Timestamp(row.day).date() - scenario.week_start).days
-                delivery[(str(row.association), cold)] |= 1 << day
-                per_day[(day, cold)] += float(row.kg)
-            if str(row.status) in ("delivered", "hub_pickup") and pd.notna(row.collection_day):
-                collection[(str(row.site), cold)].add(pd.Timestamp(row.collection_day).date())
+    records: list[dict[Any, Any]] = lines.to_dict("records") if len(lines) else []
+    for row in records:
+        cold = str(row["temperature"]) in ("chilled", "frozen")
+        status = str(row["status"])
+        if status == "delivered":
+            day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
+            delivery[(str(row["association"]), cold)] |= 1 << day
+            per_day[(day, cold)] += float(row["kg"])
+        collected = row["collection_day"]
+        if status in ("delivered", "hub_pickup") and isinstance(collected, dt.date | str):
+            collection[(str(row["site"]), cold)].add(pd.Timestamp(collected).date())
     return Skeleton(
         delivery_days=dict(delivery),
         collection_days={k: frozenset(d) for k, d in collection.items()},
@@ -381,9 +383,7 @@ def allocate_and_route(
         )
         kept = _take_out(scenario, allocation, plan, skeleton, without_kg)
         tried.append((allocation, plan, kept, skeleton))
-        iterations.append(
-            _iteration(len(iterations) + 1, allocation, plan, kept, len(cuts), t0)
-        )
+        iterations.append(_iteration(len(iterations) + 1, allocation, plan, kept, len(cuts), t0))
         return allocation, plan
 
     for number in range(1, max_iterations + 1):
@@ -471,9 +471,12 @@ def carried_only(plan: RoutePlan) -> RoutePlan:
     lost = plan.unserved.assign(day=pd.to_datetime(plan.unserved["day"]).dt.date)
     lost_kg = lost.groupby(["lot", "association", "day"])["kg"].sum()
     lines = plan.lines.copy()
-    key = list(zip(lines["lot"], lines["association"], pd.to_datetime(lines["day"]).dt.date, strict=True))
+    key = list(
+        zip(lines["lot"], lines["association"], pd.to_datetime(lines["day"]).dt.date, strict=True)
+    )
     lines["kg"] = [
-        max(float(kg) - float(lost_kg.get(k, 0.0)), 0.0) for kg, k in zip(lines["kg"], key, strict=True)
+        max(float(kg) - float(lost_kg.get(k, 0.0)), 0.0)
+        for kg, k in zip(lines["kg"], key, strict=True)
     ]
     lines = lines[(lines["kg"] > 1e-6) & (lines["status"] != "unserved")].reset_index(drop=True)
     lines.loc[lines["status"] == "partial", "status"] = "delivered"
@@ -545,14 +548,15 @@ def _failed_visits(plan: RoutePlan, scenario: Scenario) -> list[tuple[str, str, 
     """(kind, place, weekday, cold) of the stops the rounds left out for lack of time or
     room."""
     out: set[tuple[str, str, int, bool]] = set()
-    for row in plan.unserved.itertuples(index=False):
-        cold = str(row.temperature) in ("chilled", "frozen")
-        stage = str(row.stage)
-        day = (pd.Timestamp(row.day).date() - scenario.week_start).days
+    records: list[dict[Any, Any]] = plan.unserved.to_dict("records")
+    for row in records:
+        cold = str(row["temperature"]) in ("chilled", "frozen")
+        stage = str(row["stage"])
+        day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
         if stage in ("delivery", "same_day"):
-            out.add(("delivery", str(row.association), day, cold))
+            out.add(("delivery", str(row["association"]), day, cold))
         elif stage == "collection":
-            out.add(("collection", str(row.site), -1, cold))
+            out.add(("collection", str(row["site"]), -1, cold))
     return sorted(out)
 
 

@@ -118,9 +118,7 @@ def fleet_of(scenario: Scenario, matrices: Matrices | None = None) -> Fleet:
         matrices = scenario_matrices(scenario, places)
     days: dict[int, FleetDay] = {}
     for i in range(7):
-        working = tuple(
-            v for v in scenario.vehicles if Day(i) in v.days and v.capacity_kg >= 1
-        )
+        working = tuple(v for v in scenario.vehicles if Day(i) in v.days and v.capacity_kg >= 1)
         if working:
             days[i] = FleetDay(i, working)
     minutes = np.where(matrices.reachable, matrices.duration_s / 60.0, np.inf)

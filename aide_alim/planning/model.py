@@ -9,9 +9,9 @@ A mixed-integer model over the week, solved as linear programmes (HiGHS, through
 - ``z[k, c]`` kg of group ``k`` collected on day ``c`` (site open, lot available, a vehicle of
   its class working; the hub's own stock needs none); what is delivered by day ``d`` must have
   been collected by day ``d`` (in the ``direct`` model, on day ``d`` itself);
-- visits ``y[v]`` (0 or 1; relaxed to [0, 1] in the LPs) (:class:`~aide_alim.planning.fleet.Visit`): deliveries of cold or
-  ambient food to an association that does not collect, collections at a site; food moves only
-  through an open visit;
+- visits ``y[v]`` (:class:`~aide_alim.planning.fleet.Visit`; 0 or 1, relaxed to [0, 1] in the
+  LPs): deliveries of cold or ambient food to an association that does not collect,
+  collections at a site; food moves only through an open visit;
 - supply, storage per temperature class, budgets, and the fill rows ``fill_a ≥ t``;
 - **vehicle time** per vehicle class (refrigerated; all), day and interval ``[s, e]`` between
   window and shift breakpoints: the visits whose windows lie in ``[s, e]`` (their stop time,
@@ -19,7 +19,7 @@ A mixed-integer model over the week, solved as linear programmes (HiGHS, through
   Cold visits count in both classes' rows: refrigerated time goes to cold food first, ambient
   food takes a refrigerated van only where the ambient vans' time is used up.
 
-**Two uses.** With *lower-bound* times, its linear relaxation is a bound: (shortest travel into each place, the fixed stop time
+**Two uses.** With *lower-bound* times (shortest travel into each place, the fixed stop time
 paid once per place and day, the first leg of each vehicle before ``s`` left out), every plan
 the rounds can carry satisfies the rows (with its visits at 0 or 1), so the relaxation's
 optimum is a **valid upper bound** on the minimum fill ratio and on the kg carried. With
@@ -142,9 +142,7 @@ def _collection_days(scenario: Scenario, lot: object, fleet: Fleet, direct: bool
     cold = lot.temperature.needs_cold
     first = (lot.available - scenario.week_start).days
     return [
-        d
-        for d in range(max(first, 0), 7)
-        if Day(d) in site.open_days and fleet.working(d, cold)
+        d for d in range(max(first, 0), 7) if Day(d) in site.open_days and fleet.working(d, cold)
     ]
 
 
@@ -265,9 +263,9 @@ class PlanningModel:
                     z_cols[c] = col(0.0, float(gr.kg[g]))
                     vc = visit("collection", gr.site[g], c, cold)
                     add(f"link_c:{gr.site[g]}:{c}:{int(cold)}", z_cols[c], 1.0, ub=0.0)
-                    self._link_c_big[(gr.site[g], c, cold)] = (
-                        self._link_c_big.get((gr.site[g], c, cold), 0.0) + float(gr.kg[g])
-                    )
+                    self._link_c_big[(gr.site[g], c, cold)] = self._link_c_big.get(
+                        (gr.site[g], c, cold), 0.0
+                    ) + float(gr.kg[g])
                     self._link_c_visit[(gr.site[g], c, cold)] = vc
                     add(f"flow:{g}", z_cols[c], 1.0, lb=0.0, ub=0.0)
                     self._z.append((g, c, z_cols[c]))
@@ -311,8 +309,8 @@ class PlanningModel:
                             add(f"same_day:{g}:{d}", j, -1.0, lb=0.0, ub=0.0)
             if gr.collect_days[g]:
                 # Delivered by day d ≤ collected by day d (direct: collected on day d).
-                dd = sorted({x_day[i] for i in range(len(x_group)) if x_group[i] == g})
-                for d in dd:
+                delivery_days = sorted({x_day[i] for i in range(len(x_group)) if x_group[i] == g})
+                for d in delivery_days:
                     name = f"prec:{g}:{d}"
                     for c, zc in z_cols.items():
                         if c <= d:
@@ -382,7 +380,9 @@ class PlanningModel:
         for day, ks in by_day.items():
             fd = fleet.days.get(day)
             for s, e in spans:
-                inside = [k for k in ks if s <= visit_list[k].window[0] and visit_list[k].window[1] <= e]
+                inside = [
+                    k for k in ks if s <= visit_list[k].window[0] and visit_list[k].window[1] <= e
+                ]
                 if not inside:
                     continue
                 for cls in (True, False):
@@ -408,7 +408,9 @@ class PlanningModel:
                         v = visit_list[k]
                         if bound:
                             if cls:
-                                rows[name].append((self._visit_col[k], v.fixed_min + v.travel_lb_min))
+                                rows[name].append(
+                                    (self._visit_col[k], v.fixed_min + v.travel_lb_min)
+                                )
                             else:
                                 pdc = place_day[(v.place_key, v.day)]
                                 if pdc not in seen_pd:
@@ -416,10 +418,12 @@ class PlanningModel:
                                     rows[name].append((pdc, v.fixed_min + v.travel_lb_min))
                         else:
                             f = self.factor.get((cls, day), 1.0)
-                            rows[name].append((self._visit_col[k], v.fixed_min + f * v.travel_est_min))
-                        q = kg_of_visit.get(self._visit_col[k])
-                        if q is not None:
-                            rows[name].append((q, handling))
+                            rows[name].append(
+                                (self._visit_col[k], v.fixed_min + f * v.travel_est_min)
+                            )
+                        kg_col = kg_of_visit.get(self._visit_col[k])
+                        if kg_col is not None:
+                            rows[name].append((kg_col, handling))
         self.visits = visit_list
         self.x = (x_group_a, x_assoc_a, x_day_a, np.array(x_col, dtype=np.int64))
         self._rows, self._row_lb, self._row_ub = rows, row_lb, row_ub
@@ -453,7 +457,7 @@ class PlanningModel:
         cost = np.zeros(n)
         lb = np.array(self._cols_lb, dtype=float)
         ub = np.array(self._cols_ub, dtype=float)
-        xg, xa, xd, xc = self.x
+        _, _, xd, xc = self.x
         if objective == "min_fill":
             cost[self.t] = 1.0
             # A small reward for food so the solution does not throw it away.
@@ -500,9 +504,9 @@ class PlanningModel:
             h.setOptionValue("time_limit", float("inf"))
             if math.isfinite(value):
                 return PlanningSolution(
-                    status="optimal" if status == highspy.HighsModelStatus.kOptimal else (
-                        "time_limit" if has else "bound_only"
-                    ),
+                    status="optimal"
+                    if status == highspy.HighsModelStatus.kOptimal
+                    else ("time_limit" if has else "bound_only"),
                     min_fill=float("nan"),
                     kg=0.0,
                     dual_bound=value,
@@ -533,7 +537,9 @@ class PlanningModel:
         n = self.n_cols
         h.addVars(n, np.zeros(n), np.ones(n))
         names = list(self._rows)
-        starts, index, value = [], [], []
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
         for name in names:
             starts.append(len(index))
             for j, c in self._rows[name]:
@@ -616,10 +622,12 @@ def relax_and_fix(
     relaxed = model.solve("kg", min_fill=relaxed.min_fill)
     if relaxed.status not in ("optimal", "time_limit"):
         return relaxed
-    kg_of = {**{("delivery", *k): v for k, v in relaxed.delivered.items()},
-             **{("collection", *k): v for k, v in relaxed.collected.items()}}
+    kg_of = {
+        **{("delivery", *k): v for k, v in relaxed.delivered.items()},
+        **{("collection", *k): v for k, v in relaxed.collected.items()},
+    }
     best: dict[tuple[str, str, bool], float] = defaultdict(float)
-    for k, v in enumerate(model.visits):
+    for v in model.visits:
         kg = kg_of.get((v.kind, v.place, v.day, v.cold), 0.0)
         best[(v.kind, v.place, v.cold)] = max(best[(v.kind, v.place, v.cold)], kg)
     opened: set[int] = set()
@@ -629,8 +637,10 @@ def relax_and_fix(
         if not v.cold:
             if kg > 1e-6:
                 opened.add(k)
-        elif kg >= min(min_kg, top) - 1e-9 and kg > 1e-6 and (
-            v.kind == "collection" or kg >= keep_share * top
+        elif (
+            kg >= min(min_kg, top) - 1e-9
+            and kg > 1e-6
+            and (v.kind == "collection" or kg >= keep_share * top)
         ):
             # A collection carries lots that may not wait for the site's best day.
             opened.add(k)
@@ -638,15 +648,21 @@ def relax_and_fix(
     for (cls, day, s, e), name in sorted(model.time_rows.items()):
         cap = model.row_cap[name] * model.margin
         scope = [
-            k for k in sorted(opened)
-            if model.visits[k].day == day and (model.visits[k].cold or not cls)
-            and s <= model.visits[k].window[0] and model.visits[k].window[1] <= e
+            k
+            for k in sorted(opened)
+            if model.visits[k].day == day
+            and (model.visits[k].cold or not cls)
+            and s <= model.visits[k].window[0]
+            and model.visits[k].window[1] <= e
         ]
-        def cost(k: int) -> float:
+
+        f = model.factor.get((cls, day), 1.0)
+
+        def cost(k: int, f: float = f) -> float:
             v = model.visits[k]
             kg = kg_of.get((v.kind, v.place, v.day, v.cold), 0.0)
-            f = model.factor.get((cls, day), 1.0)
             return v.fixed_min + f * v.travel_est_min + model.fleet.handling_min_per_kg * kg
+
         used = sum(cost(k) for k in scope)
         for k in sorted(scope, key=lambda k: (kg_of.get(model.visits[k].key, 0.0), k)):
             if used <= cap + 1e-6:

@@ -22,11 +22,9 @@ minimum useful quantity".
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from aide_alim.allocation.admissible import REASONS_FR, Admissibility, days_of
@@ -71,11 +69,12 @@ def _busy(plan: RoutePlan, scenario: Scenario) -> dict[tuple[str, int], list[tup
     out: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     if plan.rounds.empty:
         return out
-    for row in plan.rounds.itertuples(index=False):
-        day = (pd.Timestamp(row.day).date() - scenario.week_start).days
-        start = pd.Timestamp(row.start)
-        end = pd.Timestamp(row.end)
-        out[(str(row.vehicle), day)].append(
+    records: list[dict[Any, Any]] = plan.rounds.to_dict("records")
+    for row in records:
+        day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
+        start = pd.Timestamp(row["start"])
+        end = pd.Timestamp(row["end"])
+        out[(str(row["vehicle"]), day)].append(
             (start.hour * 60 + start.minute, end.hour * 60 + end.minute)
         )
     return out
@@ -109,30 +108,44 @@ def leftover_reasons(
     lot_index = {lot.id: i for i, lot in enumerate(lots)}
     starts = adm.lot_slices()
     lines = allocation.lines
-    got = (
-        lines.groupby(["association", "temperature"])["kg"].sum().to_dict() if len(lines) else {}
-    )
-    paid = lines.groupby("association")["price_eur"].sum().to_dict() if len(lines) else {}
+    got: dict[tuple[str, str], float] = {}
+    paid: dict[str, float] = {}
+    if len(lines):
+        by_class = lines.groupby(["association", "temperature"])["kg"].sum()
+        for key, kg in by_class.items():
+            pair: tuple[Any, Any] = key  # type: ignore[assignment]
+            got[(str(pair[0]), str(pair[1]))] = float(kg)
+        for assoc, eur in lines.groupby("association")["price_eur"].sum().items():
+            paid[str(assoc)] = float(eur)
     busy = _busy(plan, scenario)
     planned = skeleton.delivery_days if skeleton is not None else None
-    last_day = max((v.day for fd in fleet.days.values() for v in [fd]), default=4)
+    last_day = max(fleet.days, default=4)
     rows = []
-    for row in left.itertuples(index=False):
-        i = lot_index[str(row.lot)]
+    left_rows: list[dict[Any, Any]] = left.to_dict("records")
+    for row in left_rows:
+        i = lot_index[str(row["lot"])]
         lot = lots[i]
-        code, text = str(row.reason), str(row.reason_fr)
-        whole = float(row.kg) >= lot.kg - 1e-6
+        code, text = str(row["reason"]), str(row["reason_fr"])
+        whole = float(row["kg"]) >= lot.kg - 1e-6
         # A reason found before any vehicle stands only if the lot could go nowhere even
         # without the week's planned visits.
         if code not in STATIC_REASONS or starts[i + 1] > starts[i]:
             code, text = _explain(
-                scenario, fleet, adm, i, int(starts[i]), int(starts[i + 1]), got, paid, busy,
+                scenario,
+                fleet,
+                adm,
+                i,
+                int(starts[i]),
+                int(starts[i + 1]),
+                got,
+                paid,
+                busy,
                 planned,
             )
-            if code == "" and not whole and str(row.reason) == "below_min_delivery":
+            if code == "" and not whole and str(row["reason"]) == "below_min_delivery":
                 code, text = "below_min_delivery", REASONS_FR["below_min_delivery"]
             elif code == "":
-                code, text = str(row.reason), str(row.reason_fr)
+                code, text = str(row["reason"]), str(row["reason_fr"])
                 if whole and code == "below_min_delivery":
                     code, text = "rule", REASONS_FR["rule"]
         close = (
@@ -142,7 +155,7 @@ def leftover_reasons(
         rows.append(
             {
                 "lot": lot.id,
-                "kg": float(row.kg),
+                "kg": float(row["kg"]),
                 "reason": code,
                 "reason_fr": text,
                 "temperature": lot.temperature.value,
@@ -180,11 +193,18 @@ def _explain(
         for day in days_of(int(adm.pair_days[k])):
             ways += 1
             if got.get((assoc.id, lot.temperature.value), 0.0) > room - unit + 1e-6:
-                blocks[("storage_full", f"stockage {lot.temperature.label_fr} plein chez les "
-                        "associations qui peuvent le prendre")] += 1
+                blocks[
+                    (
+                        "storage_full",
+                        f"stockage {lot.temperature.label_fr} plein chez les "
+                        "associations qui peuvent le prendre",
+                    )
+                ] += 1
                 continue
-            if lot.price_eur_kg > 0 and scenario.policy.budget == "association" and (
-                assoc.budget_eur - paid.get(assoc.id, 0.0) < lot.price_eur_kg * unit - 1e-6
+            if (
+                lot.price_eur_kg > 0
+                and scenario.policy.budget == "association"
+                and (assoc.budget_eur - paid.get(assoc.id, 0.0) < lot.price_eur_kg * unit - 1e-6)
             ):
                 blocks[("budget_exhausted", REASONS_FR["budget_exhausted"])] += 1
                 continue
@@ -246,5 +266,3 @@ def close_dlc(leftovers: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["close_dlc", "leftover_reasons", "window_fr", "with_reasons"]
-
-

@@ -52,8 +52,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-import time
 import os
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
