@@ -157,3 +157,19 @@ def test_weekly_run_publishes_only_what_the_rounds_carry(tmp_path: Path) -> None
     assert set(left["reason"]) <= {"vehicle_capacity", "vehicle_full", "no_visit_planned"}
     for text in left["reason_fr"]:
         assert text in summary
+
+
+def test_the_prospection_never_asks_for_food_the_fleet_could_not_move(tmp_path: Path) -> None:
+    from aide_alim.weekly import run_week
+
+    result = run_week(_cold_monday(), tmp_path / "semaine", compare_rules=None)
+    summary = html.unescape((tmp_path / "semaine" / "synthese.html").read_text(encoding="utf-8"))
+    assert "inutile d'en chercher davantage sans un véhicule ou un créneau de plus" in summary
+    # The leftovers are whole lots or parts, never "below the minimum useful quantity" when whole.
+    left = result.allocation.unallocated
+    whole = {
+        lt.id
+        for lt in result.scenario.lots
+        if lt.kg <= float(left.set_index("lot")["kg"].get(lt.id, 0)) + 1e-6
+    }
+    assert not set(left[left["lot"].isin(whole)]["reason"]) & {"below_min_delivery"}

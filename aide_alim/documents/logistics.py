@@ -9,24 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from aide_alim.documents.prospection import left_for_vehicles
 from aide_alim.i18n import fmt
 from aide_alim.planning.reasons import close_dlc
 from aide_alim.scenario.model import Scenario
 
 if TYPE_CHECKING:
     from aide_alim.planning.core import RoutedAllocation
-
-VEHICLE_REASONS = frozenset({"vehicle_full", "vehicle_capacity", "no_visit_planned"})
-
-
-def fleet_limited(leftovers: pd.DataFrame) -> dict[str, float]:
-    """kg left over for a vehicle reason, by temperature class."""
-    if leftovers.empty:
-        return {}
-    mine = leftovers[leftovers["reason"].isin(VEHICLE_REASONS)]
-    return {str(t): float(kg) for t, kg in mine.groupby("temperature")["kg"].sum().items()}
 
 
 def planning_notes(scenario: Scenario, routed: RoutedAllocation) -> tuple[str, ...]:
@@ -59,7 +48,7 @@ def planning_notes(scenario: Scenario, routed: RoutedAllocation) -> tuple[str, .
                 "La répartition relève d'abord les moins bien servies ; ce qui reste ne peut "
                 "aller qu'aux associations que les véhicules n'ont pas besoin de visiter."
             )
-    limited = fleet_limited(routed.leftovers)
+    limited = left_for_vehicles(routed.leftovers)
     labels = {"ambient": "ambiants", "chilled": "frais", "frozen": "surgelés"}
     for temperature, kg in sorted(limited.items()):
         if kg >= 1:
@@ -86,4 +75,4 @@ def planning_notes(scenario: Scenario, routed: RoutedAllocation) -> tuple[str, .
     return tuple(out)
 
 
-__all__ = ["fleet_limited", "planning_notes"]
+__all__ = ["planning_notes"]
