@@ -2,14 +2,15 @@
 receipts at once for a fixed time, against SQLite and/or PostgreSQL. A benchmark, not a test.
 
 For each database: a synthetic week of N associations (``synthesize(N, 6N, seed=1)``) is
-allocated, routed and published, N association accounts are created, and ``aide-alim serve``
-is started (``--workers`` processes, 2 by default) on 127.0.0.1. Then N client threads (one per
-association) each log in and loop until the time is up: read the week's plan page, then post the
-receipt form (every planned line, a random kg). At the end it reads the ``receipt`` table and
-prints, as CSV:
-requests, errors (non-2xx/3xx answers or transport errors), p50/p95/p99 latency per kind of
-request [ms], confirmations (form posts) accepted, receipt lines sent in accepted posts, and
-receipt lines written in the database — the last two must be equal.
+allocated and published (with its rounds if ``--routes``: planning them for 50 associations
+takes minutes; the plan page reads them from a cache either way), N association accounts are
+created, and ``aide-alim serve`` is started (``--workers`` processes, 2 by default) on
+127.0.0.1. Then N client threads (one per association) each log in and loop until the time is
+up: read the week's plan page, then post the receipt form (every planned line, a random kg).
+At the end it reads the ``receipt`` table and prints, as CSV: requests, errors (non-2xx/3xx
+answers or transport errors), p50/p95/p99 latency per kind of request [ms], confirmations
+(form posts) accepted, receipt lines sent in accepted posts, and receipt lines written in the
+database — the last two must be equal.
 
     python benchmarks/portal_load.py --seconds 60 --associations 50 --db sqlite
     python benchmarks/portal_load.py --db postgres --postgres-url postgresql://postgres@/x?host=/tmp
@@ -57,7 +58,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _prepare(url: str, associations: int) -> list[str]:
+def _prepare(url: str, associations: int, routes: bool) -> list[str]:
     """Publish a synthetic week with ``associations`` associations; one account each."""
     from aide_alim.db import open_database
     from aide_alim.history import allocate_and_publish
@@ -66,7 +67,7 @@ def _prepare(url: str, associations: int) -> list[str]:
 
     scenario = synthesize(associations, 6 * associations, seed=1, week=WEEK)
     with open_database(url) as db:
-        allocate_and_publish(db, scenario, route=True)
+        allocate_and_publish(db, scenario, route=routes)
         with db.transaction() as conn:
             for a in scenario.associations:
                 auth.add_user(conn, f"load-{a.id}", "association", association=a.id,
@@ -132,10 +133,16 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run(
-    kind: str, url: str, associations: int, seconds: float, folder: Path, workers: int
+    kind: str,
+    url: str,
+    associations: int,
+    seconds: float,
+    folder: Path,
+    workers: int,
+    routes: bool,
 ) -> dict[str, str]:
     t0 = time.perf_counter()
-    ids = _prepare(url, associations)
+    ids = _prepare(url, associations, routes)
     setup = time.perf_counter() - t0
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -209,6 +216,9 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument(
+        "--routes", action="store_true", help="also plan the week's rounds (slow to prepare)"
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("AIDE_ALIM_TEST_POSTGRES_URL"),
         help="a PostgreSQL server where a throw-away database may be created",
@@ -219,14 +229,25 @@ def main() -> None:
         folder = Path(tmp)
         if args.db in ("sqlite", "both"):
             url = f"sqlite:///{folder / 'history.sqlite'}"
-            rows.append(run("sqlite", url, args.associations, args.seconds, folder, args.workers))
+            rows.append(
+                run("sqlite", url, args.associations, args.seconds, folder, args.workers,
+                    args.routes)
+            )  # fmt: skip
         if args.db in ("postgres", "both"):
             if not args.postgres_url:
                 sys.exit("--postgres-url (or AIDE_ALIM_TEST_POSTGRES_URL) is needed for PostgreSQL")
             url, admin, name = _fresh_postgres(args.postgres_url)
             try:
                 rows.append(
-                    run("postgres", url, args.associations, args.seconds, folder, args.workers)
+                    run(
+                        "postgres",
+                        url,
+                        args.associations,
+                        args.seconds,
+                        folder,
+                        args.workers,
+                        args.routes,
+                    )
                 )
             finally:
                 with admin.connect() as conn:

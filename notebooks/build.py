@@ -163,7 +163,7 @@ SCENARIO_NB: list[Cell] = [
             }
         )
         temperature = pd.DataFrame(resume["by_temperature"]).T
-        temperature.index = ["Sec (ambiant)", "Frais (0–4 °C)", "Surgelé (−18 °C)"]
+        temperature.index = ["Ambiant", "Frais (0–4 °C)", "Surgelé (−18 °C)"]
 
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
         ax1.bar(["Besoin"], bilan.iloc[0], color="indianred")
@@ -217,23 +217,45 @@ SCENARIO_NB: list[Cell] = [
         par_commune
         """
     ),
-    md(
+    md("## Ce qu'il faut retenir (calculé ci-dessus, sur la semaine livrée)"),
+    code(
         """
-        ## Ce qu'il faut retenir (semaine livrée, au moment de la rédaction)
+        from IPython.display import Markdown
 
-        - **L'offre ne couvre pas le besoin** : 5,6 t de lots et 1,45 t d'autres
-          approvisionnements pour 8,4 t de besoin, soit environ 84 %. Personne ne peut
-          recevoir 100 % : la façon de partager compte vraiment.
-        - **Le surgelé est la contrainte serrée** : les associations ont 13 t de place libre
-          en sec pour 3,7 t proposées, 2,8 t en frais pour 1 t, mais seulement 860 kg en
-          surgelé pour 917 kg proposés. Un lot de surgelés ne peut aller que chez les quelques
-          associations équipées d'un congélateur libre.
-        - **Les fruits et légumes dominent l'offre** (1,8 t sur 5,6 t) : des produits
-          volumineux, périssables, de faible valeur au kilo.
-        - **Le besoin est concentré et inégal** : Dijon regroupe 25 des 36 associations et
-          5 500 des 8 000 personnes accueillies ; Chenôve accueille 65 personnes pour 1 000
-          habitants, deux fois le taux de Dijon (34) ; 15 des 23 communes n'ont aucune
-          association dans le scénario et dépendent des structures voisines.
+
+        def tonnes(kg):
+            return f"{number(kg / 1000, 1)} t" if kg >= 1000 else f"{number(kg)} kg"
+
+
+        place = temperature["storage_free_kg"] / temperature["kg"]
+        serree = place.idxmin()
+        premiere = categories["kg"].idxmax()
+        total = categories["kg"].sum()
+        grande = par_commune.iloc[0]
+        densite = par_commune.sort_values("personnes_pour_1000_habitants").iloc[-1]
+        constats = [
+            f"- **L'offre {'ne couvre pas' if besoin['supply_over_need'] < 1 else 'couvre'} le "
+            f"besoin** : {tonnes(besoin['supply_kg'])} de lots et "
+            f"{tonnes(besoin['other_supply_kg'])} d'autres approvisionnements pour "
+            f"{tonnes(besoin['need_kg'])} de besoin, soit {pct(besoin['supply_over_need'])}.",
+            f"- **La classe la plus serrée est « {serree} »** : "
+            + " ; ".join(
+                f"{nom[:1].lower() + nom[1:]} : {tonnes(t['storage_free_kg'])} de place libre pour "
+                f"{tonnes(t['kg'])} proposés"
+                for nom, t in temperature.iterrows()
+            )
+            + ".",
+            f"- **« {categories.loc[premiere, 'label']} » domine l'offre** "
+            f"({tonnes(categories.loc[premiere, 'kg'])} sur {tonnes(total)}).",
+            f"- **Le besoin est concentré** : {grande['commune_nom']} regroupe "
+            f"{grande['associations']} des {len(associations)} associations et "
+            f"{number(grande['personnes'])} des {number(associations['personnes'].sum())} "
+            f"personnes accueillies ; {densite['commune_nom']} accueille "
+            f"{number(densite['personnes_pour_1000_habitants'])} personnes pour 1 000 habitants ; "
+            f"{len(sans_association)} des {len(communes)} communes n'ont aucune association "
+            "dans le scénario et dépendent des structures voisines.",
+        ]
+        Markdown("\\n".join(constats))
         """
     ),
 ]
@@ -597,32 +619,42 @@ FAIRNESS_NB: list[Cell] = [
         plt.show()
         """
     ),
-    md(
+    md("## Ce qu'il faut retenir (calculé ci-dessus, sur la semaine livrée)"),
+    code(
         """
-        ## Ce qu'il faut retenir (semaine livrée, au moment de la rédaction)
+        from IPython.display import Markdown
 
-        - **Sur cette semaine, l'équité ne coûte presque rien en nourriture** : ce qui reste
-          sans preneur (80 à 220 kg, 1,5 à 4 % de l'offre) est fixé par les limites dures —
-          place en froid, dates limites, catégories refusées, cartons indivisibles — et non
-          par l'exigence d'équité. Seule l'égalité stricte (écart 0 %) laisse une centaine de
-          kilos de plus ; relâcher l'écart de 5 % à 200 % ne fait gagner aucun kilo au-delà
-          de l'arrondi des cartons : la « frontière » équité–gaspillage est presque verticale.
-        - **Relâcher l'écart au-delà de 25 % dégrade l'équité sans contrepartie** : jusqu'à
-          20 %, l'association la moins servie reçoit environ 82 % de son besoin (81 % avec un
-          écart nul), et l'écart de 25 % par défaut donne environ 80 % ; mais avec un écart de
-          100 %, la règle proportionnelle la laisse vers 43 % de son besoin, pour le même
-          volume distribué.
-        - **Leximin (et max-min, presque identique ici) fait mieux que toutes les autres
-          règles** : environ 83 % du besoin pour l'association la moins servie, un Gini
-          inférieur à 0,01, 80 kg sans preneur, et un prix de l'équité d'environ 20 kg (0,4 %
-          de l'offre) par rapport au maximum théorique sans équité. Les deux règles ne
-          diffèrent que d'un demi-point pour la moins servie (83,1 % pour max-min, 82,7 % pour
-          leximin), écart qui vient de l'arrondi aux cartons entiers.
-        - **Les règles habituelles sont nettement moins équitables et gaspillent plus** :
-          premier arrivé premier servi laisse la moins servie vers 9 % de son besoin et
-          465 kg sans preneur ; le partage proportionnel de chaque lot, 7 % et 920 kg (les
-          petits morceaux de lots ne rentrent pas dans les cartons ni dans les congélateurs) ;
-          « moins servi d'abord », la meilleure des règles simples, reste vers 47 %.
+        r = regles.set_index("rule")
+        offre = float(r.loc["leximin", "kg_distributed"] + r.loc["leximin", "kg_left"])
+        f = ok.set_index("deviation_cap")
+        relache = f[f.index > 0]
+        serre = f[f.index <= 0.2]
+        constats = [
+            f"- **Le long de la frontière, ce qui reste sans preneur va de "
+            f"{number(f['kg_left'].min())} à {number(f['kg_left'].max())} kg** "
+            f"({pct(f['kg_left'].min() / offre, 1)} à {pct(f['kg_left'].max() / offre, 1)} de "
+            f"l'offre) ; relâcher l'écart de {pct(relache.index.min())} à "
+            f"{pct(relache.index.max())} fait varier les kilos non distribués de "
+            f"{number(relache['kg_left'].max() - relache['kg_left'].min())} kg.",
+            f"- **La couverture de la moins servie** : de {pct(serre['min_fill_ratio'].min())} à "
+            f"{pct(serre['min_fill_ratio'].max())} avec un écart jusqu'à 20 %, "
+            f"{pct(r.loc['proportional', 'min_fill_ratio'])} avec l'écart de 25 % par défaut, "
+            f"{pct(f['min_fill_ratio'].iloc[-1])} avec un écart de {pct(f.index[-1])}.",
+            f"- **Leximin** : {pct(r.loc['leximin', 'min_fill_ratio'], 1)} du besoin pour la "
+            f"moins servie (max-min : {pct(r.loc['maxmin', 'min_fill_ratio'], 1)}), Gini "
+            f"{number(r.loc['leximin', 'gini'], 3)}, {number(r.loc['leximin', 'kg_left'])} kg "
+            f"sans preneur, prix de l'équité {number(r.loc['leximin', 'price_of_fairness_kg'])} kg "
+            f"({pct(r.loc['leximin', 'price_of_fairness_kg'] / offre, 1)} de l'offre).",
+            "- **Les règles habituelles** : "
+            + " ; ".join(
+                f"{NOMS[k].lower()} laisse la moins servie à {pct(r.loc[k, 'min_fill_ratio'])} "
+                f"et {number(r.loc[k, 'kg_left'])} kg sans preneur"
+                for k in ("fcfs", "proportional_split", "least_served", "round_robin")
+                if k in r.index
+            )
+            + ".",
+        ]
+        Markdown("\\n".join(constats))
         """
     ),
 ]

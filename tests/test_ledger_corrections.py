@@ -57,6 +57,7 @@ def test_a_correction_cancels_and_records_the_right_amount(run) -> None:
 
 
 def test_an_unknown_expenditure_cannot_be_corrected(run) -> None:
+    assert _add(run).exit_code == 0  # the history exists; expenditure #9 does not
     result = run("delete-expense", "9", "--reason", "x")
     assert result.exit_code == 1 and "no such expenditure in 2020" in result.output
 

@@ -140,3 +140,20 @@ def test_indicator_31a_per_quarter_by_hand(db: Database, verdicts: list[Verdict]
     assert t4["kg_change"] == pytest.approx(0.5) and math.isnan(t3["kg_change"])
     assert (year["received"], year["taken"], year["kg_taken"]) == (4, 3, 250)
     assert (year["suppliers"], year["new_suppliers"]) == (2, 2)
+
+
+def test_accepted_offer_goes_into_a_workbook_week(tmp_path: Path) -> None:
+    from aide_alim.offers.lots import restored_on_error
+    from aide_alim.scenario import write_workbook
+
+    book = tmp_path / "semaine.xlsx"
+    write_workbook(load_scenario(TINY), book)
+    scenario = load_scenario(book)
+    fresh = offer("WB1", supplier=new_supplier("ailleurs", 47.2, 5.1), kg=30.0, unit_kg=3.0)
+    loaded = add_offer_lot(book, scenario, fresh, kg=27.0)
+    assert loaded.lot_by_id["WB1"].kg == 27.0 and "ailleurs" in loaded.site_by_id
+    before = book.read_bytes()
+    with pytest.raises(RuntimeError), restored_on_error(book):  # e.g. the register refuses
+        add_offer_lot(book, loaded, offer("WB2", kg=10.0, unit_kg=1.0))
+        raise RuntimeError("refused")
+    assert book.read_bytes() == before

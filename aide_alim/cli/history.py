@@ -129,11 +129,11 @@ def receive(week: str, file: Path, db_url: str | None, coordinator: bool, comple
             file=file.name,
             complete=complete,
         )
-    click.echo(f"Recorded {len(table)} receipt line(s) for {week}.")
+    click.echo(_("Recorded {n} receipt line(s) for {week}.").format(n=len(table), week=week))
     if diff.empty:
-        click.echo("No difference with the plan.")
+        click.echo(_("No difference with the plan."))
     else:
-        click.echo(f"{len(diff)} difference(s) with the plan:")
+        click.echo(_("{n} difference(s) with the plan:").format(n=len(diff)))
         click.echo(diff.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
 
 
@@ -192,7 +192,7 @@ def indicators_command(
         assert out is not None
         with output_file(out) as temporary:
             render.write_xlsx(tables, temporary)
-        click.echo(f"Wrote {out} ({len(tables)} sheets).")
+        click.echo(_("Wrote {out} ({n} sheets).").format(out=out, n=len(tables)))
         return
     else:
         text = render.render_html(tables, period=period)
@@ -201,7 +201,7 @@ def indicators_command(
     else:
         with output_file(out) as temporary:
             temporary.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {out}.")
+        click.echo(_("Wrote {out}.").format(out=out))
 
 
 @main.command("simulate")
@@ -241,4 +241,4 @@ def simulate(
         )
         where = db.url
     click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-    click.echo(f"Published {len(table)} simulated week(s) in {where}.")
+    click.echo(_("Published {n} simulated week(s) in {where}.").format(n=len(table), where=where))

@@ -248,7 +248,7 @@ def accept(
 
     from aide_alim.db import open_database
     from aide_alim.errors import AideAlimError
-    from aide_alim.offers.lots import add_offer_lot
+    from aide_alim.offers.lots import add_offer_lot, restored_on_error
     from aide_alim.offers.register import decide_offer, find_offer, offer_of
     from aide_alim.scenario import load_scenario
 
@@ -261,22 +261,11 @@ def accept(
             raise AideAlimError(f"Offer {offer_id} of {week} was already {row['status']}.")
         offer = offer_of(row)
         today = dt.date.today()
-        files = [scenario_path] if scenario_path.is_file() else list(scenario_path.iterdir())
-        before = {f: f.read_bytes() for f in files if f.is_file()}
-        week_now = add_offer_lot(
-            scenario_path, scenario, offer, kg=kg, price_eur_kg=price, decided=today
-        )
-        try:
+        with restored_on_error(scenario_path):  # the register refuses: the files go back
+            week_now = add_offer_lot(
+                scenario_path, scenario, offer, kg=kg, price_eur_kg=price, decided=today
+            )
             done = decide_offer(db, week, offer_id, "taken", kg=kg, price_eur_kg=price)
-        except BaseException:
-            # The register refused (decided meanwhile, read-only database…): the week's files
-            # go back byte for byte, and a file the lot added (sites.csv) goes away.
-            added = set(scenario_path.iterdir()) - set(before) if scenario_path.is_dir() else ()
-            for file in added:
-                file.unlink()
-            for file, data in before.items():
-                file.write_bytes(data)
-            raise
     lot = week_now.lot_by_id[offer.id]
     click.echo(
         f"Offer {offer_id} taken: {done['kg_taken']:g} kg at {done['price_paid_eur_kg']:.2f} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,6 +40,14 @@ def _portal_missing() -> click.ClickException:
     "else ~/.local/share/aide_alim/portal).",
 )
 @click.option(
+    "--demo",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="SCENARIO",
+    help="Publish SCENARIO's week if it is not yet and create demonstration accounts "
+    "(coordination, pilotage, one per association id) with a password printed once.",
+)
+@click.option(
     "--insecure-cookies",
     is_flag=True,
     help="Send the session cookie over plain HTTP too (only for a test on a private network; "
@@ -51,12 +60,13 @@ def serve(
     port: int,
     workers: int,
     data_dir: Path | None,
+    demo: Path | None,
     insecure_cookies: bool,
 ) -> None:
     """Serve the web portal (associations, coordinator, steering) over the history database.
 
-    Create the accounts first with `aide-alim users add`. Example:
-    aide-alim serve --db history.sqlite --port 8000
+    Create the accounts first with `aide-alim users add`, or try it with --demo. Example:
+    aide-alim serve --db dijon.sqlite --demo scenarios/dijon
     """
     try:
         import uvicorn
@@ -71,6 +81,8 @@ def serve(
         folder = (data_dir or _default_data_dir(db.engine.url.database, db.dialect)).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         Worker(db, folder).recover()
+        if demo is not None:
+            _demo(db, demo)
         url, shown = db.engine.url.render_as_string(hide_password=False), db.url
     os.environ[portal.ENV_DB] = url
     os.environ[portal.ENV_DATA] = str(folder)
@@ -81,6 +93,23 @@ def serve(
         "aide_alim.portal.app:app_from_environment", factory=True, host=host, port=port,
         workers=workers, log_level="warning", proxy_headers=False,
     )  # fmt: skip
+
+
+def _demo(db: Any, scenario: Path) -> None:
+    from aide_alim.portal.demo import prepare
+
+    click.echo(f"Demo: {scenario} (publishing its week the first time takes a minute or two)…")
+    done = prepare(db, scenario)
+    if done.published:
+        click.echo(f"Published week {done.week}.")
+    if done.created:
+        click.echo(
+            f"Created {len(done.created)} accounts with the password {done.password} "
+            f"(shown once): coordination, pilotage, and one per association id "
+            f"(e.g. {done.created[-1]})."
+        )
+    else:
+        click.echo("The demonstration accounts exist already (aide-alim users list).")
 
 
 def _default_data_dir(database: str | None, dialect: str) -> Path:

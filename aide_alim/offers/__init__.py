@@ -4,7 +4,10 @@
 - :mod:`.reading` — :func:`read_offers` (CSV/XLSX) and :func:`offer_from_fields`, located errors;
 - :mod:`.collection` — the marginal cost of collecting an offer (insertion into the rounds);
 - :mod:`.scoring` — :func:`prepare_week`, :func:`score_offers`: scores, verdict, ranking;
-- :mod:`.generate` — plausible offers for a demo, the tests and a simulated quarter.
+- :mod:`.register` — the register of opportunities (history database) and indicator 3.1.a;
+- :mod:`.lots` — a taken offer becomes a lot of the week's files, with its provenance;
+- :mod:`.generate` — plausible offers for a demo, the tests and a simulated quarter;
+- :mod:`.simulate` — simulated weeks of prospection, scored, recorded and decided.
 """
 
 from aide_alim.offers.model import Offer, Supplier, with_offers

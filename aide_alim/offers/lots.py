@@ -67,7 +67,7 @@ def add_offer_lot(
             "open_days": " ".join(d.code for d in sorted(s.open_days)), "window": str(s.window),
             "address": s.address,
         }  # fmt: skip
-    with _restored_on_error(path):
+    with restored_on_error(path):
         if path.is_dir():
             _append_csv(_table_file(path, "lots"), row)
             if site is not None:
@@ -78,7 +78,10 @@ def add_offer_lot(
 
 
 @contextmanager
-def _restored_on_error(path: Path) -> Iterator[None]:
+def restored_on_error(path: str | Path) -> Iterator[None]:
+    """The week's files at ``path`` (a folder's files, or the workbook) put back as they were
+    if the block raises, e.g. when the register refuses the outcome after the lot is written."""
+    path = Path(path)
     files = [p for p in path.iterdir() if p.is_file()] if path.is_dir() else [path]
     saved = {p: p.read_bytes() for p in files}
     try:
@@ -151,35 +154,6 @@ def _append_sheets(path: Path, row: dict[str, Any], site: dict[str, Any] | None)
                 sheet.cell(row=1, column=len(header) + 1, value="source")
                 header.append("source")
             sheet.append([values.get(k) for k in header])
-        book.save(path)
-    finally:
-        book.close()
-
-
-def remove_offer_lot(path: str | Path, offer: Offer) -> None:
-    """Take back the row :func:`add_offer_lot` appended for ``offer`` (its ``source`` names
-    it), e.g. when the register refuses the outcome."""
-    path = Path(path)
-    marker = f"offre {offer.id} de "
-    if path.is_dir():
-        file = _table_file(path, "lots")
-        data = file.read_bytes()
-        bom = data.startswith(codecs.BOM_UTF8)
-        try:
-            text, encoding = data.decode("utf-8-sig"), "utf-8"
-        except UnicodeDecodeError:
-            text, encoding = data.decode("cp1252"), "cp1252"
-        kept = [line for line in text.splitlines(keepends=True) if marker not in line]
-        file.write_bytes((codecs.BOM_UTF8 if bom else b"") + "".join(kept).encode(encoding))
-        return
-    import openpyxl
-
-    book = openpyxl.load_workbook(path)
-    try:
-        sheet = next(book[n] for n in book.sheetnames if n.strip().lower() == "lots")
-        for row in range(sheet.max_row, 1, -1):
-            if any(marker in str(c.value or "") for c in sheet[row]):
-                sheet.delete_rows(row)
         book.save(path)
     finally:
         book.close()

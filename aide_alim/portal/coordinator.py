@@ -224,6 +224,22 @@ def _comparison(records: list[dict[str, Any]]) -> Any:
 
 
 @page("coordinator")
+def publish_run(ctx: Ctx) -> Response:
+    """Publish exactly the plan a finished run wrote (the one reviewed on its page)."""
+    row = _job(ctx)
+    if row is None or row.kind != "run" or row.state != "done":
+        return not_found(ctx, "Ce calcul n'existe pas ou n'est pas terminé.")
+    worker = ctx.settings.extra["worker"]
+    try:
+        job_id = worker.submit("publish", row.week, f"run:{row.id}", ctx.user, ctx.ip)
+    except JobRefused as exc:
+        return render(ctx, "error.html", status=409, title="Déjà en cours", message=str(exc))
+    if ctx.settings.run_inline:
+        worker.run_pending()
+    return redirect(f"/coord/travail/{job_id}")
+
+
+@page("coordinator")
 def job_summary(ctx: Ctx) -> Response:
     row = _job(ctx)
     path = ctx.settings.data_dir / "runs" / str(row.id) / "synthese.html" if row else None
@@ -369,6 +385,7 @@ def routes() -> list[BaseRoute]:
         Route("/coord/import/{token:str}/publier", start_publish, methods=["POST"]),
         Route("/coord/travail/{job:str}", job_page),
         Route("/coord/travail/{job:str}/synthese", job_summary),
+        Route("/coord/travail/{job:str}/publier", publish_run, methods=["POST"]),
         Route("/coord/semaine/{week:str}", week_page),
         Route("/coord/semaine/{week:str}/receptions.csv", receipts_csv),
         Route("/coord/declarations/{week:str}", declarations_page),

@@ -8,15 +8,17 @@ both are committed, or neither.
 
 On SQLite, one writer at a time holds the file's write lock and the others poll for it (SQLite's
 busy handler sleeps up to 100 ms between tries), which under load makes a convoy with long tails.
-:func:`writing` therefore queues the portal's own writers on a lock of the process first, so
-they take turns in order; other processes (the CLI) still wait on SQLite's lock as before.
+:func:`writing` therefore queues the portal's own writers first on a lock of the process, then
+on an advisory lock of a file beside the database (``flock``: the kernel wakes the next writer
+as soon as the lock is free), shared by every server process; other programs (the CLI) still
+wait on SQLite's own lock as before.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -51,9 +53,33 @@ def _writer_lock(db: Database) -> threading.Lock:
 
 
 @contextmanager
+def _file_lock(db: Database) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<database>.portal-lock`` (no-op where there is no file)."""
+    name = db.engine.url.database
+    try:
+        import fcntl
+    except ImportError:  # not on Windows
+        yield
+        return
+    if not name or name == ":memory:":
+        yield
+        return
+    with open(f"{name}.portal-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def writing(db: Database) -> Iterator[Connection]:
-    """A write transaction (on SQLite, after this process's earlier writers)."""
-    with _writer_lock(db) if db.dialect == "sqlite" else nullcontext(), db.transaction() as conn:
+    """A write transaction (on SQLite, after the portal's earlier writers)."""
+    if db.dialect != "sqlite":
+        with db.transaction() as conn:
+            yield conn
+        return
+    with _writer_lock(db), _file_lock(db), db.transaction() as conn:
         yield conn
 
 

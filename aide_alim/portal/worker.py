@@ -194,13 +194,21 @@ class Worker:
         return "Calcul terminé."
 
     def _publish(self, job: Any, upload: Path, user: auth.User | None) -> str:
-        from aide_alim.history import allocate_and_publish
+        """Publish the plan a run wrote (what the coordinator reviewed), as ``aide-alim publish
+        PLANS`` does; given only the uploaded week, allocate and route it first."""
+        from aide_alim.history import allocate_and_publish, publish_week
+        from aide_alim.history.plan_file import is_plan_folder, load_plan
         from aide_alim.scenario import load_scenario
 
         self._update(job.id, stage="publish")
-        scenario = load_scenario(upload)
-        who = user.login if user else "?"
-        pub, allocation, _ = allocate_and_publish(self.db, scenario, note=f"portail ({who})")
+        note = f"portail ({user.login if user else '?'})"
+        if is_plan_folder(upload):
+            saved = load_plan(upload)
+            scenario, allocation = saved.scenario, saved.allocation
+            pub = publish_week(self.db, scenario, allocation, saved.routes, note=note)
+        else:
+            scenario = load_scenario(upload)
+            pub, allocation, _ = allocate_and_publish(self.db, scenario, note=note)
         kg = float(allocation.lines["kg"].sum()) if len(allocation.lines) else 0.0
         return f"Semaine {scenario.week} publiée (publication {pub}) : {fmt.kg(kg)} répartis."
 
@@ -214,7 +222,11 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 def upload_path(data_dir: Path, token: str) -> Path | None:
-    """Where an upload's week is (its workbook or its folder), ``None`` if absent."""
+    """Where an upload's week is (its workbook or its folder), or the folder a run wrote
+    (``run:<job>``); ``None`` if absent."""
+    if token.startswith("run:"):
+        folder = data_dir / "runs" / token[4:]
+        return folder if token[4:].isdigit() and folder.is_dir() else None
     folder = data_dir / "uploads" / token
     for candidate in (folder / "semaine.xlsx", folder / "semaine"):
         if candidate.exists():

@@ -48,11 +48,13 @@ GETS = {
         f"/coord/declarations/{NEXT}", f"/coord/declarations/{NEXT}/associations.csv",
         "/coord/journal",
     ],
-    "steering": ["/pilotage/", "/pilotage/registre", "/pilotage/rapport.pdf"],
+    # read by the coordinator and the steering (the offers page belongs to [offers])
+    "steering": ["/pilotage/", "/pilotage/registre", "/pilotage/rapport.pdf", "/coord/offres"],
 }  # fmt: skip
 POSTS = [
     f"/asso/{{aid}}/semaine/{WEEK}/reception", "/asso/{aid}/declaration", "/coord/import",
     "/coord/import/{token}/calcul", "/coord/import/{token}/publier",
+    "/coord/travail/{job}/publier",
 ]  # fmt: skip
 #: account → the route groups it may use (the association only with its own id).
 ALLOWED = {

@@ -181,14 +181,12 @@ def test_coordinator_sees_an_error_located_then_runs_and_publishes(
     browser.find_element(By.NAME, "files").send_keys(str(book))
     _go(browser, By.CSS_SELECTOR, "form.card button[type=submit]")
     assert "fichiers valides" in browser.find_element(By.TAG_NAME, "h1").text
-    checked = browser.current_url
     _shot(browser, "07-coordination-semaine-verifiee")
     _go(browser, By.XPATH, "//button[contains(., 'Calculer')]")
     WebDriverWait(browser, 120).until(ec.text_to_be_present_in_element((By.ID, "state"), "Terminé"))
     assert "Comparaison des règles" in browser.page_source
     _shot(browser, "08-coordination-calcul-termine")
-    browser.get(checked)
-    _go(browser, By.XPATH, "//button[contains(., 'Publier')]")
+    _go(browser, By.XPATH, "//button[contains(., 'Publier ce plan')]")
     WebDriverWait(browser, 120).until(ec.text_to_be_present_in_element((By.ID, "state"), "Terminé"))
     assert "Semaine 2020-W42 publiée" in browser.page_source
     _go(browser, By.LINK_TEXT, "Suivre la semaine 2020-W42")

@@ -69,3 +69,20 @@ def test_declarations_export_applies_the_latest_declaration(portal_db: Any, tmp_
             (folder / path.name).write_bytes(path.read_bytes())
     (folder / "associations.csv").write_bytes(out.read_bytes())
     assert load_scenario(folder).association_by_id["A2"].beneficiaries == 210
+
+
+def test_demo_publishes_once_and_creates_the_missing_accounts(tmp_path: Path) -> None:
+    from aide_alim.db import open_database
+    from aide_alim.history import publications
+    from aide_alim.portal import auth
+    from aide_alim.portal.demo import prepare
+
+    with open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}") as db:
+        first = prepare(db, TINY)
+        assert first.published and first.week == "2020-W41"
+        assert first.created == ("coordination", "pilotage", "A1", "A2", "A3")
+        assert auth.authenticate(db, "A2", first.password, "test") is not None
+        again = prepare(db, TINY)
+        assert not again.published and again.created == ()
+        assert len(publications(db)) == 1
+        assert {u.role for u in auth.list_users(db)} == {"coordinator", "steering", "association"}

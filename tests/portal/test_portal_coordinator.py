@@ -84,7 +84,7 @@ def test_oversized_upload_is_refused_and_nothing_kept(client_for: Any, app: Any)
 
 
 def test_run_then_publish_a_week_from_a_workbook(
-    client_for: Any, portal_db: Any, tmp_path: Path
+    client_for: Any, portal_db: Any, tmp_path: Path, app: Any
 ) -> None:
     client = client_for("coord")
     response = upload(client, [("files", ("semaine.xlsx", tiny_workbook(tmp_path, "2020-W42"),
@@ -102,9 +102,21 @@ def test_run_then_publish_a_week_from_a_workbook(
     summary = client.get(run.headers["location"] + "/synthese")
     assert summary.status_code == 200
     assert "sandbox" in summary.headers["content-security-policy"]
-    published = client.post(f"/coord/import/{token}/publier", data={"csrf": csrf})
+    # "Publier ce plan" publishes the plan the run wrote, the one just reviewed.
+    published = client.post(run.headers["location"] + "/publier", data={"csrf": csrf})
     page = client.get(published.headers["location"])
     assert "Semaine 2020-W42 publiée" in page.text, page.text
+    import json
+
+    run_dir = app.app.state.settings.data_dir / "runs" / run.headers["location"].rsplit("/", 1)[1]
+    reviewed = json.loads((run_dir / "portal_summary.json").read_text(encoding="utf-8"))
+    with portal_db.read() as conn:
+        kg = conn.execute(
+            sa.select(sa.func.sum(h.allocation_line.c.kg))
+            .join(h.publication, h.publication.c.id == h.allocation_line.c.publication_id)
+            .where(h.publication.c.active_week == "2020-W42")
+        ).scalar_one()  # fmt: skip
+    assert kg == pytest.approx(reviewed["kg"])
     with portal_db.read() as conn:
         weeks = conn.execute(
             sa.select(h.publication.c.week, h.publication.c.note)
