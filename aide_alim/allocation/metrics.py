@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Metric key → (unit, meaning).
+#: Metrics only a plan with its rounds has (:func:`aide_alim.planning.allocate_and_route`).
+PLAN_ONLY: frozenset[str] = frozenset({"bound_min_fill_ratio", "bound_kg_distributed"})
+#: Metric key → (unit, meaning); the keys of :data:`PLAN_ONLY` only after the rounds.
 METRICS: dict[str, tuple[str, str]] = {
     "min_fill_ratio": ("ratio", "lowest fill ratio (received + other supply) / need"),
     "mean_fill_ratio": ("ratio", "mean fill ratio over associations"),

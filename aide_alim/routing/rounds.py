@@ -398,6 +398,23 @@ def _plan_hub(ctx: Context) -> None:
             elif line.index in ctx.failed and collect_day.get(line.index, date) < date:
                 _hold_at_hub(ctx, line, "delivery")
                 _unload(ctx, line)
+    _cap_unserved(ctx)
+
+
+def _cap_unserved(ctx: Context) -> None:
+    """A line whose collection failed may also have lost its delivery stop on its own day
+    (the days are solved together): count no line as unserved beyond its kg."""
+    seen: dict[int, float] = defaultdict(float)
+    kept: list[Unserved] = []
+    for u in ctx.unserved:
+        room = ctx.lines[u.line].kg - seen[u.line]
+        if room <= 1e-9:
+            continue
+        if u.kg > room:
+            u = Unserved(u.line, room, u.stage, u.reason, u.code)
+        seen[u.line] += u.kg
+        kept.append(u)
+    ctx.unserved = kept
 
 
 def _unload(ctx: Context, line: Line) -> None:
@@ -843,10 +860,12 @@ def _solve_all(ctx: Context, prepared: list[Prepared]) -> list[VrpSolution]:
     solutions are those of a sequential run: each search has its own seed and budget)."""
     iterations = ctx.scenario.routing.iterations or None
     jobs = [(p.problem, ctx.time_limit_s, ctx.seed, iterations) for p in prepared]
-    workers = ctx.workers or min(len(jobs), os.cpu_count() or 1)
-    if workers <= 1 or len(jobs) <= 1:
-        return [_solve_one(job) for job in jobs]
     import multiprocessing
+
+    workers = ctx.workers or min(len(jobs), os.cpu_count() or 1)
+    # A daemonic process (a Dask or multiprocessing worker) may not start children.
+    if workers <= 1 or len(jobs) <= 1 or multiprocessing.current_process().daemon:
+        return [_solve_one(job) for job in jobs]
 
     # Largest problems first, so that the last one to finish is a small one.
     order = sorted(range(len(jobs)), key=lambda i: -len(prepared[i].kept))
