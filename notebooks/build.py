@@ -855,42 +855,68 @@ YEAR_NB: list[Cell] = [
         dossier.cleanup()
         """
     ),
+    md("## Ce qu'il faut retenir (calculé ci-dessus, sur les semaines simulées)"),
+    code(
+        """
+        from IPython.display import Markdown
+
+
+        def tonnes(kg):
+            return f"{number(kg / 1000, 1)} t" if abs(kg) >= 1000 else f"{number(kg)} kg"
+
+
+        sim = simulation.sort_values("week")
+        part = sim["kg_allocated"] / sim["kg_offered"]
+        servies = (regularite["weeks_served"] == regularite["weeks"]).all()
+        fin = tables["financial"]
+        lev = leviers.set_index(["budget_scale", "storage_scale"])
+        actuel, sans, double = lev.loc[(1.0, 1.0)], lev.loc[(0.0, 1.0)], lev.loc[(2.0, 1.0)]
+        moitie, plus = lev.loc[(1.0, 0.5)], lev.loc[(1.0, 1.5)]
+        reste = flotte.set_index("vehicles")
+        reste = reste["route_kg_unserved"] / reste["kg_distributed"]
+        constats = [
+            f"- **Volume** : l'offre simulée passe de {tonnes(sim['kg_offered'].iloc[0])} la "
+            f"première semaine à {tonnes(sim['kg_offered'].iloc[-1])} la dernière ; "
+            f"{pct(sim['kg_allocated'].sum() / sim['kg_offered'].sum())} en est réparti sur la "
+            f"période ({pct(part.min())} la moins bonne semaine).",
+            "- **Régularité** : "
+            + ("chaque association est servie chaque semaine" if servies else
+               f"{int((regularite['weeks_served'] < regularite['weeks']).sum())} associations "
+               "manquent au moins une semaine")
+            + " ; coefficient de variation des kilos reçus de "
+            f"{number(regularite['cv_kg'].min(), 2)} à {number(regularite['cv_kg'].max(), 2)}.",
+            f"- **Impact financier** : {eur(fin['value_eur'].sum(), 0)} de valeur marchande reçue "
+            f"en {SEMAINES} semaines, dont {eur(fin['paid_eur'].sum(), 0)} payés par les "
+            f"associations ({pct(fin['paid_eur'].sum() / fin['value_eur'].sum())}), soit de "
+            f"{eur(fin['net_value_eur'].min(), 0)} à {eur(fin['net_value_eur'].max(), 0)} de "
+            "valeur nette par association.",
+            f"- **Équité dans la durée** : l'écart entre la moins et la mieux servie (taux "
+            f"cumulé) va de {number(gini['spread'].min(), 2)} à {number(gini['spread'].max(), 2)} ;"
+            f" la moins servie passe de {number(gini['min'].iloc[0], 2)} à "
+            f"{number(gini['min'].iloc[-1], 2)}.",
+            f"- **Budgets d'achat** : sans eux, la distribution passe de "
+            f"{tonnes(actuel['kg_distributed'])} à {tonnes(sans['kg_distributed'])} et la "
+            f"couverture minimale de {pct(actuel['min_fill_ratio'])} à "
+            f"{pct(sans['min_fill_ratio'])} ; les doubler fait varier la distribution de "
+            f"{tonnes(double['kg_distributed'] - actuel['kg_distributed'])}.",
+            f"- **Stockage** : moitié moins de place coûte "
+            f"{tonnes(actuel['kg_distributed'] - moitie['kg_distributed'])} et "
+            f"{number(100 * (actuel['min_fill_ratio'] - moitie['min_fill_ratio']))} points de "
+            f"couverture minimale ; 50 % de place en plus apporte "
+            f"{tonnes(plus['kg_distributed'] - actuel['kg_distributed'])}.",
+            "- **Flotte** : part de ce qui est réparti mais non acheminé — "
+            + ", ".join(f"{n} véhicules : {pct(r)}" for n, r in reste.items())
+            + " (4 = flotte actuelle).",
+        ]
+        Markdown("\\n".join(constats))
+        """
+    ),
     md(
         """
-        ## Ce qu'il faut retenir (12 semaines simulées, au moment de la rédaction)
-
-        - **Volume** : l'offre simulée passe d'environ 5,3 t par semaine en octobre à 4,1 t
-          fin décembre (saison et hasard) ; 96 % en est réparti sur la période (81 % la
-          moins bonne semaine).
-        - **Régularité** : avec la règle leximin, chaque association est servie chaque
-          semaine (aucune interruption) ; la variabilité des kilos reçus d'une semaine à
-          l'autre reste modérée (coefficient de variation de 0,08 à 0,32). C'est un indicateur
-          qu'aucun outil d'aide alimentaire que nous connaissons ne suit par association.
-        - **Impact financier** : environ 198 000 € de valeur marchande reçue en 12 semaines,
-          dont 22 600 € payés par les associations (11 %), soit de 2 200 à 10 900 € de valeur
-          nette par association : c'est l'argument à présenter aux financeurs.
-        - **Équité dans la durée** : l'écart entre l'association la moins et la mieux servie
-          (taux de couverture cumulé) reste faible du début à la fin, entre 0,02 et 0,05 ; ce
-          qui baisse, c'est le niveau de tous (de 0,79 à 0,72 pour la moins servie), parce que
-          l'offre diminue au fil de la saison.
-        - **Ce qui fait durer l'organisation** :
-          - les **budgets d'achat** sont le levier le plus fort : sans eux, les lots vendus
-            (près d'un tiers des kilos) ne partent plus, la distribution tombe d'environ 5,5 à
-            3,9 t et la couverture minimale de 0,83 à 0,63 ; les doubler n'apporte rien (les
-            budgets actuels ne sont pas épuisés) ;
-          - le **stockage** des associations compte ensuite : en réduire la place de moitié
-            coûte environ 500 kg par semaine et 6 à 7 points de couverture minimale ; 50 % de
-            place en plus n'apporte qu'environ 70 kg ;
-          - la **flotte** conditionne ce qui arrive vraiment : avec deux véhicules, près de
-            30 % de ce qui est réparti n'est pas acheminé ; environ 12 % avec trois comme avec
-            la flotte actuelle de quatre (le quatrième est un petit utilitaire de bénévoles,
-            trois jours par semaine) ; 3 % avec cinq, le cinquième étant dans ce calcul un
-            deuxième fourgon frigorifique.
-
-          Pérenniser le mode d'organisation, c'est donc d'abord garantir des budgets d'achat
-          (ou un fonds collectif) et une flotte d'au moins trois véhicules ; c'est un deuxième
-          véhicule frigorifique, plus qu'un petit véhicule de plus, qui réduit nettement ce
-          qui reste à quai. L'équipement froid des associations vient ensuite.
+        Pérenniser le mode d'organisation, c'est d'abord garantir ce que les chiffres ci-dessus
+        désignent comme les leviers les plus forts — des budgets d'achat (ou un fonds collectif)
+        et une flotte qui achemine ce qui est réparti — puis l'équipement froid des
+        associations.
         """
     ),
 ]

@@ -62,6 +62,13 @@ def test_an_unknown_expenditure_cannot_be_corrected(run) -> None:
     assert result.exit_code == 1 and "no such expenditure in 2020" in result.output
 
 
+def test_correcting_never_creates_a_history(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Issue 15, item 9: a mistyped --db must not become a new, empty history.
+    result = run("delete-expense", "9", "--reason", "x")
+    assert result.exit_code == 1 and "no history database at" in result.output
+    assert not (tmp_path / "history.sqlite").exists()
+
+
 def test_an_expenditure_of_another_year_is_refused(run) -> None:
     result = _add(run, date="15/01/2021")
     assert result.exit_code == 1

@@ -19,6 +19,8 @@ from aide_alim.documents.tables import CLASS_PLURAL_FR
 from aide_alim.errors import AideAlimError
 from aide_alim.history import ReceiptError, record_receipts
 from aide_alim.history.publish import iso_week
+from aide_alim.history.receipts import TOLERANCE_KG
+from aide_alim.i18n import fmt
 from aide_alim.portal import auth, plans
 from aide_alim.portal.declarations import (
     DeclarationError,
@@ -111,10 +113,20 @@ def week_plan(ctx: Ctx) -> Response:
 def _plan_page(
     ctx: Ctx, aid: str, week: str, plan: Any, problems: list[str] | None = None, status: int = 200
 ) -> Response:
+    """The plan and its receipt form; after refused input, the form keeps what was typed."""
     receipts = plans.latest_receipts(ctx.db, week, aid)
+    lines = _lines(plan, receipts)
+    typed = {ctx.value(f"lot_{i}"): i for i in range(len(lines))} if problems else {}
+    for line in lines:
+        i = typed.get(line["lot"])
+        line["typed"] = (
+            {k: ctx.value(f"{k}_{i}") for k in ("kg", "status", "reason")}
+            if i is not None
+            else None
+        )
     return render(
         ctx, "association/plan.html", status=status, aid=aid, week=week, plan=plan,
-        lines=_lines(plan, receipts), statuses=STATUSES, problems=problems or [],
+        lines=lines, statuses=STATUSES, problems=problems or [],
         confirmed=bool(receipts), notice=_notice(ctx),
     )  # fmt: skip
 
@@ -161,6 +173,7 @@ def confirm(ctx: Ctx) -> Response:
     if plan is None or week is None:
         return not_found(ctx, "Aucun plan publié pour cette semaine.")
     planned = set(plan.lines["lot"].astype(str)) if len(plan.lines) else set()
+    lots = plans.week_lots(ctx.db, week)
     count = int(_number(ctx.value("count", "0")) or 0)
     rows, problems = [], []
     for i in range(min(count, len(planned))):
@@ -181,6 +194,12 @@ def confirm(ctx: Ctx) -> Response:
         if status != "recu" and not reason:
             problems.append(f"Lot {lot} : indiquez la raison ({STATUSES[status]}).")
             continue
+        whole = lots[lot].kg
+        if kg > whole + TOLERANCE_KG:
+            problems.append(
+                f"Lot {lot} : {fmt.kg(kg)}, c'est plus que le lot entier ({fmt.kg(whole)})."
+            )
+            continue
         if len(reason) > MAX_REASON:
             problems.append(f"Lot {lot} : la raison dépasse {MAX_REASON} caractères.")
             continue
@@ -197,7 +216,8 @@ def confirm(ctx: Ctx) -> Response:
             auth.audit(conn, "receipt", user=ctx.user, target=f"{aid} {week}",
                        detail=f"{len(rows)} ligne(s)", ip=ctx.ip)  # fmt: skip
     except ReceiptError as exc:
-        messages = [f"Ligne {p.row} : {p.message}" for p in exc.problems]
+        by_row = {r["row"]: r["lot"] for r in rows}
+        messages = [f"Lot {by_row.get(p.row, '?')} : {p.message}" for p in exc.problems]
         return _plan_page(ctx, aid, week, plan, messages, 400)
     return redirect(f"/asso/{aid}/semaine/{week}?ok=reception")
 

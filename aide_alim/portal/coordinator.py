@@ -30,7 +30,12 @@ from aide_alim.history import schema as h
 from aide_alim.history.publish import iso_week
 from aide_alim.portal import auth, plans
 from aide_alim.portal import tables as t
-from aide_alim.portal.declarations import export_associations, latest_declarations, next_week
+from aide_alim.portal.declarations import (
+    FIELDS_FR,
+    export_associations,
+    latest_declarations,
+    next_week,
+)
 from aide_alim.portal.security import REPORT_CSP
 from aide_alim.portal.web import Ctx, not_found, page, redirect, render
 from aide_alim.portal.work import writing
@@ -350,7 +355,7 @@ def declarations_page(ctx: Ctx) -> Response:
     except AideAlimError as exc:
         return not_found(ctx, str(exc))
     return render(ctx, "coordinator/declarations.html", week=week,
-                  rows=changes.to_dict("records"))  # fmt: skip
+                  rows=changes.to_dict("records"), fields=FIELDS_FR)  # fmt: skip
 
 
 @page("coordinator")

@@ -29,6 +29,12 @@ MAX_BENEFICIARIES = 100_000
 MAX_KG = 1_000_000.0
 MAX_EUR = 10_000_000.0
 MAX_COMMENT = 1_000
+#: The French name of each declared field (the coordinator's page).
+FIELDS_FR = {
+    "beneficiaries": "personnes", "dry_kg": "stockage sec (kg)", "chilled_kg": "frais (kg)",
+    "frozen_kg": "congélateur (kg)", "open_days": "jours d'ouverture",
+    "refuses": "catégories refusées", "budget_eur": "budget (€)",
+}  # fmt: skip
 
 
 class DeclarationError(AideAlimError):
@@ -208,6 +214,7 @@ def export_associations(
                 "declared": d is not None,
                 "recorded_at": d.recorded_at if d else None,
                 "changes": "; ".join(f"{k}: {before[k]} → {after[k]}" for k in changed),
+                "changed": [(k, before[k], after[k]) for k in changed],
                 "comment": d.comment if d else "",
             }
         )

@@ -14,6 +14,7 @@ import json
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,7 +29,7 @@ from aide_alim.documents.plans import AssociationPlan, Handover, arrival_window,
 from aide_alim.history import schema as h
 from aide_alim.history.publish import iso_week
 from aide_alim.i18n import fmt
-from aide_alim.scenario.model import Scenario, TimeWindow
+from aide_alim.scenario.model import Lot, Scenario, TimeWindow
 
 _MODES = {
     "delivery": "livraison",
@@ -162,6 +163,13 @@ def _route_table(conn: sa.Connection, publication_id: int, name: str) -> pd.Data
         if column in frame:
             frame[column] = pd.to_datetime(frame[column], errors="coerce")
     return frame
+
+
+def week_lots(db: Database, week: str) -> Mapping[str, Lot]:
+    """The lots of a published week by id (empty if the week is not published)."""
+    with db.read() as conn:
+        pub = active_id(conn, week)
+    return {} if pub is None else _week(db, pub).scenario.lot_by_id
 
 
 def association_plan(db: Database, week: str, association: str) -> AssociationPlan | None:

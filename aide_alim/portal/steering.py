@@ -80,10 +80,28 @@ def ledger_page(ctx: Ctx) -> Response:
     results = indicator_results(data)
     return render(
         ctx, "steering/ledger.html", year=data.convention.year, sentences=synthesis(data),
-        statement=present(statement, [(c, c.replace("_", " "), "eur" if "spent" in c or "eur" in c
-                                        else "text") for c in statement.columns]),
+        statement=present(statement, _statement_spec(data, list(statement.columns))),
         results=results.to_dict("records"), findings=data.findings,
     )  # fmt: skip
+
+
+def _statement_spec(data: Any, columns: list[str]) -> list[tuple[str, str, str]]:
+    """French headers of the financial statement (funders by their name in the convention)."""
+    names = {f: data.convention.party(f).name for f in data.convention.funders}
+    fixed = {
+        "action": ("Action", "text"), "title": ("Intitulé", "text"),
+        "budget_eur": ("Budget (€)", "eur"), "spent_eur": ("Dépensé (€)", "eur"),
+        "execution_rate": ("Exécution", "pct"), "parity_ok": ("Parité", "text"),
+    }  # fmt: skip
+    spec = []
+    for column in columns:
+        kind, _, funder = column.partition("_")
+        if column in fixed:
+            spec.append((column, *fixed[column]))
+        elif kind in ("committed", "spent") and funder in names:
+            verb = "engagé" if kind == "committed" else "dépensé"
+            spec.append((column, f"{names[funder]} {verb} (€)", "eur"))
+    return spec
 
 
 @page(*ROLES)

@@ -89,9 +89,18 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(
         kg=fmt.kg, eur=fmt.eur, pct=fmt.pct, number=fmt.number, date=fmt.date,
-        short_date=fmt.short_date, clock=fmt.clock,
+        short_date=fmt.short_date, clock=fmt.clock, field=field_value,
     )  # fmt: skip
     return env
+
+
+def field_value(value: Any) -> str:
+    """A number as a form field shows it: ``240`` for 240.0, ``90,5`` for 90.5; text as is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "" if value is None else str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.2f}".rstrip("0").replace(".", ",")
 
 
 def render(ctx: Ctx | None, template: str, status: int = 200, **context: Any) -> HTMLResponse:

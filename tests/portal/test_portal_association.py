@@ -104,7 +104,8 @@ def test_receipt_problems_are_shown_and_nothing_is_written(client_for: Any, port
     assert "indiquez la raison" in response.text
     too_much = {**fields, "kg_0": "100000"}
     response = client.post(f"/asso/A1/semaine/{WEEK}/reception", data=too_much)
-    assert response.status_code == 400 and "expected at most" in response.text
+    assert response.status_code == 400 and "plus que le lot entier" in response.text
+    assert 'value="100000"' in response.text  # what was typed is kept
     not_a_number = {**fields, "kg_0": "beaucoup"}
     response = client.post(f"/asso/A1/semaine/{WEEK}/reception", data=not_a_number)
     assert response.status_code == 400 and "un nombre positif" in response.text

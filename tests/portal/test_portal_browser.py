@@ -115,6 +115,10 @@ def _login(driver: Any, server: str, login: str) -> None:
     driver.find_element(By.NAME, "login").send_keys(login)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     _go(driver, By.CSS_SELECTOR, "form.card button[type=submit]")
+    try:
+        WebDriverWait(driver, 30).until(lambda d: "/connexion" not in d.current_url)
+    except Exception:
+        pytest.fail("login refused: " + driver.find_element(By.TAG_NAME, "main").text)
 
 
 def _fits_the_phone(driver: Any) -> None:

@@ -205,7 +205,7 @@ def test_declarations_are_shown_before_use_and_exported(client_for: Any) -> None
     coord = client_for("coord")
     page = coord.get("/coord/declarations/2020-W42")
     assert page.status_code == 200
-    assert "beneficiaries: 100 → 150" in page.text
+    assert "personnes : 100 → 150" in page.text
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     csv = coord.get("/coord/declarations/2020-W42/associations.csv").text

@@ -31,7 +31,7 @@ def test_ledger_and_report_are_read_only(client_for: Any, portal_db: Any) -> Non
     before = _row_counts(portal_db)
     page = client.get("/pilotage/registre?annee=2020")
     assert page.status_code == 200 and "Registre de la convention 2020" in page.text
-    assert "Contrôles" in page.text
+    assert "Contrôles" in page.text and "Dépensé (€)" in page.text and "Exécution" in page.text
     pdf = client.get("/pilotage/rapport.pdf?annee=2020")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client.get("/pilotage/registre?annee=1999").status_code == 404
