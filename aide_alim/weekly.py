@@ -1,12 +1,11 @@
 """The coordinator's weekly run: validate → allocate → compare → route → documents.
 
-The ``route`` stage closes the loop with the allocation
-(:func:`aide_alim.planning.allocate_and_route`): when the rounds cannot carry everything
-allocated, the day limits are lowered and the week re-allocated, and what no round carries in
-the end is left unallocated (reason ``vehicle_capacity`` or ``no_round``), so the plans promise
-only what the rounds deliver. The allocation of the result and of the documents is that final
-one; in the comparison table its rule's row is scored on it too (the other rules are scored
-without rounds).
+The ``route`` stage decides the allocation and the rounds together
+(:func:`aide_alim.planning.allocate_and_route`): the fair allocation is made on the visits the
+fleet can make, and what no round carries in the end is left unallocated with its true reason,
+so the plans promise only what the rounds deliver. The allocation of the result and of the
+documents is that final one; in the comparison table its rule's row is scored on it (column
+``measured`` = ``rounds``), the other rules on their allocation alone (``allocation``).
 
 :func:`run_week` chains the stages, reports each through an optional ``progress`` callback (the
 library never prints) and writes the documents **atomically**: everything is built in a hidden
@@ -66,7 +65,8 @@ STAGES: tuple[Stage, ...] = tuple(Stage)
 
 @dataclass(frozen=True)
 class StageEvent:
-    """One progress report: ``state`` is ``start``, ``done`` or ``failed``; ``seconds`` wall [s]."""
+    """One progress report: ``state`` is ``start``, ``step`` (a step inside the stage, in
+    ``message``), ``done`` or ``failed``; ``seconds`` wall [s]."""
 
     stage: Stage
     state: str
@@ -150,8 +150,16 @@ def run_week(
     loaded = stage(Stage.VALIDATE, lambda: _validate(scenario, rule, time_limit_s))
     allocation = stage(Stage.ALLOCATE, lambda: _allocate(loaded))
     comparison = stage(Stage.COMPARE, lambda: _compare(loaded, compare_rules, allocation))
-    planning = stage(Stage.ROUTE, lambda: _route(loaded, allocation))
+
+    def step(message: str) -> None:
+        if progress is not None:
+            progress(StageEvent(Stage.ROUTE, "step", message=message))
+
+    planning = stage(Stage.ROUTE, lambda: _route(loaded, allocation, step))
     allocation, plan = planning.allocation, planning.plan
+    from aide_alim.documents.logistics import planning_notes
+
+    notes = planning_notes(loaded, planning)
     if len(comparison) and allocation.rule in set(comparison["rule"]):
         comparison = _with_chosen(comparison, allocation)
 
@@ -159,7 +167,9 @@ def run_week(
         from aide_alim.documents import write_documents
 
         with output_folder(target, replace=force, protect=protect) as staging:
-            written = write_documents(loaded, allocation, plan, staging, comparison=comparison)
+            written = write_documents(
+                loaded, allocation, plan, staging, comparison=comparison, notes=notes
+            )
         return written.all
 
     files = stage(Stage.DOCUMENTS, documents)
@@ -218,10 +228,11 @@ def _compare(scenario: Scenario, rules: tuple[str, ...] | None, allocation: Any)
     return table.reset_index(drop=True)
 
 
-def _row(allocation: Any) -> dict[str, Any]:
+def _row(allocation: Any, measured: str = "allocation") -> dict[str, Any]:
     return {
         "rule": allocation.rule,
         "status": str(allocation.status),
+        "measured": measured,
         **allocation.metrics,
         "seconds": allocation.total_seconds,
         "n_solves": allocation.n_solves,
@@ -229,8 +240,9 @@ def _row(allocation: Any) -> dict[str, Any]:
 
 
 def _with_chosen(table: pd.DataFrame, allocation: Any) -> pd.DataFrame:
-    """``table`` with the row of ``allocation``'s rule scored on ``allocation``."""
-    row = _row(allocation)
+    """``table`` with the row of ``allocation``'s rule scored on ``allocation`` (what the
+    rounds carry)."""
+    row = _row(allocation, measured="rounds")
     out = table.copy()
     at = out.index[out["rule"] == allocation.rule]
     for key, value in row.items():
@@ -239,8 +251,9 @@ def _with_chosen(table: pd.DataFrame, allocation: Any) -> pd.DataFrame:
     return out
 
 
-def _route(scenario: Scenario, allocation: Any) -> Any:
-    """Rounds for ``allocation``, re-allocating until they carry it (see module docstring)."""
+def _route(scenario: Scenario, allocation: Any, step: Callable[[str], None]) -> Any:
+    """The plan the fleet carries: allocation and rounds decided together (see module
+    docstring)."""
     from aide_alim.planning import allocate_and_route
 
     return allocate_and_route(
@@ -248,4 +261,5 @@ def _route(scenario: Scenario, allocation: Any) -> Any:
         time_limit_s=scenario.routing.time_limit_s,
         seed=scenario.routing.seed,
         first=allocation,
+        progress=step,
     )

@@ -1,4 +1,6 @@
-"""Allocation and rounds together (aide_alim.planning), day limits, routing reason codes."""
+"""Allocation and rounds together (aide_alim.planning): the loop's guarantees on a week one van
+cannot carry, day limits, routing reason codes. Hand-checked tiny weeks are in
+test_planning_tiny.py."""
 
 from __future__ import annotations
 
@@ -142,9 +144,32 @@ def test_weekly_run_publishes_only_what_the_rounds_carry(tmp_path: Path) -> None
 
     result = run_week(_cold_monday(), tmp_path / "semaine", compare_rules=("leximin", "fcfs"))
     assert result.plan.unserved.empty
-    assert result.planning is not None and result.planning.kg_held_back > 0
     assert result.allocation is result.planning.allocation
-    row = result.comparison.set_index("rule").loc["leximin"]
+    table = result.comparison.set_index("rule")
+    row = table.loc["leximin"]
     assert row["kg_distributed"] == pytest.approx(result.allocation.lines["kg"].sum())
+    # Each row of the comparison says what it measured.
+    assert row["measured"] == "rounds" and table.loc["fcfs", "measured"] == "allocation"
     summary = html.unescape((tmp_path / "semaine" / "synthese.html").read_text(encoding="utf-8"))
-    assert "capacité des véhicules atteinte ces jours-là" in summary
+    assert "Au mieux, avec cette flotte" in summary
+    assert "avant tournées" in summary and "après tournées" in summary
+    left = result.allocation.unallocated
+    assert set(left["reason"]) <= {"vehicle_capacity", "vehicle_full", "no_visit_planned"}
+    for text in left["reason_fr"]:
+        assert text in summary
+
+
+def test_the_prospection_never_asks_for_food_the_fleet_could_not_move(tmp_path: Path) -> None:
+    from aide_alim.weekly import run_week
+
+    result = run_week(_cold_monday(), tmp_path / "semaine", compare_rules=None)
+    summary = html.unescape((tmp_path / "semaine" / "synthese.html").read_text(encoding="utf-8"))
+    assert "inutile d'en chercher davantage sans un véhicule ou un créneau de plus" in summary
+    # The leftovers are whole lots or parts, never "below the minimum useful quantity" when whole.
+    left = result.allocation.unallocated
+    whole = {
+        lt.id
+        for lt in result.scenario.lots
+        if lt.kg <= float(left.set_index("lot")["kg"].get(lt.id, 0)) + 1e-6
+    }
+    assert not set(left[left["lot"].isin(whole)]["reason"]) & {"below_min_delivery"}

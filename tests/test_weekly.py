@@ -66,10 +66,16 @@ def test_progress_reports_each_stage_in_order(
     tiny_run: tuple[WeekResult, list[StageEvent]],
 ) -> None:
     _, events = tiny_run
-    assert [(e.stage, e.state) for e in events] == [
+    assert [(e.stage, e.state) for e in events if e.state != "step"] == [
         (stage, state) for stage in STAGES for state in ("start", "done")
     ]
     assert all(e.seconds >= 0 for e in events)
+    # The route stage shows its steps (bound, passes) between its start and its end.
+    states = [(e.stage, e.state) for e in events]
+    route = [e for e in events if e.state == "step"]
+    assert route and all(e.stage is Stage.ROUTE and e.message for e in route)
+    first = states.index((Stage.ROUTE, "step"))
+    assert states.index((Stage.ROUTE, "start")) < first < states.index((Stage.ROUTE, "done"))
 
 
 def test_summary_holds_metrics_comparison_and_prospection(

@@ -44,6 +44,17 @@ from aide_alim.errors import AideAlimError
 from aide_alim.geo import haversine_km
 from aide_alim.scenario.model import Day, Lot, Scenario, Temperature
 
+DeliveryDays = Mapping[tuple[str, bool], int]
+"""Planned delivery visits: (association id, cold) → bit mask of the weekdays a vehicle of that
+class visits it (see :mod:`aide_alim.planning`); an association that does not collect and is
+not listed for a class gets no delivery of that class."""
+
+CollectionDays = Mapping[tuple[str, bool], int]
+"""Planned collection visits: (site id, cold) → bit mask of the weekdays a vehicle of that
+class collects there; a lot of a listed site and class can then only be delivered on or after
+its first planned collection from its availability on (the same day in the ``direct`` model).
+Sites or classes not listed are not limited."""
+
 DayLimits = Mapping[dt.date, tuple[float, float]] | Mapping[Day, tuple[float, float]]
 """Delivery limits per day: date (or weekday) → (total kg, refrigerated kg) the vehicles may
 deliver that day; ``inf`` leaves a limit as the fleet makes it."""
@@ -59,6 +70,11 @@ REASONS_FR: dict[str, str] = {
     "no_vehicle": "aucun véhicule (frigorifique pour le froid) ces jours-là",
     "budget_exhausted": "budget épuisé chez toutes les associations possibles",
     "vehicle_capacity": "capacité des véhicules atteinte ces jours-là",
+    "vehicle_full": "véhicules de la bonne température complets ces jours-là",
+    "no_visit_planned": (
+        "pas de livraison prévue ce jour-là chez les associations qui peuvent le prendre "
+        "(temps du véhicule gardé pour les moins bien servies)"
+    ),
     "no_round": "aucune tournée ne peut l'acheminer (horaires, itinéraire ou fournisseur)",
     "split_limit": "lot déjà partagé entre le nombre maximal d'associations",
     "below_min_delivery": "reste inférieur à la quantité minimale utile",
@@ -149,6 +165,23 @@ def _lot_window(scenario: Scenario, lot: Lot, week: list[dt.date]) -> tuple[int,
     return mask, mask_no_dlc != mask
 
 
+def _after_collection(scenario: Scenario, planned: CollectionDays) -> np.ndarray:
+    """Per lot, the delivery days a planned collection allows (all days if not planned)."""
+    direct = scenario.logistics.model == "direct"
+    out = np.full(len(scenario.lots), _ALL_DAYS, dtype=np.uint8)
+    for i, lot in enumerate(scenario.lots):
+        mask = planned.get((lot.site, lot.temperature.needs_cold))
+        if mask is None or (lot.site == scenario.hub and not direct):
+            continue
+        first = max((lot.available - scenario.week_start).days, 0)
+        allowed = 0
+        for c in range(first, 7):
+            if mask >> c & 1:
+                allowed |= (1 << c) if direct else (_ALL_DAYS & ~((1 << c) - 1))
+        out[i] = allowed
+    return out
+
+
 def _apply_day_limits(
     scenario: Scenario, limits: DayLimits, day_cap: np.ndarray, day_cold: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -176,11 +209,19 @@ def _apply_day_limits(
     return day_cap, day_cold
 
 
-def admissibility(scenario: Scenario, day_limits: DayLimits | None = None) -> Admissibility:
+def admissibility(
+    scenario: Scenario,
+    day_limits: DayLimits | None = None,
+    delivery_days: DeliveryDays | None = None,
+    collection_days: CollectionDays | None = None,
+) -> Admissibility:
     """Admissible pairs and, for lots admissible nowhere, the reason (see module docstring).
 
     ``day_limits`` lowers the per-day delivery capacities (never raises them; see
-    :data:`DayLimits`).
+    :data:`DayLimits`); ``delivery_days`` keeps only the planned delivery visits of the
+    associations that do not collect (see :data:`DeliveryDays`; reason ``vehicle_capacity``
+    for a lot left with no visit); ``collection_days`` keeps only the delivery days that follow
+    a planned collection (see :data:`CollectionDays`).
     """
     lots, assocs = scenario.lots, scenario.associations
     policy = scenario.policy
@@ -214,8 +255,20 @@ def admissibility(scenario: Scenario, day_limits: DayLimits | None = None) -> Ad
         int(sum(1 << i for i in range(7) if day_cold[i] > 0)),
     )
 
+    if delivery_days is not None:
+        # Planned visits: the planning model has weighed the vehicles' time, and the rounds
+        # reload at the hub, so one load per vehicle and day is no longer the limit.
+        day_cap = np.where(day_cap > 0, np.inf, 0.0)
+        day_cold = np.where(day_cold > 0, np.inf, 0.0)
     if day_limits:
         day_cap, day_cold = _apply_day_limits(scenario, day_limits, day_cap, day_cold)
+    planned = np.full((n_assoc, 2), _ALL_DAYS, dtype=np.uint8)
+    if delivery_days is not None:
+        planned[:] = 0
+        index = {a.id: i for i, a in enumerate(assocs)}
+        for (assoc_id, cold), weekdays in delivery_days.items():
+            if assoc_id in index:
+                planned[index[assoc_id], int(bool(cold))] = weekdays & _ALL_DAYS
 
     hub = scenario.site_by_id.get(scenario.hub)
     direct = scenario.logistics.model == "direct" or hub is None
@@ -231,6 +284,8 @@ def admissibility(scenario: Scenario, day_limits: DayLimits | None = None) -> Ad
     lot_cat = np.array([cat_index[lot.category] for lot in lots], dtype=np.int64)
     windows = [_lot_window(scenario, lot, week) for lot in lots]
     lot_window = np.array([w for w, _ in windows], dtype=np.uint8)
+    if collection_days:
+        lot_window = lot_window & _after_collection(scenario, collection_days)
     lot_dlc_cut = np.array([c for _, c in windows], dtype=bool)
     big = 10_000
     lot_dlc = np.array(
@@ -273,6 +328,11 @@ def admissibility(scenario: Scenario, day_limits: DayLimits | None = None) -> Ad
         days = np.where(collects[None, :], days, days & vmask[:, None])
         ok &= days != 0
         steps.append(("no_vehicle", ok.copy()))
+        if delivery_days is not None:
+            visits = planned[:, (temps > 0).astype(np.int64)].T
+            days = np.where(collects[None, :], days, days & visits)
+            ok &= days != 0
+            steps.append(("vehicle_capacity", ok.copy()))
         sold = lot_price[sl] > 0
         afford = pay[None, :] >= (lot_price[sl] * unit)[:, None] - 1e-9
         ok &= ~sold[:, None] | afford

@@ -26,7 +26,9 @@ from aide_alim.allocation.admissible import (
     REASONS_FR,
     TEMPS,
     Admissibility,
+    CollectionDays,
     DayLimits,
+    DeliveryDays,
     admissibility,
 )
 from aide_alim.allocation.baselines import BASELINES, run_baseline
@@ -53,6 +55,8 @@ def allocate(
     history: Mapping[str, float] | None = None,
     price_of_fairness: bool = True,
     day_limits: DayLimits | None = None,
+    delivery_days: DeliveryDays | None = None,
+    collection_days: CollectionDays | None = None,
     _max_total: tuple[float, int, float] | None = None,
 ) -> Allocation:
     """Share the week's lots out between the associations under ``policy`` (default: the
@@ -65,7 +69,10 @@ def allocate(
     (total kg, refrigerated kg) the vehicles may deliver that day, lowering the fleet's one load
     per vehicle and day (used by :func:`aide_alim.planning.allocate_and_route` when the rounds
     cannot carry a day's allocation); food they hold back is left with reason
-    ``vehicle_capacity``.
+    ``vehicle_capacity``. ``delivery_days``: the planned delivery visits (association, cold) →
+    weekday mask (see :mod:`aide_alim.planning`); associations that collect are not limited.
+    ``collection_days``: the planned collections (site, cold) → weekday mask; a lot is then
+    delivered only after one of them.
 
     Example::
 
@@ -78,7 +85,7 @@ def allocate(
     if policy is not None and policy != scenario.policy:
         scenario = scenario.replace(policy=policy)
     policy = scenario.policy
-    adm = admissibility(scenario, day_limits)
+    adm = admissibility(scenario, day_limits, delivery_days, collection_days)
     classes = merge_lots(scenario, adm)
     build = time.perf_counter() - start
     shortfall = _shortfall(scenario, history)
@@ -161,6 +168,8 @@ def without_kg(
     reasons: Mapping[str, str] | None = None,
     default_reason: str = "vehicle_capacity",
     day_limits: DayLimits | None = None,
+    delivery_days: DeliveryDays | None = None,
+    collection_days: CollectionDays | None = None,
 ) -> Allocation:
     """``allocation`` less the kg of ``drop`` (columns ``lot``, ``association``, ``day``,
     ``kg``), which go back to the lots' unallocated kg.
@@ -169,11 +178,12 @@ def without_kg(
     and is reported as unallocated with reason ``reasons[lot]`` (default ``default_reason``)
     instead of being promised and not delivered. A line keeps the kg not dropped, in
     ``ceil(kg / unit_kg)`` cartons at most as many as before. Other lots keep their reason;
-    metrics and per-association totals are recomputed. ``scenario`` and ``day_limits`` must be
-    those ``allocation`` was made with (the scenario's policy is the allocation's).
+    metrics and per-association totals are recomputed. ``scenario``, ``day_limits`` and
+    ``delivery_days`` must be those ``allocation`` was made with (the scenario's policy is the
+    allocation's).
     """
     start = time.perf_counter()
-    adm = admissibility(scenario, day_limits)
+    adm = admissibility(scenario, day_limits, delivery_days, collection_days)
     ledger = Ledger(adm, scenario.policy)
     lot_i = {lot.id: i for i, lot in enumerate(scenario.lots)}
     assoc_i = {a.id: i for i, a in enumerate(scenario.associations)}
@@ -245,8 +255,10 @@ def compare(
 ) -> pd.DataFrame:
     """Every rule on the same scenario, same metrics: one row per rule.
 
-    Columns: ``rule``, ``status``, then every key of
-    :data:`~aide_alim.allocation.metrics.METRICS`, then ``seconds`` and ``n_solves``.
+    Columns: ``rule``, ``status``, ``measured`` (``"allocation"``: the allocation alone,
+    before any rounds; see :func:`aide_alim.planning.allocate_and_route` for what the fleet
+    carries), then every key of :data:`~aide_alim.allocation.metrics.METRICS`, then
+    ``seconds`` and ``n_solves``.
     """
     adm = admissibility(scenario)
     classes = merge_lots(scenario, adm)
@@ -259,6 +271,7 @@ def compare(
             {
                 "rule": rule,
                 "status": str(alloc.status),
+                "measured": "allocation",
                 **alloc.metrics,
                 "seconds": alloc.total_seconds,
                 "n_solves": alloc.n_solves,

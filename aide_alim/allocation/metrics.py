@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Metric key → (unit, meaning).
+#: Metrics only a plan with its rounds has (:func:`aide_alim.planning.allocate_and_route`).
+PLAN_ONLY: frozenset[str] = frozenset({"bound_min_fill_ratio", "bound_kg_distributed"})
+#: Metric key → (unit, meaning); the keys of :data:`PLAN_ONLY` only after the rounds.
 METRICS: dict[str, tuple[str, str]] = {
     "min_fill_ratio": ("ratio", "lowest fill ratio (received + other supply) / need"),
     "mean_fill_ratio": ("ratio", "mean fill ratio over associations"),
@@ -42,6 +44,16 @@ METRICS: dict[str, tuple[str, str]] = {
     "kg_past_ddm": ("kg", "food delivered after its DDM (best-before date)"),
     "n_lines": ("count", "lines (lot, association, day) of the plan"),
     "n_deliveries": ("count", "(association, day) stops of associations that do not collect"),
+    "bound_min_fill_ratio": (
+        "ratio",
+        "highest min fill ratio any plan of this week's fleet can reach (a relaxation of the "
+        "planning model with vehicle time per day and window; only after the rounds)",
+    ),
+    "bound_kg_distributed": (
+        "kg",
+        "most kg any plan of this week's fleet can give out (same relaxation; only after the "
+        "rounds)",
+    ),
 }
 
 

@@ -11,7 +11,7 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import StageError
-from aide_alim.i18n import N_, _, ngettext, number, percent
+from aide_alim.i18n import N_, _, number, percent
 from aide_alim.scenario.model import RULES
 
 if TYPE_CHECKING:  # the week's stages are imported when the command runs (fast start)
@@ -63,6 +63,8 @@ def _show(event: StageEvent) -> None:
     if event.state == "start":
         text = _(STAGE_TEXT.get(event.stage.value, event.stage.value))
         click.echo(f"[{number}/{len(STAGES)}] {text}… ", nl=False, err=True)
+    elif event.state == "step":
+        click.echo(f"\n      {event.message}… ", nl=False, err=True)
     elif event.state == "done":
         click.secho(f"ok ({_num(event.seconds, 1)} s)", fg="green", err=True)
     else:
@@ -77,14 +79,6 @@ STAGE_TEXT = {
     "route": N_("planning the rounds"),
     "documents": N_("writing the documents"),
 }
-
-
-#: The planning's day abbreviations, translated where shown.
-DAY_TEXT = {d: d for d in (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"))}
-
-
-def _days(text: str) -> str:
-    return " ".join(_(DAY_TEXT.get(d, d)) for d in str(text or "").split()) or "-"
 
 
 def _num(x: float, decimals: int = 0) -> str:
@@ -159,17 +153,20 @@ def summary_text(result: WeekResult) -> str:
             ).format(kg=_num(unserved["kg"].sum()), lines=len(unserved))
         )
     planning = getattr(result, "planning", None)
-    if planning is not None and len(planning.iterations) > 1:
-        times = len(planning.iterations) - 1
+    bound = getattr(planning, "bound", None)
+    if bound is not None:
         out.append(
             "  "
-            + ngettext(
-                "allocation re-made {n} time so that the rounds carry it (day limits lowered "
-                "on {days})",
-                "allocation re-made {n} times so that the rounds carry it (day limits lowered "
-                "on {days})",
-                times,
-            ).format(n=times, days=_days(planning.table()["limited_days"].iloc[-1]))
+            + _("at best with this fleet: min fill {fill}, {kg} kg (bound)").format(
+                fill=_pct(bound.min_fill_ratio), kg=_num(bound.kg_distributed)
+            )
+        )
+    if planning is not None and len(planning.iterations) > 1:
+        out.append(
+            "  "
+            + _("plans tried: {n} (kept: #{kept}; see the summary)").format(
+                n=len(planning.iterations), kept=planning.chosen + 1
+            )
         )
     if planning is not None and planning.kg_held_back > 0:
         out.append(

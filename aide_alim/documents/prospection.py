@@ -106,15 +106,34 @@ def unmet_by_class(scenario: Scenario, lines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+VEHICLE_REASONS = frozenset({"vehicle_full", "vehicle_capacity", "no_visit_planned"})
+
+
+def left_for_vehicles(left: pd.DataFrame) -> dict[str, float]:
+    """kg left over for a vehicle reason, by temperature class."""
+    if left.empty or "temperature" not in left:
+        return {}
+    mine = left[left["reason"].isin(VEHICLE_REASONS)]
+    return {str(t): float(kg) for t, kg in mine.groupby("temperature")["kg"].sum().items()}
+
+
 def prospection_advice(unmet_class: pd.DataFrame, left: pd.DataFrame) -> tuple[str, ...]:
     """Plain-French advice for next week's prospection, from what could still be absorbed."""
     advice: list[str] = []
     ranked = unmet_class.sort_values("unmet_need_with_room_kg", ascending=False)
+    stuck = left_for_vehicles(left)
     for row in ranked.to_dict("records"):
         t = Temperature(row["temperature"])
         kg = float(row["unmet_need_with_room_kg"])
         count = int(row["associations_with_room"])
-        if kg >= 1:
+        if stuck.get(t.value, 0.0) >= 1:
+            # Never ask for food the fleet could not move this week.
+            advice.append(
+                f"{CLASS_PLURAL_FR[t].capitalize()} : inutile d'en chercher davantage sans un "
+                f"véhicule ou un créneau de plus : {fmt.kg(stuck[t.value])} de cette classe sont "
+                "restés chez les fournisseurs faute de véhicule disponible."
+            )
+        elif kg >= 1:
             advice.append(
                 f"{CLASS_PLURAL_FR[t].capitalize()} : jusqu'à {fmt.kg(kg)} trouveraient preneur "
                 f"chez {count} association{'s' if count > 1 else ''} qui ont encore du besoin et "

@@ -36,6 +36,8 @@ METRIC_LABELS_FR = {
     "kg_past_ddm": "Livré après DDM [kg]",
     "n_lines": "Lignes (lot, association, jour)",
     "n_deliveries": "Livraisons (association, jour)",
+    "bound_min_fill_ratio": "Au mieux, avec cette flotte : couverture minimale",
+    "bound_kg_distributed": "Au mieux, avec cette flotte : kg distribuables",
 }
 # One plain-French sentence for the indicators a non-specialist cannot guess.
 METRIC_HELP_FR = {
@@ -47,9 +49,18 @@ METRIC_HELP_FR = {
     "lots d'une autre à la place des siens (0 % = personne n'envie personne).",
     "price_of_fairness_kg": "Les kilos en moins distribués pour partager équitablement, par "
     "rapport à une répartition qui ne chercherait qu'à distribuer le plus possible.",
+    "bound_min_fill_ratio": "Aucun plan que les véhicules de la semaine peuvent faire (temps de "
+    "chaque véhicule, jours et horaires d'ouverture) ne couvre mieux l'association la moins "
+    "bien servie : l'écart avec le taux obtenu est ce qui reste à gagner, au plus.",
+    "bound_kg_distributed": "Aucun plan que les véhicules de la semaine peuvent faire ne "
+    "distribue davantage.",
 }
 
 
+MEASURED_FR = {
+    "allocation": "répartition seule, avant tournées",
+    "rounds": "après tournées : ce qui est transporté",
+}
 MODEL_FR = {
     "hub": "les lots passent par la plateforme (hub)",
     "direct": "ramasse et livraison directes, sans plateforme",
@@ -58,6 +69,7 @@ MODEL_FR = {
 COMPARISON_SPEC = [
     ("rule", "Règle", "text"),
     ("status", "Résultat", "text"),
+    ("measured_fr", "Mesuré", "text"),
     ("min_fill_ratio", "Couverture la plus basse", "pct"),
     ("mean_fill_ratio", "Couverture moyenne", "pct"),
     ("kg_distributed", "Distribué [kg]", "kg"),
@@ -195,6 +207,8 @@ def _mark_rule(comparison: pd.DataFrame | None, allocation: Any) -> pd.DataFrame
         return pd.DataFrame()
     out = comparison.copy()
     chosen = str(getattr(allocation, "rule", ""))
+    measured = out["measured"] if "measured" in out else pd.Series("allocation", index=out.index)
+    out["measured_fr"] = [MEASURED_FR.get(str(m), str(m)) for m in measured]
     out["rule"] = [
         tables.RULE_NAME_FR.get(str(r), str(r)) + (" (retenue)" if r == chosen else "")
         for r in out["rule"]
@@ -272,8 +286,11 @@ def summary_html(
     totals: Mapping[str, Any],
     comparison: pd.DataFrame | None,
     documents: Sequence[tuple[str, str]],
+    notes: Sequence[str] = (),
 ) -> str:
-    """The summary page; ``week_tables`` holds the week's tables by the writer's names."""
+    """The summary page; ``week_tables`` holds the week's tables by the writer's names;
+    ``notes`` the planning's plain-French notes (bound, why some associations get more, DLC
+    close, what the fleet could not move)."""
     t = week_tables
     lines, stops, left = t["lines"], t["stops"], t["left"]
     metrics, rounds, unserved = t["metrics"], t["rounds"], t["unserved"]
@@ -295,6 +312,15 @@ def summary_html(
         ("Non attribué", fmt.kg(float(left["kg"].sum()) if len(left) else 0.0)),
         ("Associations servies", f"{n_served} sur {len(scenario.associations)}"),
     ]  # fmt: skip
+    bound = (getattr(allocation, "metrics", {}) or {}).get("bound_min_fill_ratio")
+    if isinstance(bound, int | float) and math.isfinite(bound):
+        kg_bound = float(allocation.metrics.get("bound_kg_distributed", math.nan))
+        headline.append(
+            (
+                "Au mieux, avec cette flotte",
+                f"{fmt.pct(float(bound))} de couverture minimale · {fmt.kg(kg_bound)}",
+            )
+        )
     for key, label, render in (
         ("km", "Distance des tournées", lambda v: f"{fmt.number(v, 1)}{fmt.NBSP}km"),
         ("hours", "Durée des tournées", fmt.duration),
@@ -352,5 +378,6 @@ def summary_html(
         "category_png": html.b64(charts.category_chart(lines, left, cat_labels)),
         "map_png": html.b64(charts.routes_map(scenario, stops)),
         "documents": list(documents),
+        "notes": list(notes),
     }
     return html.render("summary.html.j2", s=summary)

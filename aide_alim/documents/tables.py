@@ -235,7 +235,9 @@ def leftovers(scenario: Scenario, allocation: Any, labels: dict[str, str]) -> pd
                 "kg": float(row["kg"]),
                 "use_by": lot.use_by if lot else None,
                 "reason": reason,
-                "reason_fr": labels.get(reason, reason),
+                "reason_fr": str(row["reason_fr"])
+                if "reason_fr" in un and str(row["reason_fr"])
+                else labels.get(reason, reason),
             }
         )
     return pd.DataFrame(rows, columns=columns)

@@ -14,6 +14,7 @@ The plan CSVs are for French spreadsheets: ``;``-separated, decimal comma, UTF-8
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,12 +89,14 @@ def write_documents(
     out_dir: Path,
     *,
     comparison: pd.DataFrame | None = None,
+    notes: Sequence[str] = (),
 ) -> Documents:
-    """Render every document of the week into ``out_dir`` (which must exist and be empty)."""
+    """Render every document of the week into ``out_dir`` (which must exist and be empty);
+    ``notes``: the planning's notes for the summary (see :mod:`aide_alim.documents.logistics`)."""
     if comparison is not None:  # wall times differ from run to run: keep the files identical
         comparison = comparison.drop(columns=[c for c in comparison.columns if "second" in str(c)])
     with pdf.Fonts(_texts(scenario)) as fonts:
-        return _write(scenario, allocation, plan, out_dir, comparison, fonts)
+        return _write(scenario, allocation, plan, out_dir, comparison, fonts, tuple(notes))
 
 
 def _texts(scenario: Scenario) -> list[str]:
@@ -118,6 +121,7 @@ def _write(
     out_dir: Path,
     comparison: pd.DataFrame | None,
     fonts: pdf.Fonts,
+    notes: tuple[str, ...] = (),
 ) -> Documents:
     created = scenario.week_start
     lines = tables.lines_table(scenario, allocation.lines)
@@ -241,6 +245,7 @@ def _write(
         totals=totals,
         comparison=comparison,
         documents=[("Classeur de tous les tableaux (xlsx)", WORKBOOK), *plan_links, *sheet_links],
+        notes=notes,
     )
     (out_dir / SUMMARY).write_text(page, encoding="utf-8")
     return Documents(

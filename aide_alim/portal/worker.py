@@ -178,7 +178,7 @@ class Worker:
 
         def progress(event: StageEvent) -> None:
             done.append({"stage": event.stage.label_fr, "state": event.state,
-                         "seconds": round(event.seconds, 1)})  # fmt: skip
+                         "seconds": round(event.seconds, 1), "message": event.message})  # fmt: skip
             self._update(job.id, stage=event.stage.value, progress=json.dumps(done))
 
         out = self.data_dir / "runs" / str(job.id)

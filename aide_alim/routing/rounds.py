@@ -52,8 +52,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import os
 import time
 from collections import defaultdict
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +88,8 @@ UNREACHABLE = 10**9
 PRIZE_FACTOR = 1.5
 """A stop's prize is this many times the cost of a round made for it alone (with the dearest
 vehicle), so serving it always pays when it fits, yet infeasible rounds never pay (PyVRP's
-penalties stay above the prizes)."""
+penalties stay above the prizes); plus the fairness value of its food (``priority`` [€/kg] of
+each association, see :func:`plan_routes`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +208,9 @@ class Context:
     failed: set[int] = field(default_factory=set)
     solves: int = 0
     solve_seconds: float = 0.0
+    collection_days: dict[tuple[str, bool], frozenset[dt.date]] = field(default_factory=dict)
+    priority: dict[str, float] = field(default_factory=dict)
+    workers: int | None = None
 
 
 def plan_routes(
@@ -213,6 +220,9 @@ def plan_routes(
     time_limit_s: float | None = None,
     seed: int | None = None,
     cache_dir: Path | str | None = None,
+    collection_days: Mapping[tuple[str, bool], frozenset[dt.date]] | None = None,
+    priority: Mapping[str, float] | None = None,
+    workers: int | None = None,
 ) -> RoutePlan:
     """Plan the week's collection and delivery rounds for the allocation ``lines``.
 
@@ -221,6 +231,14 @@ def plan_routes(
     setting). ``time_limit_s`` is the search time per round problem (one day, one round family)
     and ``seed`` the solver's seed; both default to ``scenario.routing``. ``cache_dir`` keeps the
     distance matrices between runs.
+
+    ``collection_days``: (site id, cold) → the days the planning model collects there (see
+    :mod:`aide_alim.planning`); a line is then collected on the latest of them before its
+    delivery day, else as described above. ``priority``: association id → weight of its food
+    in the stops' prizes (the fairness value of a kg: high for the worst-served), so that a
+    day short of time leaves out the food that matters least. ``workers``: processes solving
+    the day problems in parallel (default: the CPUs, at most one per day; 1 = in this
+    process); the result does not depend on it.
     """
     started = time.perf_counter()
     table = _check_lines(scenario, lines)
@@ -233,6 +251,9 @@ def plan_routes(
         matrices=matrices,
         time_limit_s=scenario.routing.time_limit_s if time_limit_s is None else time_limit_s,
         seed=scenario.routing.seed if seed is None else seed,
+        collection_days=dict(collection_days or {}),
+        priority=dict(priority or {}),
+        workers=workers,
     )
     if scenario.logistics.model == "hub":
         _plan_hub(ctx)
@@ -329,6 +350,10 @@ def _plan_hub(ctx: Context) -> None:
         else:
             collect_day[line.index] = day
     dates = sorted(set(collect_day.values()) | {line.day for line in ctx.lines})
+    # Each day's problem is known before any is solved (collection days are fixed above), so
+    # the days are solved in parallel; a collection that then fails is carried over to the
+    # deliveries of the later days that depended on it, in date order.
+    prepared: list[Prepared] = []
     for date in dates:
         # One instance a day: collect for the coming days, deliver what waits at the hub, and
         # carry what is collected today for today straight to its association (same vehicle,
@@ -343,25 +368,67 @@ def _plan_hub(ctx: Context) -> None:
                 same_day.append(line)  # to its association, or to the hub in its window
             else:
                 collect.append(line)
-        from_stock: list[Line] = []
-        for line in ctx.lines:
-            if line.day != date or line.collects:
-                continue
-            if line.index in ctx.failed:
-                _hold_at_hub(ctx, line, "delivery")
-            elif line.index in ctx.ready and ctx.ready[line.index][0] < date:
-                from_stock.append(line)
+        from_stock = [
+            line
+            for line in ctx.lines
+            if line.day == date
+            and not line.collects
+            and (line.index in ctx.ready or collect_day.get(line.index, date) < date)
+        ]
         stops = _group_stops(ctx, collect, "collection", date)
         stops += _group_stops(ctx, from_stock, "delivery", date)
         stops += _group_stops(ctx, same_day, "same_day", date)
-        _solve_family(ctx, "hub", date, stops)
+        prep = _prepare(ctx, "hub", date, stops)
+        if prep is not None:
+            prepared.append(prep)
+    solutions = dict(zip((id(p) for p in prepared), _solve_all(ctx, prepared), strict=True))
+    by_date = {p.date: p for p in prepared}
+    for date in dates:
+        prep = by_date.get(date)
+        if prep is not None:
+            _finish(ctx, prep, solutions[id(prep)])
         for line in ctx.lines:
-            if line.day != date or not line.collects:
+            if line.day != date:
                 continue
-            if line.index in ctx.failed:
-                _hold_at_hub(ctx, line, "hub_pickup")
-            elif line.index in ctx.ready:
-                _hub_slot(ctx, line)
+            if line.collects:
+                if line.index in ctx.failed:
+                    _hold_at_hub(ctx, line, "hub_pickup")
+                elif line.index in ctx.ready:
+                    _hub_slot(ctx, line)
+            elif line.index in ctx.failed and collect_day.get(line.index, date) < date:
+                _hold_at_hub(ctx, line, "delivery")
+                _unload(ctx, line)
+    _cap_unserved(ctx)
+
+
+def _cap_unserved(ctx: Context) -> None:
+    """A line whose collection failed may also have lost its delivery stop on its own day
+    (the days are solved together): count no line as unserved beyond its kg."""
+    seen: dict[int, float] = defaultdict(float)
+    kept: list[Unserved] = []
+    for u in ctx.unserved:
+        room = ctx.lines[u.line].kg - seen[u.line]
+        if room <= 1e-9:
+            continue
+        if u.kg > room:
+            u = Unserved(u.line, room, u.stage, u.reason, u.code)
+        seen[u.line] += u.kg
+        kept.append(u)
+    ctx.unserved = kept
+
+
+def _unload(ctx: Context, line: Line) -> None:
+    """Take ``line`` off the delivery visits of its day (its collection failed): a visit left
+    with nothing to deliver is removed from its route."""
+    for route in ctx.routes:
+        if route.date != line.day:
+            continue
+        for visit in route.visits:
+            if visit.stop is not None and visit.kind == "delivery":
+                visit.stop.portions = [p for p in visit.stop.portions if p.line != line.index]
+        route.visits = [
+            v for v in route.visits if v.stop is None or v.kind != "delivery" or v.stop.portions
+        ]
 
 
 def _hold_at_hub(ctx: Context, line: Line, stage: str) -> None:
@@ -383,7 +450,13 @@ def _collection_day(ctx: Context, line: Line) -> tuple[dt.date | None, str, str]
     first = max(lot.available, sc.week_start)
     closed = no_vehicle = 0
     candidates = [line.day - dt.timedelta(days=k) for k in range((line.day - first).days + 1)]
-    for date in [*candidates[1:], *candidates[:1]]:
+    planned = ctx.collection_days.get((line.site, line.cold))
+    order = [*candidates[1:], *candidates[:1]]
+    if planned:
+        # A planned day before the delivery day first: a same-day pickup and delivery is the
+        # hardest stop to fit in a morning.
+        order = [d for d in order if d in planned] + order
+    for date in order:
         if Day(date.weekday()) not in site.open_days:
             closed += 1
         elif not _vehicles(ctx, date, line.cold):
@@ -435,6 +508,7 @@ def _hub_slot(ctx: Context, line: Line) -> None:
 
 def _plan_direct(ctx: Context) -> None:
     sc = ctx.scenario
+    prepared: list[Prepared] = []
     for date in sorted({line.day for line in ctx.lines}):
         shipped: list[Line] = []
         for line in ctx.lines:
@@ -458,7 +532,11 @@ def _plan_direct(ctx: Context) -> None:
             else:
                 shipped.append(line)
         stops = _group_stops(ctx, shipped, "direct", date)
-        _solve_family(ctx, "direct", date, stops)
+        prep = _prepare(ctx, "direct", date, stops)
+        if prep is not None:
+            prepared.append(prep)
+    for prep, solution in zip(prepared, _solve_all(ctx, prepared), strict=True):
+        _finish(ctx, prep, solution)
 
 
 def _site_slot(ctx: Context, line: Line) -> None:
@@ -588,10 +666,22 @@ def _split(members: list[Line], limit: int) -> list[list[Portion]]:
     return [v for v in visits if v]
 
 
-def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -> None:
-    """Check, build and solve one instance; record its routes and unserved lines."""
+@dataclass
+class Prepared:
+    """One day's round problem, checked and built, ready for the solver."""
+
+    family: str
+    date: dt.date
+    kept: list[Stop]
+    fleet: list[Vehicle]
+    depot_keys: list[str]
+    problem: VrpProblem
+
+
+def _prepare(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -> Prepared | None:
+    """Check and build one instance (stops no vehicle can serve are reported here)."""
     if not stops:
-        return
+        return None
     sc = ctx.scenario
     fleet = [v for v in _vehicles(ctx, date, cold=False)]
     depot_keys = sorted({site_key(v.depot) for v in fleet})
@@ -652,7 +742,7 @@ def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -
             )
         _drop(ctx, stop, reason, code)
     if not kept:
-        return
+        return None
 
     # Locations: depots first, then one per stop (and destination).
     loc_keys = list(depot_keys)
@@ -751,23 +841,54 @@ def _solve_family(ctx: Context, family: str, date: dt.date, stops: list[Stop]) -
         clients=tuple(clients),
         shipments=tuple(shipments),
     )
-    iterations = ctx.scenario.routing.iterations or None
-    solution = solve(
+    return Prepared(family, date, kept, fleet, depot_keys, problem)
+
+
+def _solve_one(args: tuple[VrpProblem, float, int, int | None]) -> VrpSolution:
+    problem, time_limit_s, seed, iterations = args
+    return solve(
         problem,
-        time_limit_s=safety_cap_s(ctx.time_limit_s, iterations),
-        seed=ctx.seed,
+        time_limit_s=safety_cap_s(time_limit_s, iterations),
+        seed=seed,
         no_improvement=NO_IMPROVEMENT_ITERATIONS,
         max_iterations=iterations,
     )
+
+
+def _solve_all(ctx: Context, prepared: list[Prepared]) -> list[VrpSolution]:
+    """Solve the prepared problems, in parallel processes when there are several (the
+    solutions are those of a sequential run: each search has its own seed and budget)."""
+    iterations = ctx.scenario.routing.iterations or None
+    jobs = [(p.problem, ctx.time_limit_s, ctx.seed, iterations) for p in prepared]
+    import multiprocessing
+
+    workers = ctx.workers or min(len(jobs), os.cpu_count() or 1)
+    # A daemonic process (a Dask or multiprocessing worker) may not start children.
+    if workers <= 1 or len(jobs) <= 1 or multiprocessing.current_process().daemon:
+        return [_solve_one(job) for job in jobs]
+
+    # Largest problems first, so that the last one to finish is a small one.
+    order = sorted(range(len(jobs)), key=lambda i: -len(prepared[i].kept))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        done = list(pool.map(_solve_one, [jobs[i] for i in order]))
+    out: list[VrpSolution] = [done[0]] * len(jobs)
+    for k, i in enumerate(order):
+        out[i] = done[k]
+    return out
+
+
+def _finish(ctx: Context, prep: Prepared, solution: VrpSolution) -> None:
+    """Record one solved instance: its routes, and what it left out."""
     ctx.solves += 1
     ctx.solve_seconds += solution.runtime_s
     if not solution.is_feasible:
-        for stop in kept:
+        iterations = ctx.scenario.routing.iterations or None
+        for stop in prep.kept:
             effort = f"{iterations} iterations" if iterations else f"{ctx.time_limit_s:g} s"
-            reason = f"no feasible {family} round found in {effort}"
+            reason = f"no feasible {prep.family} round found in {effort}"
             _drop(ctx, stop, reason, "no_feasible_round")
         return
-    _record(ctx, family, date, kept, fleet, depot_keys, solution)
+    _record(ctx, prep.family, prep.date, prep.kept, prep.fleet, prep.depot_keys, solution)
 
 
 def _prize(ctx: Context, stop: Stop, fleet: list[Vehicle], types: list[VrpVehicleType]) -> int:
@@ -784,7 +905,10 @@ def _prize(ctx: Context, stop: Stop, fleet: list[Vehicle], types: list[VrpVehicl
         metres = sum(int(mat.distance_m[a, b]) for a, b in itertools.pairwise(legs))
         seconds = sum(_leg(ctx, a, b) for a, b in itertools.pairwise(legs)) + service
         dearest = max(dearest, t.unit_distance_cost * metres + t.unit_duration_cost * seconds)
-    return round(PRIZE_FACTOR * dearest) + 1000 + 10 * math.ceil(stop.kg)
+    fairness = sum(
+        p.kg * ctx.priority.get(ctx.lines[p.line].association, 0.0) for p in stop.portions
+    )
+    return round(PRIZE_FACTOR * dearest) + 1000 + 10 * math.ceil(stop.kg) + round(1e5 * fairness)
 
 
 def _record(

@@ -1,0 +1,632 @@
+"""One plan for the week: a fair allocation that the fleet really carries.
+
+:func:`allocate_and_route` decides the allocation and the rounds together:
+
+1. **Bound.** The planning model (:mod:`aide_alim.planning.model`) with lower-bound times, as a
+   linear programme: no plan the rounds can carry has a higher minimum fill ratio or carries
+   more kg (:class:`PlanBound`).
+2. **Skeleton.** The same model with estimated times gives, by relax-and-fix, the visits of
+   the week: on which days a refrigerated vehicle delivers to each association that does not
+   collect, which days an ambient one does, and when each supplier's food is collected.
+3. **Fair allocation on the skeleton.** The leximin allocation (:func:`allocate`, with its
+   cartons, minimum quantities and split limits) where deliveries go only on those visits.
+4. **Rounds** (:func:`plan_routes`) with the skeleton's collection days and prizes that carry
+   the fairness value of each stop's food (the worst-served associations' food is the last to
+   be left out when a day is short of time).
+5. **Cuts.** If some stops are not served, the vehicle time of their class, day and window
+   in the planning model is cut to what the rounds did serve there, the travel estimate of
+   that class and day is scaled to what the rounds really took, and steps 2–4 run again (at
+   most ``max_iterations`` passes).
+6. **Keep** the fairest carried plan (what a round does not carry is taken out first): the
+   highest minimum fill ratio, then the most kg, then the cheapest rounds, then the earlier
+   pass. Its leftovers get their true reasons (:mod:`aide_alim.planning.reasons`).
+
+The same scenario and seed give the same plan: every step is deterministic (LPs, the rounds'
+iteration budget), and the day problems solved in parallel do not depend on each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from aide_alim.allocation.admissible import Admissibility, admissibility
+from aide_alim.errors import AideAlimError
+from aide_alim.planning.fleet import Fleet, Visit, fleet_of
+from aide_alim.planning.model import Cut, PlanningModel, PlanningSolution, relax_and_fix
+from aide_alim.scenario.model import Policy, Scenario
+
+if TYPE_CHECKING:
+    from aide_alim.allocation import Allocation
+    from aide_alim.routing import RoutePlan
+
+DEFAULT_ITERATIONS = 2
+"""Passes of skeleton, allocation and rounds at most."""
+BOUND_MIP_VISITS = 150
+"""Weeks with at most this many possible visits get the bound by branch and bound (HiGHS)."""
+BOUND_MIP_SECONDS = 2.0
+"""Time given to each branch and bound of the bound [s]."""
+REPRISE_SLACK = 0.05
+"""Re-allocating on the visits made, a day's deliveries may carry this share more kg than
+they did."""
+REPRISES = 2
+"""Re-allocations on the visits the rounds made, per pass, at most."""
+FAIRNESS_EUR = 200.0
+"""Fairness value of delivering the worst-served association's whole need [€]: the prize a
+round gets for its food, against the rounds' running cost (0.47 €/km: 10 % of that need is
+worth a 40 km detour). Better-served associations' food is worth less, by (t / fill)⁴."""
+
+KEEP_SHARE = 0.5
+"""A delivery day of the skeleton is kept for an association if the planning model gives it at
+least this share of its best day's kg of that class."""
+DAY_SLACK = 0.1
+"""The allocation may deliver up to this share more kg on a day than the skeleton (cartons,
+leximin's later levels)."""
+
+ITERATION_COLUMNS: tuple[str, ...] = (
+    "iteration", "kg_allocated", "kg_carried", "kg_not_carried", "lines_not_carried",
+    "min_fill_ratio", "kg_kept", "min_fill_kept", "cost_eur", "cuts", "seconds",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlanBound:
+    """What no plan of this week's fleet can beat: the minimum fill ratio and the kg given out
+    (delivered or fetched at the hub) [kg], from the planning model's linear relaxation with
+    lower-bound times (see :mod:`aide_alim.planning.model`)."""
+
+    min_fill_ratio: float
+    kg_distributed: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Iteration:
+    """One pass: allocation on a skeleton and its rounds. ``kg_allocated``, ``kg_carried``,
+    ``kg_not_carried`` [kg], ``min_fill_ratio`` of the allocation; ``kg_kept`` and
+    ``min_fill_kept`` once what the rounds do not carry is taken out; ``cost_eur`` of the
+    rounds; ``cuts`` in the planning model for this pass; wall time [s]."""
+
+    number: int
+    kg_allocated: float
+    kg_carried: float
+    kg_not_carried: float
+    lines_not_carried: int
+    min_fill_ratio: float
+    kg_kept: float
+    min_fill_kept: float
+    cost_eur: float
+    cuts: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """The visits a pass plans: delivery days per (association, cold) as weekday masks,
+    collection days per (site, cold), and per day the kg (all, cold) its deliveries may carry
+    (:data:`DAY_SLACK` above the planned kg)."""
+
+    delivery_days: dict[tuple[str, bool], int]
+    collection_days: dict[tuple[str, bool], frozenset[dt.date]]
+    solution: PlanningSolution
+    week_start: dt.date
+    day_limits: dict[dt.date, tuple[float, float]]
+
+    strict: bool = False
+
+    @property
+    def collection_masks(self) -> dict[tuple[str, bool], int]:
+        """The collection days as weekday masks (for :func:`allocate`): the cold ones (the
+        refrigerated vans' time is what binds; ambient food is collected whenever the rounds
+        see fit), and the ambient ones too for a ``strict`` skeleton (the visits made)."""
+        return {
+            k: sum(1 << (d - self.week_start).days for d in days)
+            for k, days in self.collection_days.items()
+            if k[1] or self.strict
+        }
+
+
+@dataclass(frozen=True)
+class RoutedAllocation:
+    """An allocation and the rounds that carry it.
+
+    ``allocation`` is what is promised (nothing that no round carries), ``plan`` its rounds;
+    ``iterations`` the passes made, ``chosen`` the index of the one kept; ``kg_held_back``
+    [kg] what the kept pass's rounds could not carry and was taken out of its allocation;
+    ``bound`` what no plan of this fleet can beat; ``skeleton`` the kept pass's visits;
+    ``adm`` the admissible pairs of the week (for the reasons); ``seconds`` the wall time [s].
+    """
+
+    allocation: Allocation
+    plan: RoutePlan
+    iterations: tuple[Iteration, ...]
+    chosen: int
+    kg_held_back: float
+    seconds: float
+    bound: PlanBound | None = None
+    skeleton: Skeleton | None = None
+    leftovers: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def __iter__(self) -> Iterator[Any]:
+        """``allocation, plan = allocate_and_route(...)`` works."""
+        return iter((self.allocation, self.plan))
+
+    def table(self) -> pd.DataFrame:
+        """One row per pass (see :data:`ITERATION_COLUMNS`)."""
+        rows = [
+            {c: getattr(it, c if c != "iteration" else "number") for c in ITERATION_COLUMNS}
+            for it in self.iterations
+        ]
+        return pd.DataFrame(rows, columns=list(ITERATION_COLUMNS))
+
+
+Progress = Callable[[str], None]
+
+
+def plan_bound(
+    scenario: Scenario, adm: Admissibility | None = None, fleet: Fleet | None = None
+) -> PlanBound:
+    """A valid upper bound on the minimum fill ratio and the kg any plan of this week's fleet
+    can reach (two linear programmes)."""
+    started = time.perf_counter()
+    adm = adm if adm is not None else admissibility(scenario)
+    fleet = fleet if fleet is not None else fleet_of(scenario)
+    model = PlanningModel(scenario, adm, fleet, times="bound")
+    fill = model.solve("min_fill")
+    kg = model.solve("kg")
+    bound_fill, bound_kg = _bound_value(fill, "min_fill"), _bound_value(kg, "kg")
+    if len(model.visits) <= BOUND_MIP_VISITS:
+        # Small weeks: branch and bound on the visits tightens the relaxation a lot (a visit
+        # cannot be 1/10th made); its bound is valid even if the time runs out.
+        fill = model.solve("min_fill", integer_s=BOUND_MIP_SECONDS)
+        kg = model.solve("kg", integer_s=BOUND_MIP_SECONDS)
+        bound_fill = min(bound_fill, _bound_value(fill, "min_fill"))
+        bound_kg = min(bound_kg, _bound_value(kg, "kg"))
+    return PlanBound(
+        min_fill_ratio=bound_fill,
+        kg_distributed=bound_kg,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _bound_value(solution: PlanningSolution, objective: str) -> float:
+    if solution.status == "infeasible":
+        return 0.0
+    value = solution.dual_bound
+    if objective == "min_fill":
+        # The objective carries a 1e-6 reward per kg: take it back out, rounding up.
+        value = value - 1e-6 * solution.kg + 1e-6
+    return float(value) if math.isfinite(value) else math.inf
+
+
+def skeleton_of(scenario: Scenario, solution: PlanningSolution) -> Skeleton:
+    """The visits of a planning solution, in the terms of :func:`allocate` and
+    :func:`plan_routes`."""
+    delivery: dict[tuple[str, bool], int] = defaultdict(int)
+    collection: dict[tuple[str, bool], set[dt.date]] = defaultdict(set)
+    # Cold visits are decided (binary); ambient ones are wherever the model moves ambient food.
+    for v in solution.visits:
+        if v.cold and v.kind == "delivery":
+            delivery[(v.place, True)] |= 1 << v.day
+        elif v.cold:
+            collection[(v.place, True)].add(scenario.week_start + dt.timedelta(days=v.day))
+    # An association's ambient food comes on the day the model gives it most, and on the days
+    # that carry at least half as much (each delivery is a stop of the ambient vans).
+    ambient = {k: kg for k, kg in solution.delivered.items() if not k[2] and kg > 1e-6}
+    top: dict[str, float] = defaultdict(float)
+    for (assoc, _day, _cold), kg in ambient.items():
+        top[assoc] = max(top[assoc], kg)
+    for (assoc, day, _cold), kg in ambient.items():
+        if kg >= KEEP_SHARE * top[assoc]:
+            delivery[(assoc, False)] |= 1 << day
+    for (site, day, cold), kg in solution.collected.items():
+        if not cold and kg > 1e-6:
+            collection[(site, False)].add(scenario.week_start + dt.timedelta(days=day))
+    collects = {a.id for a in scenario.associations if a.collects}
+    per_day: dict[tuple[int, bool], float] = defaultdict(float)
+    for (assoc, day, cold), kg in solution.delivered.items():
+        if assoc not in collects:
+            per_day[(day, cold)] += kg
+    return Skeleton(
+        delivery_days=dict(delivery),
+        collection_days={k: frozenset(d) for k, d in collection.items()},
+        solution=solution,
+        week_start=scenario.week_start,
+        day_limits=_limits(scenario, per_day, slack=DAY_SLACK),
+    )
+
+
+def served_skeleton(scenario: Scenario, plan: RoutePlan, solution: PlanningSolution) -> Skeleton:
+    """The visits the rounds did make: delivery days of the lines delivered, collection days
+    of the lines collected."""
+    delivery: dict[tuple[str, bool], int] = defaultdict(int)
+    collection: dict[tuple[str, bool], set[dt.date]] = defaultdict(set)
+    per_day: dict[tuple[int, bool], float] = defaultdict(float)
+    lines = plan.lines
+    records: list[dict[Any, Any]] = lines.to_dict("records") if len(lines) else []
+    for row in records:
+        cold = str(row["temperature"]) in ("chilled", "frozen")
+        status = str(row["status"])
+        if status == "delivered":
+            day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
+            delivery[(str(row["association"]), cold)] |= 1 << day
+            per_day[(day, cold)] += float(row["kg"])
+        collected = row["collection_day"]
+        if status in ("delivered", "hub_pickup") and isinstance(collected, dt.date | str):
+            collection[(str(row["site"]), cold)].add(pd.Timestamp(collected).date())
+    return Skeleton(
+        delivery_days=dict(delivery),
+        collection_days={k: frozenset(d) for k, d in collection.items()},
+        solution=solution,
+        week_start=scenario.week_start,
+        day_limits=_limits(scenario, per_day, slack=REPRISE_SLACK),
+        strict=True,
+    )
+
+
+def _limits(
+    scenario: Scenario, per_day: Mapping[tuple[int, bool], float], *, slack: float = 0.0
+) -> dict[dt.date, tuple[float, float]]:
+    out = {}
+    for day in range(7):
+        date = scenario.week_start + dt.timedelta(days=day)
+        cold = per_day.get((day, True), 0.0)
+        total = per_day.get((day, False), 0.0) + cold
+        out[date] = ((1 + slack) * total + 1.0, (1 + slack) * cold + 1.0)
+    return out
+
+
+def priority_of(allocation: Allocation) -> dict[str, float]:
+    """Fairness value of a kg for each association [€/kg] (see :data:`FAIRNESS_EUR`)."""
+    table = allocation.by_association
+    if table.empty:
+        return {}
+    fill = table["fill_ratio"].to_numpy(dtype=float)
+    need = table["need"].to_numpy(dtype=float)
+    positive = fill[(need > 0) & np.isfinite(fill)]
+    worst = max(float(positive.min()), 1e-3) if positive.size else 1.0
+    out: dict[str, float] = {}
+    for assoc, f, n in zip(table["association"], fill, need, strict=True):
+        if n > 0 and np.isfinite(f):
+            out[str(assoc)] = FAIRNESS_EUR / n * (worst / max(f, worst)) ** 4
+    return out
+
+
+def allocate_and_route(
+    scenario: Scenario,
+    policy: Policy | None = None,
+    *,
+    history: Mapping[str, float] | None = None,
+    solver: str = "highs",
+    time_limit_s: float | None = None,
+    seed: int | None = None,
+    max_iterations: int = DEFAULT_ITERATIONS,
+    price_of_fairness: bool = True,
+    first: Allocation | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> RoutedAllocation:
+    """Allocate the week and plan its rounds together (see the module docstring).
+
+    ``policy``, ``history`` and ``solver`` go to :func:`aide_alim.allocation.allocate`;
+    ``time_limit_s``, ``seed`` and ``workers`` to :func:`aide_alim.routing.plan_routes`
+    (defaults: the scenario's). ``first``: the allocation of this scenario without logistics
+    (used for its price of fairness and as the plan if the fleet carries all of it).
+    ``progress`` receives a short French message at each step. If an allocation fails (status
+    not ok), it is returned as is with the rounds of its (empty) lines; callers check
+    ``allocation.status``.
+
+    Example::
+
+        >>> allocation, plan = allocate_and_route(scenario)  # doctest: +SKIP
+        >>> plan.totals["kg_unserved"]  # doctest: +SKIP
+        0.0
+    """
+    from aide_alim.allocation import allocate
+    from aide_alim.allocation.core import without_kg
+    from aide_alim.planning.reasons import leftover_reasons, with_reasons
+    from aide_alim.routing import plan_routes
+
+    if max_iterations < 1:
+        raise AideAlimError(f"Expected max_iterations >= 1, got {max_iterations}.")
+    started = time.perf_counter()
+    say = progress or (lambda _message: None)
+    if policy is not None and policy != scenario.policy:
+        scenario = scenario.replace(policy=policy)
+    adm = admissibility(scenario)
+    fleet = fleet_of(scenario)
+    say("borne : ce que la flotte peut transporter au mieux")
+    bound = plan_bound(scenario, adm, fleet)
+    if first is None:
+        first = allocate(
+            scenario, history=history, solver=solver, price_of_fairness=price_of_fairness
+        )
+    if not first.status.is_ok:
+        plan = plan_routes(scenario, first.lines, time_limit_s=time_limit_s, seed=seed)
+        return RoutedAllocation(first, plan, (), 0, 0.0, time.perf_counter() - started, bound)
+
+    cuts: list[Cut] = []
+    factor: dict[tuple[bool, int], float] = {}
+    tried: list[tuple[Allocation, RoutePlan, Allocation, Skeleton]] = []
+    iterations: list[Iteration] = []
+
+    def attempt(skeleton: Skeleton, label: str) -> tuple[Allocation, RoutePlan] | None:
+        t0 = time.perf_counter()
+        allocation = allocate(
+            scenario,
+            history=history,
+            solver=solver,
+            price_of_fairness=False,
+            day_limits=skeleton.day_limits,
+            delivery_days=skeleton.delivery_days,
+            collection_days=skeleton.collection_masks,
+        )
+        if not allocation.status.is_ok:
+            return None
+        say(f"{label} : tournées")
+        plan = plan_routes(
+            scenario,
+            allocation.lines,
+            time_limit_s=time_limit_s,
+            seed=seed,
+            collection_days=skeleton.collection_days,
+            priority=priority_of(allocation),
+            workers=workers,
+        )
+        kept = _take_out(scenario, allocation, plan, skeleton, without_kg)
+        tried.append((allocation, plan, kept, skeleton))
+        iterations.append(_iteration(len(iterations) + 1, allocation, plan, kept, len(cuts), t0))
+        return allocation, plan
+
+    for number in range(1, max_iterations + 1):
+        say(f"passe {number} : visites de la semaine (modèle de planification)")
+        model = PlanningModel(scenario, adm, fleet, factor=factor, cuts=cuts)
+        solution = relax_and_fix(model, min_kg=scenario.policy.min_delivery_kg)
+        if solution.status not in ("optimal", "time_limit"):
+            break
+        skeleton = skeleton_of(scenario, solution)
+        done = attempt(skeleton, f"passe {number}")
+        if done is None:
+            break
+        allocation, plan = done
+        if plan.unserved.empty:
+            break
+        # Leximin after the rounds: share the food again over the visits they did make (the
+        # new shares may again not all fit: then once more over what those rounds made).
+        last = plan
+        for again in range(REPRISES):
+            say(f"passe {number} : répartition sur les visites faites")
+            served = served_skeleton(scenario, last, solution)
+            done = attempt(served, f"passe {number} (reprise {again + 1})")
+            if done is None or done[1].unserved.empty:
+                break
+            last = done[1]
+        if done is not None and done[1].unserved.empty:
+            break
+        new_cuts = _cuts(model, solution, plan, scenario)
+        factor = _refine(factor, model, solution, plan, scenario)
+        if not new_cuts:
+            break
+        cuts += new_cuts
+
+    if not tried:
+        raise AideAlimError("the planning model found no plan for this week")
+    chosen = min(
+        range(len(iterations)),
+        key=lambda i: (
+            -round(_finite(iterations[i].min_fill_kept), 6),
+            -round(iterations[i].kg_kept, 3),
+            round(iterations[i].cost_eur, 2),
+            i,
+        ),
+    )
+    allocation, plan, kept, skeleton = tried[chosen]
+    # What the rounds do not carry is out of the promise; the rounds stay as solved (taking a
+    # line off a stop never makes a round infeasible), so promise and rounds agree exactly.
+    held_back = float(plan.unserved["kg"].sum()) if len(plan.unserved) else 0.0
+    allocation, plan = kept, carried_only(plan)
+    pof = first.metrics.get("price_of_fairness_kg")
+    if pof is not None and np.isfinite(pof):
+        ceiling = float(pof) + float(first.metrics.get("kg_distributed", 0.0))
+        metrics = dict(allocation.metrics)
+        metrics["price_of_fairness_kg"] = ceiling - float(metrics.get("kg_distributed", 0.0))
+        allocation = _with_metrics(allocation, metrics)
+    leftovers = leftover_reasons(scenario, allocation, plan, fleet, skeleton, adm)
+    allocation = with_reasons(allocation, leftovers)
+    allocation = _with_metrics(
+        allocation,
+        {
+            **allocation.metrics,
+            "bound_min_fill_ratio": bound.min_fill_ratio,
+            "bound_kg_distributed": bound.kg_distributed,
+        },
+    )
+    return RoutedAllocation(
+        allocation=allocation,
+        plan=plan,
+        iterations=tuple(iterations),
+        chosen=chosen,
+        kg_held_back=held_back,
+        seconds=time.perf_counter() - started,
+        bound=bound,
+        skeleton=skeleton,
+        leftovers=leftovers,
+    )
+
+
+def carried_only(plan: RoutePlan) -> RoutePlan:
+    """``plan`` without its unserved lines: what its rounds carry, and nothing else."""
+    import dataclasses
+
+    if plan.unserved.empty:
+        return plan
+    lost = plan.unserved.assign(day=pd.to_datetime(plan.unserved["day"]).dt.date)
+    lost_kg = lost.groupby(["lot", "association", "day"])["kg"].sum()
+    lines = plan.lines.copy()
+    key = list(
+        zip(lines["lot"], lines["association"], pd.to_datetime(lines["day"]).dt.date, strict=True)
+    )
+    lines["kg"] = [
+        max(float(kg) - float(lost_kg.get(k, 0.0)), 0.0)
+        for kg, k in zip(lines["kg"], key, strict=True)
+    ]
+    lines = lines[(lines["kg"] > 1e-6) & (lines["status"] != "unserved")].reset_index(drop=True)
+    lines.loc[lines["status"] == "partial", "status"] = "delivered"
+    totals = dict(plan.totals)
+    totals["kg_lines"] = round(float(lines["kg"].sum()), 3)
+    totals["kg_unserved"] = 0.0
+    totals["lines_unserved"] = 0
+    return dataclasses.replace(plan, unserved=plan.unserved.iloc[0:0], lines=lines, totals=totals)
+
+
+def _with_metrics(allocation: Allocation, metrics: dict[str, float]) -> Allocation:
+    import dataclasses
+
+    return dataclasses.replace(allocation, metrics=metrics)
+
+
+def _finite(value: float) -> float:
+    return value if value is not None and np.isfinite(value) else -math.inf
+
+
+def _take_out(
+    scenario: Scenario,
+    allocation: Allocation,
+    plan: RoutePlan,
+    skeleton: Skeleton,
+    without_kg: Callable[..., Allocation],
+) -> Allocation:
+    """``allocation`` less what its rounds do not carry (that food stays at the supplier)."""
+    if plan.unserved.empty:
+        return allocation
+    return without_kg(
+        scenario,
+        allocation,
+        plan.unserved[["lot", "association", "day", "kg"]],
+        default_reason="vehicle_capacity",
+        day_limits=skeleton.day_limits,
+        delivery_days=skeleton.delivery_days,
+        collection_days=skeleton.collection_masks,
+    )
+
+
+def _iteration(
+    number: int,
+    allocation: Allocation,
+    plan: RoutePlan,
+    kept: Allocation,
+    cuts: int,
+    t0: float,
+) -> Iteration:
+    kg = float(allocation.lines["kg"].sum()) if len(allocation.lines) else 0.0
+    not_carried = float(plan.unserved["kg"].sum()) if len(plan.unserved) else 0.0
+    lines = plan.unserved[["lot", "association", "day"]].drop_duplicates()
+    return Iteration(
+        number=number,
+        kg_allocated=kg,
+        kg_carried=float(plan.totals.get("kg_carried", kg - not_carried)),
+        kg_not_carried=not_carried,
+        lines_not_carried=len(lines),
+        min_fill_ratio=float(allocation.metrics.get("min_fill_ratio", float("nan"))),
+        kg_kept=float(kept.lines["kg"].sum()) if len(kept.lines) else 0.0,
+        min_fill_kept=float(kept.metrics.get("min_fill_ratio", float("nan"))),
+        cost_eur=float(plan.totals.get("cost_eur", 0.0)),
+        cuts=cuts,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _failed_visits(plan: RoutePlan, scenario: Scenario) -> list[tuple[str, str, int, bool]]:
+    """(kind, place, weekday, cold) of the stops the rounds left out for lack of time or
+    room."""
+    out: set[tuple[str, str, int, bool]] = set()
+    records: list[dict[Any, Any]] = plan.unserved.to_dict("records")
+    for row in records:
+        cold = str(row["temperature"]) in ("chilled", "frozen")
+        stage = str(row["stage"])
+        day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
+        if stage in ("delivery", "same_day"):
+            out.add(("delivery", str(row["association"]), day, cold))
+        elif stage == "collection":
+            out.add(("collection", str(row["site"]), -1, cold))
+    return sorted(out)
+
+
+def _cuts(
+    model: PlanningModel, solution: PlanningSolution, plan: RoutePlan, scenario: Scenario
+) -> list[Cut]:
+    """For each stop left out, the vehicle minutes of its class, day and window are cut to
+    what the planning model gave the visits the rounds did serve there."""
+    failed = _failed_visits(plan, scenario)
+    if not failed:
+        return []
+    failed_keys = {(k, p, c) for k, p, _, c in failed if k == "collection"}
+    failed_exact = {f for f in failed if f[0] == "delivery"}
+    out: list[Cut] = []
+    for v in solution.visits:
+        hit = (v.kind, v.place, v.day, v.cold) in failed_exact or (
+            v.kind == "collection" and (v.kind, v.place, v.cold) in failed_keys
+        )
+        if not hit:
+            continue
+        for cls in (True, False) if v.cold else (False,):
+            key = (cls, v.day, v.window[0], v.window[1])
+            used = solution.used_minutes.get(key)
+            if used is None:
+                continue
+            mine = v.fixed_min + model.factor.get((cls, v.day), 1.0) * v.travel_est_min
+            # The model plans at most ``margin`` of a row's minutes: the cut is on the row.
+            out.append(
+                Cut(cls, v.day, v.window[0], v.window[1], max(used - mine, 0.0) / model.margin)
+            )
+    return out
+
+
+def _refine(
+    factor: dict[tuple[bool, int], float],
+    model: PlanningModel,
+    solution: PlanningSolution,
+    plan: RoutePlan,
+    scenario: Scenario,
+) -> dict[tuple[bool, int], float]:
+    """Scale the travel estimate of each class and day that failed by the rounds' real time
+    per visit against the model's estimate (never below what it was)."""
+    out = dict(factor)
+    failed_days = {d for _, _, d, _ in _failed_visits(plan, scenario) if d >= 0}
+    rounds = plan.rounds
+    if rounds.empty:
+        return out
+    for day in failed_days:
+        date = scenario.week_start + dt.timedelta(days=day)
+        on = pd.to_datetime(rounds["day"]).dt.date == date
+        for cls in (True, False):
+            sel = rounds[on & (rounds["refrigerated"] if cls else True)]
+            real_min = float(sel["hours"].sum()) * 60
+            visits = [v for v in solution.visits if v.day == day and (v.cold or not cls)]
+            f = out.get((cls, day), 1.0)
+            est = sum(v.fixed_min + f * v.travel_est_min for v in visits)
+            travel = sum(v.travel_est_min for v in visits)
+            if travel > 0 and real_min > est:
+                out[(cls, day)] = f + (real_min - est) / travel
+    return out
+
+
+__all__ = [
+    "DEFAULT_ITERATIONS",
+    "ITERATION_COLUMNS",
+    "Iteration",
+    "PlanBound",
+    "RoutedAllocation",
+    "Skeleton",
+    "Visit",
+    "allocate_and_route",
+    "plan_bound",
+]
