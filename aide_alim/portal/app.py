@@ -47,9 +47,11 @@ def index(ctx: Ctx) -> Response:
 
 def _login_form(ctx: Ctx, message: str = "", status: int = 200, login: str = "") -> Response:
     token = new_token()
+    done = ctx.request.query_params.get("ok") == "1" and not message
     response = render(
-        None, "login.html", status=status, login_csrf=token, message=message, login=login
-    )
+        None, "login.html", status=status, login_csrf=token, message=message, login=login,
+        notice="Votre mot de passe est enregistré : connectez-vous." if done else None,
+    )  # fmt: skip
     set_cookie(response, ctx.settings, LOGIN_CSRF_COOKIE, token, 3600)
     return response
 

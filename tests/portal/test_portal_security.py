@@ -104,6 +104,7 @@ def test_invitation_sets_a_password_once(client_for: Any, portal_db: Any) -> Non
     form = {"csrf": csrf_of(page.text), "password": good, "password2": good}
     done = client.post(f"/invitation/{token}", data=form)
     assert done.status_code == 303
+    assert "mot de passe est enregistré" in client.get(done.headers["location"]).text
     assert client.get(f"/invitation/{token}").status_code == 404  # used once
     assert log_in(client, "nouvelle@asso.fr", good).headers["location"] == "/asso/A3/"
     with portal_db.read() as conn:
