@@ -217,12 +217,17 @@ def job_page(ctx: Ctx) -> Response:
 def _comparison(records: list[dict[str, Any]]) -> Any:
     if not records:
         return None
+    from aide_alim.documents.summary import MEASURED_FR
     from aide_alim.documents.tables import RULE_FR
 
     frame = pd.DataFrame(records)
     frame["rule"] = [RULE_FR.get(r, r).split(" :")[0] for r in frame["rule"]]
+    # The kept rule is scored on what the rounds carry, the others on their allocation alone.
+    measured = frame["measured"] if "measured" in frame else ["allocation"] * len(frame)
+    frame["measured_fr"] = [MEASURED_FR.get(str(m), str(m)) for m in measured]
     return present(frame, [
-        ("rule", "Règle", "text"), ("min_fill_ratio", "Couverture la plus basse", "pct"),
+        ("rule", "Règle", "text"), ("measured_fr", "Mesuré", "text"),
+        ("min_fill_ratio", "Couverture la plus basse", "pct"),
         ("mean_fill_ratio", "Couverture moyenne", "pct"), ("gini", "Gini", "num"),
         ("kg_distributed", "kg répartis", "kg"), ("kg_left", "kg restants", "kg"),
     ])  # fmt: skip

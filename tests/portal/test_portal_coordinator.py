@@ -99,6 +99,9 @@ def test_run_then_publish_a_week_from_a_workbook(
     page = client.get(run.headers["location"])
     assert "Terminé." in page.text, page.text
     assert "Comparaison des règles" in page.text and "premier arrivé" in page.text
+    # Each row says what it measured: the kept rule after its rounds, the others before.
+    assert "Mesuré" in page.text and "après tournées" in page.text
+    assert "avant tournées" in page.text
     summary = client.get(run.headers["location"] + "/synthese")
     assert summary.status_code == 200
     assert "sandbox" in summary.headers["content-security-policy"]
