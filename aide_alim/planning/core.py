@@ -30,9 +30,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,8 +39,9 @@ import pandas as pd
 
 from aide_alim.allocation.admissible import Admissibility, admissibility
 from aide_alim.errors import AideAlimError
-from aide_alim.planning.fleet import Fleet, Visit, fleet_of
-from aide_alim.planning.model import Cut, PlanningModel, PlanningSolution, relax_and_fix
+from aide_alim.planning.fleet import Fleet, fleet_of
+from aide_alim.planning.model import Cut, PlanningModel, PlanningSolution
+from aide_alim.planning.skeleton import Skeleton, relax_and_fix, served_skeleton, skeleton_of
 from aide_alim.scenario.model import Policy, Scenario
 
 if TYPE_CHECKING:
@@ -54,22 +54,12 @@ BOUND_MIP_VISITS = 150
 """Weeks with at most this many possible visits get the bound by branch and bound (HiGHS)."""
 BOUND_MIP_SECONDS = 2.0
 """Time given to each branch and bound of the bound [s]."""
-REPRISE_SLACK = 0.05
-"""Re-allocating on the visits made, a day's deliveries may carry this share more kg than
-they did."""
 REPRISES = 2
 """Re-allocations on the visits the rounds made, per pass, at most."""
 FAIRNESS_EUR = 200.0
 """Fairness value of delivering the worst-served association's whole need [€]: the prize a
 round gets for its food, against the rounds' running cost (0.47 €/km: 10 % of that need is
 worth a 40 km detour). Better-served associations' food is worth less, by (t / fill)⁴."""
-
-KEEP_SHARE = 0.5
-"""A delivery day of the skeleton is kept for an association if the planning model gives it at
-least this share of its best day's kg of that class."""
-DAY_SLACK = 0.1
-"""The allocation may deliver up to this share more kg on a day than the skeleton (cartons,
-leximin's later levels)."""
 
 ITERATION_COLUMNS: tuple[str, ...] = (
     "iteration", "kg_allocated", "kg_carried", "kg_not_carried", "lines_not_carried",
@@ -106,32 +96,6 @@ class Iteration:
     cost_eur: float
     cuts: int
     seconds: float
-
-
-@dataclass(frozen=True)
-class Skeleton:
-    """The visits a pass plans: delivery days per (association, cold) as weekday masks,
-    collection days per (site, cold), and per day the kg (all, cold) its deliveries may carry
-    (:data:`DAY_SLACK` above the planned kg)."""
-
-    delivery_days: dict[tuple[str, bool], int]
-    collection_days: dict[tuple[str, bool], frozenset[dt.date]]
-    solution: PlanningSolution
-    week_start: dt.date
-    day_limits: dict[dt.date, tuple[float, float]]
-
-    strict: bool = False
-
-    @property
-    def collection_masks(self) -> dict[tuple[str, bool], int]:
-        """The collection days as weekday masks (for :func:`allocate`): the cold ones (the
-        refrigerated vans' time is what binds; ambient food is collected whenever the rounds
-        see fit), and the ambient ones too for a ``strict`` skeleton (the visits made)."""
-        return {
-            k: sum(1 << (d - self.week_start).days for d in days)
-            for k, days in self.collection_days.items()
-            if k[1] or self.strict
-        }
 
 
 @dataclass(frozen=True)
@@ -205,83 +169,6 @@ def _bound_value(solution: PlanningSolution, objective: str) -> float:
         # The objective carries a 1e-6 reward per kg: take it back out, rounding up.
         value = value - 1e-6 * solution.kg + 1e-6
     return float(value) if math.isfinite(value) else math.inf
-
-
-def skeleton_of(scenario: Scenario, solution: PlanningSolution) -> Skeleton:
-    """The visits of a planning solution, in the terms of :func:`allocate` and
-    :func:`plan_routes`."""
-    delivery: dict[tuple[str, bool], int] = defaultdict(int)
-    collection: dict[tuple[str, bool], set[dt.date]] = defaultdict(set)
-    # Cold visits are decided (binary); ambient ones are wherever the model moves ambient food.
-    for v in solution.visits:
-        if v.cold and v.kind == "delivery":
-            delivery[(v.place, True)] |= 1 << v.day
-        elif v.cold:
-            collection[(v.place, True)].add(scenario.week_start + dt.timedelta(days=v.day))
-    # An association's ambient food comes on the day the model gives it most, and on the days
-    # that carry at least half as much (each delivery is a stop of the ambient vans).
-    ambient = {k: kg for k, kg in solution.delivered.items() if not k[2] and kg > 1e-6}
-    top: dict[str, float] = defaultdict(float)
-    for (assoc, _day, _cold), kg in ambient.items():
-        top[assoc] = max(top[assoc], kg)
-    for (assoc, day, _cold), kg in ambient.items():
-        if kg >= KEEP_SHARE * top[assoc]:
-            delivery[(assoc, False)] |= 1 << day
-    for (site, day, cold), kg in solution.collected.items():
-        if not cold and kg > 1e-6:
-            collection[(site, False)].add(scenario.week_start + dt.timedelta(days=day))
-    collects = {a.id for a in scenario.associations if a.collects}
-    per_day: dict[tuple[int, bool], float] = defaultdict(float)
-    for (assoc, day, cold), kg in solution.delivered.items():
-        if assoc not in collects:
-            per_day[(day, cold)] += kg
-    return Skeleton(
-        delivery_days=dict(delivery),
-        collection_days={k: frozenset(d) for k, d in collection.items()},
-        solution=solution,
-        week_start=scenario.week_start,
-        day_limits=_limits(scenario, per_day, slack=DAY_SLACK),
-    )
-
-
-def served_skeleton(scenario: Scenario, plan: RoutePlan, solution: PlanningSolution) -> Skeleton:
-    """The visits the rounds did make: delivery days of the lines delivered, collection days
-    of the lines collected."""
-    delivery: dict[tuple[str, bool], int] = defaultdict(int)
-    collection: dict[tuple[str, bool], set[dt.date]] = defaultdict(set)
-    per_day: dict[tuple[int, bool], float] = defaultdict(float)
-    lines = plan.lines
-    records: list[dict[Any, Any]] = lines.to_dict("records") if len(lines) else []
-    for row in records:
-        cold = str(row["temperature"]) in ("chilled", "frozen")
-        status = str(row["status"])
-        if status == "delivered":
-            day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
-            delivery[(str(row["association"]), cold)] |= 1 << day
-            per_day[(day, cold)] += float(row["kg"])
-        collected = row["collection_day"]
-        if status in ("delivered", "hub_pickup") and isinstance(collected, dt.date | str):
-            collection[(str(row["site"]), cold)].add(pd.Timestamp(collected).date())
-    return Skeleton(
-        delivery_days=dict(delivery),
-        collection_days={k: frozenset(d) for k, d in collection.items()},
-        solution=solution,
-        week_start=scenario.week_start,
-        day_limits=_limits(scenario, per_day, slack=REPRISE_SLACK),
-        strict=True,
-    )
-
-
-def _limits(
-    scenario: Scenario, per_day: Mapping[tuple[int, bool], float], *, slack: float = 0.0
-) -> dict[dt.date, tuple[float, float]]:
-    out = {}
-    for day in range(7):
-        date = scenario.week_start + dt.timedelta(days=day)
-        cold = per_day.get((day, True), 0.0)
-        total = per_day.get((day, False), 0.0) + cold
-        out[date] = ((1 + slack) * total + 1.0, (1 + slack) * cold + 1.0)
-    return out
 
 
 def priority_of(allocation: Allocation) -> dict[str, float]:
@@ -464,8 +351,6 @@ def allocate_and_route(
 
 def carried_only(plan: RoutePlan) -> RoutePlan:
     """``plan`` without its unserved lines: what its rounds carry, and nothing else."""
-    import dataclasses
-
     if plan.unserved.empty:
         return plan
     lost = plan.unserved.assign(day=pd.to_datetime(plan.unserved["day"]).dt.date)
@@ -484,13 +369,11 @@ def carried_only(plan: RoutePlan) -> RoutePlan:
     totals["kg_lines"] = round(float(lines["kg"].sum()), 3)
     totals["kg_unserved"] = 0.0
     totals["lines_unserved"] = 0
-    return dataclasses.replace(plan, unserved=plan.unserved.iloc[0:0], lines=lines, totals=totals)
+    return replace(plan, unserved=plan.unserved.iloc[0:0], lines=lines, totals=totals)
 
 
 def _with_metrics(allocation: Allocation, metrics: dict[str, float]) -> Allocation:
-    import dataclasses
-
-    return dataclasses.replace(allocation, metrics=metrics)
+    return replace(allocation, metrics=metrics)
 
 
 def _finite(value: float) -> float:
@@ -626,7 +509,6 @@ __all__ = [
     "PlanBound",
     "RoutedAllocation",
     "Skeleton",
-    "Visit",
     "allocate_and_route",
     "plan_bound",
 ]

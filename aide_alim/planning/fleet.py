@@ -22,8 +22,6 @@ over the vehicles of the class working that day, of their shift's overlap with `
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +30,6 @@ from aide_alim.routing.graph import association_key, places_of, site_key
 from aide_alim.routing.matrices import Matrices, scenario_matrices
 from aide_alim.scenario.model import Day, Scenario, Vehicle
 
-COLD, AMBIENT = True, False
 NEIGHBOURS = 3
 """Places averaged for the travel estimate of a visit."""
 
@@ -142,10 +139,6 @@ def fleet_of(scenario: Scenario, matrices: Matrices | None = None) -> Fleet:
     )
 
 
-def weekday(scenario: Scenario, date: dt.date) -> int:
-    return (date - scenario.week_start).days
-
-
 def breakpoints(visits: list[Visit], fleet: Fleet) -> list[int]:
     """Times [min] where a window or a shift starts or ends: the ends of the capacity
     intervals."""
@@ -167,7 +160,3 @@ def intervals(visits: list[Visit], fleet: Fleet) -> list[tuple[int, int]]:
             if any(s <= w0 and w1 <= e for w0, w1 in windows):
                 out.append((s, e))
     return out
-
-
-def finite(value: float) -> float:
-    return value if math.isfinite(value) else 0.0

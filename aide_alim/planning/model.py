@@ -43,7 +43,7 @@ import numpy as np
 from aide_alim.allocation.admissible import Admissibility, days_of
 from aide_alim.allocation.lp import quiet_highs
 from aide_alim.planning.fleet import Fleet, Visit, intervals
-from aide_alim.scenario.model import Scenario
+from aide_alim.scenario.model import Day, Lot, Scenario
 
 if TYPE_CHECKING:
     import highspy
@@ -73,7 +73,6 @@ class Cut:
 class Groups:
     """Lots merged into groups: same site, temperature, price, basis and admissible pairs."""
 
-    lot_group: np.ndarray  #: group of each lot (-1 if admissible nowhere)
     site: list[str]
     temp: np.ndarray  #: 0 ambient, 1 chilled, 2 frozen
     kg: np.ndarray
@@ -86,7 +85,6 @@ class Groups:
 def group_lots(scenario: Scenario, adm: Admissibility, fleet: Fleet) -> Groups:
     starts = adm.lot_slices()
     keys: dict[tuple[object, ...], int] = {}
-    lot_group = np.full(adm.lot_kg.size, -1, dtype=np.int64)
     site: list[str] = []
     temp: list[int] = []
     kg: list[float] = []
@@ -119,9 +117,7 @@ def group_lots(scenario: Scenario, adm: Admissibility, fleet: Fleet) -> Groups:
             collect_days.append(cdays)
             pairs.append((adm.pair_assoc[s:e].copy(), adm.pair_days[s:e].copy()))
         kg[g] += float(adm.lot_kg[i])
-        lot_group[i] = g
     return Groups(
-        lot_group=lot_group,
         site=site,
         temp=np.array(temp, dtype=np.int64),
         kg=np.array(kg),
@@ -132,10 +128,8 @@ def group_lots(scenario: Scenario, adm: Admissibility, fleet: Fleet) -> Groups:
     )
 
 
-def _collection_days(scenario: Scenario, lot: object, fleet: Fleet, direct: bool) -> list[int]:
-    from aide_alim.scenario.model import Day, Lot
-
-    assert isinstance(lot, Lot)
+def _collection_days(scenario: Scenario, lot: Lot, fleet: Fleet, direct: bool) -> list[int]:
+    """Weekdays the lot can be collected (empty: it is at the hub)."""
     if lot.site == scenario.hub and not direct:
         return []
     site = scenario.site_by_id[lot.site]
@@ -601,78 +595,3 @@ class PlanningModel:
             used_minutes=used,
             seconds=time.perf_counter() - started,
         )
-
-
-def relax_and_fix(
-    model: PlanningModel, *, min_kg: float = 5.0, keep_share: float = 0.5
-) -> PlanningSolution:
-    """The week's skeleton by relax-and-fix: solve the linear relaxation (max min fill, then
-    most kg at that level), open the cold visits that carry food there — per association and
-    per site the day with most cold kg, and other days carrying at least ``keep_share`` of it
-    — drop, in each vehicle-time row they overfill, the visits carrying least, then solve the
-    LP with those cold visits fixed (ambient visits stay continuous: the ambient vans rarely
-    bind and the rounds serve them in any case). Deterministic, three LPs.
-
-    Used instead of branch and bound: HiGHS needs 6–8 s on the Dijon week to find a first
-    good integer solution, this takes about 2 s and reaches the same minimum fill.
-    """
-    relaxed = model.solve("min_fill")
-    if relaxed.status not in ("optimal", "time_limit"):
-        return relaxed
-    relaxed = model.solve("kg", min_fill=relaxed.min_fill)
-    if relaxed.status not in ("optimal", "time_limit"):
-        return relaxed
-    kg_of = {
-        **{("delivery", *k): v for k, v in relaxed.delivered.items()},
-        **{("collection", *k): v for k, v in relaxed.collected.items()},
-    }
-    best: dict[tuple[str, str, bool], float] = defaultdict(float)
-    for v in model.visits:
-        kg = kg_of.get((v.kind, v.place, v.day, v.cold), 0.0)
-        best[(v.kind, v.place, v.cold)] = max(best[(v.kind, v.place, v.cold)], kg)
-    opened: set[int] = set()
-    for k, v in enumerate(model.visits):
-        kg = kg_of.get((v.kind, v.place, v.day, v.cold), 0.0)
-        top = best[(v.kind, v.place, v.cold)]
-        if not v.cold:
-            if kg > 1e-6:
-                opened.add(k)
-        elif (
-            kg >= min(min_kg, top) - 1e-9
-            and kg > 1e-6
-            and (v.kind == "collection" or kg >= keep_share * top)
-        ):
-            # A collection carries lots that may not wait for the site's best day.
-            opened.add(k)
-    # Visits overfilling a vehicle-time row go, least kg first.
-    for (cls, day, s, e), name in sorted(model.time_rows.items()):
-        cap = model.row_cap[name] * model.margin
-        scope = [
-            k
-            for k in sorted(opened)
-            if model.visits[k].day == day
-            and (model.visits[k].cold or not cls)
-            and s <= model.visits[k].window[0]
-            and model.visits[k].window[1] <= e
-        ]
-
-        f = model.factor.get((cls, day), 1.0)
-
-        def cost(k: int, f: float = f) -> float:
-            v = model.visits[k]
-            kg = kg_of.get((v.kind, v.place, v.day, v.cold), 0.0)
-            return v.fixed_min + f * v.travel_est_min + model.fleet.handling_min_per_kg * kg
-
-        used = sum(cost(k) for k in scope)
-        for k in sorted(scope, key=lambda k: (kg_of.get(model.visits[k].key, 0.0), k)):
-            if used <= cap + 1e-6:
-                break
-            if not model.visits[k].cold:
-                continue
-            opened.discard(k)
-            used -= cost(k)
-    ambient = {k for k, v in enumerate(model.visits) if not v.cold}
-    fixed = model.solve("min_fill", open_visits=opened | ambient, free=ambient)
-    if fixed.status not in ("optimal", "time_limit"):
-        return fixed
-    return model.solve("kg", open_visits=opened | ambient, free=ambient, min_fill=fixed.min_fill)

@@ -33,7 +33,7 @@ from aide_alim.scenario.model import Day, Scenario
 
 if TYPE_CHECKING:
     from aide_alim.allocation import Allocation
-    from aide_alim.planning.core import Skeleton
+    from aide_alim.planning.skeleton import Skeleton
     from aide_alim.routing import RoutePlan
 
 #: Reasons found before any vehicle is involved: the allocation's word stands.
@@ -208,19 +208,18 @@ def _explain(
             ):
                 blocks[("budget_exhausted", REASONS_FR["budget_exhausted"])] += 1
                 continue
-            if assoc.collects:
-                window = scenario.site_by_id[lot.site].window
-                where_day = day
-            else:
-                window = assoc.receive_window
-                where_day = day
-            fd = fleet.days.get(where_day)
+            # An association that collects needs the food collected (site window), the others
+            # a delivery (their receiving window).
+            window = (
+                scenario.site_by_id[lot.site].window if assoc.collects else assoc.receive_window
+            )
+            fd = fleet.days.get(day)
             vehicles = fd.of_class(cold) if fd is not None else ()
             free = [
                 v
                 for v in vehicles
                 if _free_minutes(
-                    busy.get((v.id, where_day), []),
+                    busy.get((v.id, day), []),
                     max(window.start_min, v.shift.start_min),
                     min(window.end_min, v.shift.end_min),
                 )
@@ -231,7 +230,7 @@ def _explain(
                 kind = "véhicules frigorifiques" if cold else "véhicules"
                 label = f"{kind} complets {{jours}} {span}"
                 blocks[("vehicle_full", label)] += 1
-                vehicle_days[label].add(where_day)
+                vehicle_days[label].add(day)
                 continue
             if (
                 planned is not None
