@@ -100,11 +100,26 @@ def _shot(driver: Any, name: str) -> None:
         driver.set_window_size(*PHONE)
 
 
+def _gone(element: Any) -> bool:
+    """``element``'s page has been replaced. Chromedriver sometimes answers "Node with given id
+    does not belong to the document" instead of a stale-element error while the page is being
+    swapped: that is the page going too."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        return "does not belong to the document" in str(exc)
+    return False
+
+
 def _go(driver: Any, by: str, value: str) -> None:
     """Click what leads to a new page, and wait for it (a click returns before the load)."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(by, value).click()
-    WebDriverWait(driver, 60).until(ec.staleness_of(old))
+    WebDriverWait(driver, 60).until(lambda _d: _gone(old))
     WebDriverWait(driver, 60).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
