@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from aide_alim.background import in_background
 from aide_alim.documents import charts, html, pdf, plans, prospection, sheets, summary, tables
 from aide_alim.documents.columns import french_table
 from aide_alim.documents.safety import FileNamer, inside, neutralise_frame
@@ -55,6 +56,40 @@ class Documents:
         return tuple(
             sorted({self.summary, self.workbook, *self.plans, *self.route_sheets, *self.data})
         )
+
+
+def _write_sheets(
+    scenario: Scenario,
+    lines: pd.DataFrame,
+    stops: pd.DataFrame,
+    plan: Any,
+    out_dir: Path,
+    created: Any,
+    fonts: pdf.Fonts,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Write each vehicle's route sheet of each day (map, HTML, PDF) into ``out_dir``;
+    the files written and the summary's links to them."""
+    sheet_files: list[str] = []
+    sheet_links: list[tuple[str, str]] = []
+    vehicle_names = FileNamer("vehicule")
+    for sheet in sheets.route_sheets(scenario, lines, stops, plan):
+        stem = f"{vehicle_names.stem(sheet.vehicle_id)}_{sheet.day.isoformat()}"
+        folder = out_dir / SHEETS
+        png = charts.sheet_map(scenario, sheet.stops)
+        inside(folder, f"{stem}.png").write_bytes(png)
+        inside(folder, f"{stem}.html").write_text(
+            html.render("route_sheet.html.j2", sheet=sheet, map_png=html.b64(png)),
+            encoding="utf-8",
+        )
+        inside(folder, f"{stem}.pdf").write_bytes(pdf.route_sheet_pdf(sheet, png, created, fonts))
+        sheet_files += [f"{SHEETS}/{stem}.{ext}" for ext in ("html", "pdf", "png")]
+        sheet_links.append(
+            (
+                f"Feuille de route – {sheet.vehicle_label} – {fmt.date(sheet.day)}",
+                f"{SHEETS}/{stem}.html",
+            )
+        )
+    return sheet_files, sheet_links
 
 
 def _csv(frame: pd.DataFrame, path: Path, *, french: bool = False) -> None:
@@ -134,6 +169,11 @@ def _write(
     (out_dir / SHEETS).mkdir()
     (out_dir / DATA).mkdir()
 
+    # The route sheets (maps and PDFs, a few seconds) are drawn on another core meanwhile.
+    route_sheets = in_background(
+        lambda: _write_sheets(scenario, lines, stops, plan, out_dir, created, fonts)
+    )
+
     # --- distribution plans
     namer = FileNamer("association")
     plan_files: list[str] = []
@@ -154,27 +194,7 @@ def _write(
         plan_files += [f"{PLANS}/{stem}.{ext}" for ext in ("html", "pdf", "csv")]
         plan_links.append((f"Plan – {p.association.name}", f"{PLANS}/{stem}.html"))
 
-    # --- route sheets
-    sheet_files: list[str] = []
-    sheet_links: list[tuple[str, str]] = []
-    vehicle_names = FileNamer("vehicule")
-    for sheet in sheets.route_sheets(scenario, lines, stops, plan):
-        stem = f"{vehicle_names.stem(sheet.vehicle_id)}_{sheet.day.isoformat()}"
-        folder = out_dir / SHEETS
-        png = charts.sheet_map(scenario, sheet.stops)
-        inside(folder, f"{stem}.png").write_bytes(png)
-        inside(folder, f"{stem}.html").write_text(
-            html.render("route_sheet.html.j2", sheet=sheet, map_png=html.b64(png)),
-            encoding="utf-8",
-        )
-        inside(folder, f"{stem}.pdf").write_bytes(pdf.route_sheet_pdf(sheet, png, created, fonts))
-        sheet_files += [f"{SHEETS}/{stem}.{ext}" for ext in ("html", "pdf", "png")]
-        sheet_links.append(
-            (
-                f"Feuille de route – {sheet.vehicle_label} – {fmt.date(sheet.day)}",
-                f"{SHEETS}/{stem}.html",
-            )
-        )
+    sheet_files, sheet_links = route_sheets()
 
     # --- tables
     rounds = getattr(plan, "rounds", None)

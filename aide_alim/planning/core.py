@@ -12,7 +12,8 @@
    cartons, minimum quantities and split limits) where deliveries go only on those visits.
 4. **Rounds** (:func:`plan_routes`) with the skeleton's collection days and prizes that carry
    the fairness value of each stop's food (the worst-served associations' food is the last to
-   be left out when a day is short of time).
+   be left out when a day is short of time). If some food is left out, the allocation is
+   shared again over the visits the rounds made and routed again (at most twice).
 5. **Cuts.** If some stops are not served, the vehicle time of their class, day and window
    in the planning model is cut to what the rounds did serve there, the travel estimate of
    that class and day is scaled to what the rounds really took, and steps 2–4 run again (at
@@ -38,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from aide_alim.allocation.admissible import Admissibility, admissibility
+from aide_alim.background import in_background
 from aide_alim.errors import AideAlimError
 from aide_alim.planning.fleet import Fleet, fleet_of
 from aide_alim.planning.model import Cut, PlanningModel, PlanningSolution
@@ -56,6 +58,8 @@ BOUND_MIP_SECONDS = 2.0
 """Time given to each branch and bound of the bound [s]."""
 REPRISES = 2
 """Re-allocations on the visits the rounds made, per pass, at most."""
+PASS_GAP = 0.05
+"""No further pass once a kept plan's minimum fill ratio is within this of the bound."""
 FAIRNESS_EUR = 200.0
 """Fairness value of delivering the worst-served association's whole need [€]: the prize a
 round gets for its food, against the rounds' running cost (0.47 €/km: 10 % of that need is
@@ -231,14 +235,15 @@ def allocate_and_route(
     adm = admissibility(scenario)
     fleet = fleet_of(scenario)
     say("borne : ce que la flotte peut transporter au mieux")
-    bound = plan_bound(scenario, adm, fleet)
+    # The bound needs no other step: it is solved on another core while the skeleton is.
+    bound_of = in_background(lambda: plan_bound(scenario, adm, fleet), enabled=workers != 1)
     if first is None:
         first = allocate(
             scenario, history=history, solver=solver, price_of_fairness=price_of_fairness
         )
     if not first.status.is_ok:
         plan = plan_routes(scenario, first.lines, time_limit_s=time_limit_s, seed=seed)
-        return RoutedAllocation(first, plan, (), 0, 0.0, time.perf_counter() - started, bound)
+        return RoutedAllocation(first, plan, (), 0, 0.0, time.perf_counter() - started, bound_of())
 
     cuts: list[Cut] = []
     factor: dict[tuple[bool, int], float] = {}
@@ -298,6 +303,10 @@ def allocate_and_route(
             last = done[1]
         if done is not None and done[1].unserved.empty:
             break
+        if _best_fill(iterations) >= bound_of().min_fill_ratio - PASS_GAP:
+            # Close enough to what no plan can beat: another pass costs a whole cold search
+            # of the rounds, and its cuts mostly take away time the rounds could use.
+            break
         new_cuts = _cuts(model, solution, plan, scenario)
         factor = _refine(factor, model, solution, plan, scenario)
         if not new_cuts:
@@ -306,6 +315,7 @@ def allocate_and_route(
 
     if not tried:
         raise AideAlimError("the planning model found no plan for this week")
+    bound = bound_of()
     chosen = min(
         range(len(iterations)),
         key=lambda i: (
@@ -370,6 +380,10 @@ def carried_only(plan: RoutePlan) -> RoutePlan:
     totals["kg_unserved"] = 0.0
     totals["lines_unserved"] = 0
     return replace(plan, unserved=plan.unserved.iloc[0:0], lines=lines, totals=totals)
+
+
+def _best_fill(iterations: list[Iteration]) -> float:
+    return max((_finite(it.min_fill_kept) for it in iterations), default=-math.inf)
 
 
 def _with_metrics(allocation: Allocation, metrics: dict[str, float]) -> Allocation:
