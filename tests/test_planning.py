@@ -99,6 +99,24 @@ def test_same_scenario_and_seed_give_the_same_plan(routed, cold_monday) -> None:
     assert again.table().drop(columns="seconds").equals(routed.table().drop(columns="seconds"))
 
 
+def test_a_week_too_large_for_the_planning_model_is_planned_without_it(
+    cold_monday, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aide_alim.planning.core as core
+
+    monkeypatch.setattr(core, "MAX_PLANNING_SIZE", 0)
+    steps: list[str] = []
+    routed = allocate_and_route(cold_monday, progress=steps.append)
+    allocation, plan = routed
+    assert any("trop grande" in step for step in steps)
+    assert not any("modèle de planification" in step and "trop" not in step for step in steps)
+    # Still one promise that the rounds keep, and no bound claimed.
+    assert allocation.status.is_ok and plan.unserved.empty
+    assert plan.totals["kg_carried"] == pytest.approx(allocation.lines["kg"].sum(), abs=1e-3)
+    assert routed.bound is None and "bound_min_fill_ratio" not in allocation.metrics
+    assert routed.iterations and routed.skeleton is None or routed.chosen > 0
+
+
 def test_day_limits_lower_the_delivery_capacity(cold_monday) -> None:
     free = allocate(cold_monday, price_of_fairness=False)
     assert free.lines["kg"].sum() == pytest.approx(360)

@@ -42,7 +42,7 @@ from aide_alim.allocation.admissible import Admissibility, admissibility
 from aide_alim.background import in_background
 from aide_alim.errors import AideAlimError
 from aide_alim.planning.fleet import Fleet, fleet_of
-from aide_alim.planning.model import Cut, PlanningModel, PlanningSolution
+from aide_alim.planning.model import Cut, PlanningModel, PlanningSolution, planning_size
 from aide_alim.planning.skeleton import Skeleton, relax_and_fix, served_skeleton, skeleton_of
 from aide_alim.scenario.model import Policy, Scenario
 
@@ -56,6 +56,11 @@ BOUND_MIP_VISITS = 150
 """Weeks with at most this many possible visits get the bound by branch and bound (HiGHS)."""
 BOUND_MIP_SECONDS = 2.0
 """Time given to each branch and bound of the bound [s]."""
+MAX_PLANNING_SIZE = 40_000
+"""Weeks whose planning model would have more delivery columns than this (admissible pairs ×
+their possible days; :func:`planning_size`) are planned without it: its linear programmes grow
+with lots × associations (measured: Dijon 10,300 and 30 generated associations 10,700, one to
+two seconds per LP; 100 generated associations 111,000, more than two minutes per LP)."""
 REPRISES = 2
 """Re-allocations on the visits the rounds made, per pass, at most."""
 PASS_GAP = 0.05
@@ -234,9 +239,12 @@ def allocate_and_route(
         scenario = scenario.replace(policy=policy)
     adm = admissibility(scenario)
     fleet = fleet_of(scenario)
-    say("borne : ce que la flotte peut transporter au mieux")
-    # The bound needs no other step: it is solved on another core while the skeleton is.
-    bound_of = in_background(lambda: plan_bound(scenario, adm, fleet), enabled=workers != 1)
+    modelled = planning_size(adm) <= MAX_PLANNING_SIZE
+    bound_of: Callable[[], PlanBound | None] = lambda: None  # noqa: E731
+    if modelled:
+        say("borne : ce que la flotte peut transporter au mieux")
+        # The bound needs no other step: it is solved on another core while the skeleton is.
+        bound_of = in_background(lambda: plan_bound(scenario, adm, fleet), enabled=workers != 1)
     if first is None:
         first = allocate(
             scenario, history=history, solver=solver, price_of_fairness=price_of_fairness
@@ -247,20 +255,23 @@ def allocate_and_route(
 
     cuts: list[Cut] = []
     factor: dict[tuple[bool, int], float] = {}
-    tried: list[tuple[Allocation, RoutePlan, Allocation, Skeleton]] = []
+    tried: list[tuple[Allocation, RoutePlan, Allocation, Skeleton | None]] = []
     iterations: list[Iteration] = []
 
-    def attempt(skeleton: Skeleton, label: str) -> tuple[Allocation, RoutePlan] | None:
+    def attempt(skeleton: Skeleton | None, label: str) -> tuple[Allocation, RoutePlan] | None:
         t0 = time.perf_counter()
-        allocation = allocate(
-            scenario,
-            history=history,
-            solver=solver,
-            price_of_fairness=False,
-            day_limits=skeleton.day_limits,
-            delivery_days=skeleton.delivery_days,
-            collection_days=skeleton.collection_masks,
-        )
+        if skeleton is None:
+            allocation = first
+        else:
+            allocation = allocate(
+                scenario,
+                history=history,
+                solver=solver,
+                price_of_fairness=False,
+                day_limits=skeleton.day_limits,
+                delivery_days=skeleton.delivery_days,
+                collection_days=skeleton.collection_masks,
+            )
         if not allocation.status.is_ok:
             return None
         say(f"{label} : tournées")
@@ -269,7 +280,7 @@ def allocate_and_route(
             allocation.lines,
             time_limit_s=time_limit_s,
             seed=seed,
-            collection_days=skeleton.collection_days,
+            collection_days=skeleton.collection_days if skeleton is not None else None,
             priority=priority_of(allocation),
             workers=workers,
         )
@@ -278,7 +289,19 @@ def allocate_and_route(
         iterations.append(_iteration(len(iterations) + 1, allocation, plan, kept, len(cuts), t0))
         return allocation, plan
 
-    for number in range(1, max_iterations + 1):
+    if not modelled:
+        # Too large a week for the planning model to solve in minutes: the allocation alone,
+        # its rounds, then leximin again over the visits they made (no bound).
+        say("semaine trop grande pour le modèle de planification : répartition puis tournées")
+        done = attempt(None, "passe 1")
+        last = done[1] if done is not None else None
+        for again in range(REPRISES):
+            if last is None or last.unserved.empty:
+                break
+            say("passe 1 : répartition sur les visites faites")
+            done = attempt(served_skeleton(scenario, last, None), f"passe 1 (reprise {again + 1})")
+            last = done[1] if done is not None else None
+    for number in range(1, max_iterations + 1 if modelled else 1):
         say(f"passe {number} : visites de la semaine (modèle de planification)")
         model = PlanningModel(scenario, adm, fleet, factor=factor, cuts=cuts)
         solution = relax_and_fix(model, min_kg=scenario.policy.min_delivery_kg)
@@ -303,7 +326,8 @@ def allocate_and_route(
             last = done[1]
         if done is not None and done[1].unserved.empty:
             break
-        if _best_fill(iterations) >= bound_of().min_fill_ratio - PASS_GAP:
+        bound = bound_of()
+        if bound is not None and _best_fill(iterations) >= bound.min_fill_ratio - PASS_GAP:
             # Close enough to what no plan can beat: another pass costs a whole cold search
             # of the rounds, and its cuts mostly take away time the rounds could use.
             break
@@ -325,7 +349,7 @@ def allocate_and_route(
             i,
         ),
     )
-    allocation, plan, kept, skeleton = tried[chosen]
+    allocation, plan, kept, kept_skeleton = tried[chosen]
     # What the rounds do not carry is out of the promise; the rounds stay as solved (taking a
     # line off a stop never makes a round infeasible), so promise and rounds agree exactly.
     held_back = float(plan.unserved["kg"].sum()) if len(plan.unserved) else 0.0
@@ -336,16 +360,17 @@ def allocate_and_route(
         metrics = dict(allocation.metrics)
         metrics["price_of_fairness_kg"] = ceiling - float(metrics.get("kg_distributed", 0.0))
         allocation = _with_metrics(allocation, metrics)
-    leftovers = leftover_reasons(scenario, allocation, plan, fleet, skeleton, adm)
+    leftovers = leftover_reasons(scenario, allocation, plan, fleet, kept_skeleton, adm)
     allocation = with_reasons(allocation, leftovers)
-    allocation = _with_metrics(
-        allocation,
-        {
-            **allocation.metrics,
-            "bound_min_fill_ratio": bound.min_fill_ratio,
-            "bound_kg_distributed": bound.kg_distributed,
-        },
-    )
+    if bound is not None:
+        allocation = _with_metrics(
+            allocation,
+            {
+                **allocation.metrics,
+                "bound_min_fill_ratio": bound.min_fill_ratio,
+                "bound_kg_distributed": bound.kg_distributed,
+            },
+        )
     return RoutedAllocation(
         allocation=allocation,
         plan=plan,
@@ -354,7 +379,7 @@ def allocate_and_route(
         kg_held_back=held_back,
         seconds=time.perf_counter() - started,
         bound=bound,
-        skeleton=skeleton,
+        skeleton=kept_skeleton,
         leftovers=leftovers,
     )
 
@@ -398,7 +423,7 @@ def _take_out(
     scenario: Scenario,
     allocation: Allocation,
     plan: RoutePlan,
-    skeleton: Skeleton,
+    skeleton: Skeleton | None,
     without_kg: Callable[..., Allocation],
 ) -> Allocation:
     """``allocation`` less what its rounds do not carry (that food stays at the supplier)."""
@@ -409,9 +434,9 @@ def _take_out(
         allocation,
         plan.unserved[["lot", "association", "day", "kg"]],
         default_reason="vehicle_capacity",
-        day_limits=skeleton.day_limits,
-        delivery_days=skeleton.delivery_days,
-        collection_days=skeleton.collection_masks,
+        day_limits=skeleton.day_limits if skeleton is not None else None,
+        delivery_days=skeleton.delivery_days if skeleton is not None else None,
+        collection_days=skeleton.collection_masks if skeleton is not None else None,
     )
 
 

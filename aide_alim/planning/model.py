@@ -82,6 +82,13 @@ class Groups:
     pairs: list[tuple[np.ndarray, np.ndarray]]  #: (associations, day masks)
 
 
+def planning_size(adm: Admissibility) -> int:
+    """Delivery columns the planning model would have at most: the admissible (lot,
+    association) pairs times their possible delivery days (lots are grouped, so fewer)."""
+    days = np.unpackbits(adm.pair_days.astype(np.uint8)[:, None], axis=1)
+    return int(days.sum())
+
+
 def group_lots(scenario: Scenario, adm: Admissibility, fleet: Fleet) -> Groups:
     starts = adm.lot_slices()
     keys: dict[tuple[object, ...], int] = {}

@@ -41,7 +41,7 @@ class Skeleton:
 
     delivery_days: dict[tuple[str, bool], int]
     collection_days: dict[tuple[str, bool], frozenset[dt.date]]
-    solution: PlanningSolution
+    solution: PlanningSolution | None
     week_start: dt.date
     day_limits: dict[dt.date, tuple[float, float]]
 
@@ -96,7 +96,9 @@ def skeleton_of(scenario: Scenario, solution: PlanningSolution) -> Skeleton:
     )
 
 
-def served_skeleton(scenario: Scenario, plan: RoutePlan, solution: PlanningSolution) -> Skeleton:
+def served_skeleton(
+    scenario: Scenario, plan: RoutePlan, solution: PlanningSolution | None
+) -> Skeleton:
     """The visits the rounds did make: delivery days of the lines delivered, collection days
     of the lines collected."""
     delivery: dict[tuple[str, bool], int] = defaultdict(int)
