@@ -23,6 +23,7 @@ from scenario_helpers import ROOT, copy_scenario, set_cell
 from test_scenario_validate import ERRORS, WARNINGS, Case
 
 from aide_alim.errors import Problem, ScenarioError
+from aide_alim.history.receipts import ReceiptError, read_receipts
 from aide_alim.i18n.catalogue import missing_translations
 from aide_alim.scenario import check_scenario, load_scenario
 
@@ -132,6 +133,26 @@ def test_the_same_problem_in_english_and_then_in_french(
     assert check_scenario(folder).errors[0].message.startswith("attendu une date comme")
 
 
+def test_receipts_problems_are_in_french(tmp_path: Path, french: None) -> None:
+    path = tmp_path / "retour.csv"
+    path.write_text("lot,association,kg_received\nl1,a1,beaucoup\n,a2,3\nl1,a1,999999\n")
+    with pytest.raises(ReceiptError) as raised:
+        read_receipts(path)
+    text = str(raised.value)
+    assert text.startswith("4 problèmes dans les réceptions ; rien n'a été enregistré :")
+    assert (
+        'retour.csv, ligne 2, colonne kg_received : attendu un nombre de kg >= 0, trouvé "beaucoup"'
+        in text
+    )
+    assert (
+        "retour.csv, ligne 3, colonne lot : attendu un identifiant, trouvé une cellule vide" in text
+    )
+    assert "au plus 100000 kg pour un lot (erreur de frappe ?)" in text
+    assert "déjà donné ligne 2 ; donnez chaque lot une seule fois par association" in text
+    for problem in raised.value.problems:
+        assert not _english_left(problem.message), problem.message
+
+
 def _cli(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
     env["LANG"] = lang
@@ -173,6 +194,7 @@ WORDED_HERE = (
     "scenario/validate.py",
     "scenario/io.py",
     "scenario/model.py",
+    "history/receipts.py",
 )
 CATALOGUE_CALLS = {"_", "N_", "ngettext"}
 
