@@ -106,7 +106,9 @@ def _points(scenario: Scenario, ax: Any) -> None:
         s=18, color="#edae49", marker="s", label="fournisseurs", zorder=3,
     )  # fmt: skip
     hub = scenario.hub_site
-    ax.scatter([hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="hub", zorder=4)
+    ax.scatter(
+        [hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="plateforme", zorder=4
+    )
 
 
 def _communes(ax: Any) -> None:
