@@ -110,11 +110,24 @@ def _points(scenario: Scenario, ax: Any) -> None:
 
 
 def _communes(ax: Any) -> None:
-    """The names of the shipped communes that fall inside the map, in grey under the rounds:
-    they tell a driver where the numbered stops are (no tile server: the map works offline)."""
-    from aide_alim.data import communes
+    """The outlines and names of the shipped communes that fall inside the map, in grey under
+    the rounds: they tell a driver where the numbered stops are (no tile server: the map works
+    offline). A scenario elsewhere gets the outlines the layer has there, i.e. none."""
+    from aide_alim.data import commune_outlines, communes
 
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    drawn = 0
+    for _code, _name, ring in commune_outlines():
+        xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+        if max(xs) < x0 or min(xs) > x1 or max(ys) < y0 or min(ys) > y1:
+            continue
+        ax.fill(xs, ys, facecolor="#f3f1ec", edgecolor="#b9b4aa", linewidth=0.6, zorder=0)
+        drawn += 1
+    if drawn:  # the Licence Ouverte asks for the source
+        ax.text(
+            0.99, 0.01, "contours des communes : IGN – ADMIN EXPRESS 2018", fontsize=6,
+            color="#8a8a8a", ha="right", va="bottom", transform=ax.transAxes, zorder=5,
+        )  # fmt: skip
     table = communes()
     inside = table[table["lon"].between(x0, x1) & table["lat"].between(y0, y1)]
     for row in inside.to_dict("records"):
@@ -134,6 +147,30 @@ def _frame(ax: Any, lat: float) -> None:
     ax.set_aspect(1 / max(math.cos(math.radians(lat)), 0.1))
     ax.set_xticks([])
     ax.set_yticks([])
+    _scale_and_north(ax, lat)
+
+
+def _scale_and_north(ax: Any, lat: float) -> None:
+    """A scale bar (a round number of km, about a fifth of the width) at the bottom left and
+    an arrow to the north at the top right: a driver reads distances without coordinates."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    km_per_degree = 111.32 * max(math.cos(math.radians(lat)), 0.1)
+    width_km = (x1 - x0) * km_per_degree
+    length = max(
+        (k for k in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if k <= width_km / 4), default=0.5
+    )
+    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    right = left + length / km_per_degree
+    ax.plot([left, right], [bottom, bottom], color="#333333", linewidth=2.5, zorder=5,
+            solid_capstyle="butt")  # fmt: skip
+    label = f"{length:g} km".replace(".", ",")
+    ax.annotate(label, ((left + right) / 2, bottom), xytext=(0, 4), textcoords="offset points",
+                ha="center", fontsize=8, color="#333333", zorder=5)  # fmt: skip
+    ax.annotate(
+        "N", xy=(0.96, 0.97), xytext=(0.96, 0.88), xycoords="axes fraction",
+        ha="center", va="center", fontsize=9, fontweight="bold", color="#333333",
+        arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2}, zorder=5,
+    )  # fmt: skip
 
 
 def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
