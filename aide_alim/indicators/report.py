@@ -105,14 +105,25 @@ def _percent(value: object) -> str:
 
 
 def _number(value: object) -> str:
-    """A cell the French way: ``1 234,56``, ``oui``/``non``; text as it is."""
+    """A cell the French way: ``1 234,56``, ``oui``/``non``; text as it is. Whole numbers
+    without decimals (``84`` kg, ``168`` repas), others with the decimals they have (``0,5``,
+    ``117,2``), at most two (three below 1)."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
         return fmt.number(value)
     if isinstance(value, float):
-        return fmt.number(value, 2 if abs(value) >= 1 or value == 0 else 3)
+        most = 2 if abs(value) >= 1 or value == 0 else 3
+        decimals = next((d for d in range(most) if round(value, d) == round(value, most)), most)
+        return fmt.number(value, decimals)
     return str(value)
+
+
+def _euros(value: object) -> str:
+    """Money with its cents (``116,50``; ``0,00``), as an accountant reads a column."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return fmt.number(value, 2)
+    return _number(value)
 
 
 def render_text(tables: Mapping[str, pd.DataFrame], keys: tuple[str, ...] = ()) -> str:
@@ -253,7 +264,8 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 2em; font-size: 0.85em; }
-td:first-child { min-width: 14em; }
+td:first-child { min-width: 12em; }
+th { font-size: 0.9em; }
 body { max-width: 75em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -268,7 +280,7 @@ Un repas compte pour {{ kg_per_meal }} kg.</p>
 liront à partir de la deuxième.</p>{% endif %}
 {% for chart in charts %}{% if chart.png %}
 <figure><img alt="{{ chart.title }}" src="data:image/png;base64,{{ chart.png }}">
-<figcaption>{{ chart.title }}</figcaption></figure>{% endif %}{% endfor %}
+</figure>{% endif %}{% endfor %}
 {% for section in sections %}
 <h2>{{ section.title }}</h2>
 {% if section.rows %}<table><thead><tr>{% for h in section.headers %}<th>{{ h }}</th>{% endfor %}
@@ -308,7 +320,10 @@ def render_html(
         if "name" in table.columns and "association" in table.columns:  # names, not ids
             table = table.drop(columns="association")
         percent = PERCENT_COLUMNS["*"] | PERCENT_COLUMNS.get(key, frozenset())
-        shows = [_percent if c in percent else _number for c in table.columns]
+        shows = [
+            _percent if c in percent else _euros if "eur" in str(c).split("_") else _number
+            for c in table.columns
+        ]
         rows = [
             [
                 (show(v), isinstance(v, int | float) and not isinstance(v, bool))
