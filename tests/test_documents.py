@@ -175,7 +175,7 @@ def test_plan_explains_the_share_in_french(week_docs: Path) -> None:
     assert "Vous ne recevrez pas de produits frais car vous n&#39;avez pas de stockage" in a3
     assert "avec 20\u00a0kg reçus d&#39;autres sources" in a3
     evil = (week_docs / "plans" / "evil.html").read_text(encoding="utf-8")
-    assert "retrait au hub" in evil
+    assert "retrait à la plateforme" in evil
     assert "Plateforme solidaire" in evil
 
 

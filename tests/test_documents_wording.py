@@ -76,7 +76,7 @@ def test_the_plan_gives_an_arrival_window_to_the_quarter_hour(docs: Path) -> Non
 
 def test_a_pickup_names_the_hub_street_address(docs: Path) -> None:
     plan = _plan(docs, "a2")
-    assert "retrait au hub" in plan
+    assert "retrait à la plateforme" in plan
     assert "5 rue des Entrepôts 21200 Beaune" in plan
 
 

@@ -12,10 +12,12 @@ explicitly, never taken from the machine.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,9 @@ from test_scenario_validate import ERRORS, WARNINGS, Case
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.history.receipts import ReceiptError, read_receipts
 from aide_alim.i18n.catalogue import missing_translations
+from aide_alim.ledger import LedgerError, load_convention
+from aide_alim.ledger.entries import Expense, expense_problems, parse_amount
+from aide_alim.parsing import Bad
 from aide_alim.scenario import check_scenario, load_scenario
 
 # English words a French message must not contain (outside the quoted text of a cell).
@@ -153,6 +158,23 @@ def test_receipts_problems_are_in_french(tmp_path: Path, french: None) -> None:
         assert not _english_left(problem.message), problem.message
 
 
+def test_ledger_problems_are_in_french(french: None) -> None:
+    convention = load_convention()
+    expense = Expense("9.9", "personne", dt.date(2019, 5, 2), "", Decimal("0.001"), "", "")
+    messages = [p.message for p in expense_problems(convention, expense, file="depenses.csv")]
+    assert messages[0].startswith("attendu une action de la convention 2020 (")
+    assert messages[1].startswith("attendu l'un de ")
+    assert messages[2:] == [
+        "attendu un libellé, rien trouvé",
+        "attendu au plus 2 décimales (centimes), trouvé 0.001",
+        "attendu une date en 2020, l'année de la convention, trouvé 2019-05-02",
+    ]
+    bad = parse_amount("sept mille")
+    assert isinstance(bad, Bad) and bad.expected.startswith("un montant en euros comme 1234,56")
+    error = LedgerError(expense_problems(convention, expense, file="depenses.csv", row=3))
+    assert str(error).startswith("5 erreurs dans la saisie du registre :\n  depenses.csv, ligne 3")
+
+
 def _cli(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
     env["LANG"] = lang
@@ -195,6 +217,8 @@ WORDED_HERE = (
     "scenario/io.py",
     "scenario/model.py",
     "history/receipts.py",
+    "ledger/entries.py",
+    "ledger/corrections.py",
 )
 CATALOGUE_CALLS = {"_", "N_", "ngettext"}
 

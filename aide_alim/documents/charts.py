@@ -106,7 +106,9 @@ def _points(scenario: Scenario, ax: Any) -> None:
         s=18, color="#edae49", marker="s", label="fournisseurs", zorder=3,
     )  # fmt: skip
     hub = scenario.hub_site
-    ax.scatter([hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="hub", zorder=4)
+    ax.scatter(
+        [hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="plateforme", zorder=4
+    )
 
 
 def _communes(ax: Any) -> None:
@@ -138,6 +140,35 @@ def _communes(ax: Any) -> None:
         )  # fmt: skip
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
+
+
+def _number_labels(ax: Any, numbers: list[tuple[float, float, int]]) -> None:
+    """Stop numbers beside their points; stops closer than 1/50 of the map's width share one
+    label ("15, 16, 19") instead of printing their numbers over each other."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    near = max(x1 - x0, y1 - y0) / 50
+    groups: list[tuple[float, float, list[int]]] = []
+    for x, y, number in numbers:
+        for gx, gy, members in groups:
+            if abs(gx - x) <= near and abs(gy - y) <= near:
+                if number not in members:
+                    members.append(number)
+                break
+        else:
+            groups.append((x, y, [number]))
+    for x, y, members in groups:
+        ax.annotate(
+            ", ".join(str(n) for n in sorted(members)), (x, y), fontsize=8, xytext=(3, 3),
+            textcoords="offset points", zorder=6,
+        )  # fmt: skip
+
+
+def _legend_below(ax: Any) -> None:
+    """The legend under the map, never over a stop, the scale bar or the north arrow."""
+    ax.legend(
+        fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=5, frameon=False,
+        handlelength=1.5, columnspacing=1.2,
+    )  # fmt: skip
 
 
 def _frame(ax: Any, lat: float) -> None:
@@ -176,7 +207,7 @@ def _scale_and_north(ax: Any, lat: float) -> None:
 def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     """Every round of the week on one map, one colour per vehicle (straight legs)."""
     fig = Figure(figsize=(7.5, 6))
-    fig.subplots_adjust(left=0.12, right=0.97, top=0.97, bottom=0.09)
+    fig.subplots_adjust(left=0.03, right=0.97, top=0.98, bottom=0.14)
     ax = fig.add_subplot()
     _points(scenario, ax)
     stops = stops[stops["vehicle"] != ""] if len(stops) else stops
@@ -194,7 +225,7 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
                 label=label if first else None,
             )  # fmt: skip
             first = False
-    ax.legend(fontsize=7, loc="best")
+    _legend_below(ax)
     _frame(ax, scenario.hub_site.lat)
     return _png(fig)
 
@@ -202,9 +233,10 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
 def sheet_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     """One vehicle-day: its stops numbered in visiting order."""
     fig = Figure(figsize=(6.5, 5))
-    fig.subplots_adjust(left=0.13, right=0.97, top=0.97, bottom=0.1)
+    fig.subplots_adjust(left=0.03, right=0.97, top=0.98, bottom=0.1)
     ax = fig.add_subplot()
     _points(scenario, ax)
+    numbers: list[tuple[float, float, int]] = []
     for i, (family, leg) in enumerate(stops.groupby("family", sort=True)):
         leg = leg.sort_values("seq", kind="stable")
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
@@ -221,10 +253,8 @@ def sheet_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
                 number += 1
                 previous = here
                 if stop["kind"] not in ("start", "end", "reload", "unload"):
-                    ax.annotate(
-                        str(number), (stop["lon"], stop["lat"]), fontsize=8, xytext=(3, 3),
-                        textcoords="offset points",
-                    )  # fmt: skip
-    ax.legend(fontsize=7, loc="best")
+                    numbers.append((float(stop["lon"]), float(stop["lat"]), number))
+    _number_labels(ax, numbers)
+    _legend_below(ax)
     _frame(ax, scenario.hub_site.lat)
     return _png(fig)

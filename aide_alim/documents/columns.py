@@ -20,7 +20,7 @@ COLUMNS_FR = {
     "category_label": "catégorie", "temperature": "température", "kg": "kg", "units": "cartons",
     "unit_kg": "kg par carton", "meals": "repas", "value_eur": "valeur (€)",
     "price_eur": "prix (€)", "site": "lieu de ramasse (réf.)", "use_by": "DLC",
-    "best_before": "DDM", "collects": "retire au hub", "need": "besoin",
+    "best_before": "DDM", "collects": "retire à la plateforme", "need": "besoin",
     "received": "reçu", "received_kg": "reçu (kg)", "other_supply": "autres sources",
     "fill_ratio": "taux de couverture", "fair_share": "part équitable",
     "deviation": "écart à la part", "paid_eur": "payé (€)", "n_lots": "lots",

@@ -44,7 +44,7 @@ _UNSERVED_STAGES_FR = {
     "collection": "la ramasse chez le fournisseur n'a pas pu être planifiée",
     "delivery": "la livraison n'a pas pu être planifiée",
     "direct": "la ramasse et la livraison n'ont pas pu être planifiées",
-    "hub_pickup": "le retrait au hub n'a pas pu être planifié",
+    "hub_pickup": "le retrait à la plateforme n'a pas pu être planifié",
     "site_pickup": "le retrait chez le fournisseur n'a pas pu être planifié",
 }
 
@@ -96,7 +96,8 @@ class Handover:
     """When and where an association gets some of its lots."""
 
     day: dt.date
-    mode: str  # "livraison", "retrait au hub", "retrait chez le fournisseur", "non planifiée"
+    #: "livraison", "retrait à la plateforme", "retrait chez le fournisseur", "non planifiée"
+    mode: str
     place: str
     address: str
     slot: str  # the arrival window, in words
@@ -215,7 +216,11 @@ def handovers(
             found = [
                 s for s in here if s["kind"] == status and s["day"] == day and lot in s["lots"]
             ]
-            mode = "retrait au hub" if status == "hub_pickup" else "retrait chez le fournisseur"
+            mode = (
+                "retrait à la plateforme"
+                if status == "hub_pickup"
+                else "retrait chez le fournisseur"
+            )
             lot_site = scenario.lot_by_id[lot].site if lot in scenario.lot_by_id else hub.id
             site = hub if status == "hub_pickup" else scenario.site_by_id.get(lot_site, hub)
             if found:
@@ -398,7 +403,7 @@ def _why(scenario: Scenario, association: Association, mine: pd.DataFrame) -> li
         ):
             reasons.append(
                 f"Les {CLASS_PLURAL_FR[temperature]} ne peuvent pas vous être livrés faute de "
-                "véhicule réfrigéré ; vous pourriez les retirer vous-même au hub."
+                "véhicule réfrigéré ; vous pourriez les retirer vous-même à la plateforme."
             )
         elif storage > 0 and got >= 0.98 * storage:
             reasons.append(

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from aide_alim.errors import AideAlimError, Problem
+from aide_alim.i18n import _, ngettext
 from aide_alim.parsing import Bad, number_expected, parse_decimal
 
 IndicatorKind = Literal["nombre", "qualitatif"]
@@ -40,10 +41,15 @@ MAX_AMOUNT_EUR = Decimal(10) ** 11
 class LedgerError(AideAlimError):
     """A ledger input (convention file, entry, CSV) is wrong: carries every located problem."""
 
-    def __init__(self, problems: Iterable[Problem], *, what: str = "the ledger input") -> None:
+    def __init__(self, problems: Iterable[Problem], *, what: str = "") -> None:
+        what = what or _("the ledger input")
         self.problems: tuple[Problem, ...] = tuple(problems)
         count = len(self.problems)
-        lines = [f"{count} error{'s' if count != 1 else ''} in {what}:"]
+        lines = [
+            ngettext("{n} error in {what}:", "{n} errors in {what}:", count).format(
+                n=count, what=what
+            )
+        ]
         lines += [f"  {format_problem(p)}" for p in self.problems]
         super().__init__("\n".join(lines))
 
@@ -53,10 +59,10 @@ def format_problem(problem: Problem) -> str:
     if problem.file.endswith(".toml"):
         where = [problem.file]
         if problem.row is not None:
-            where.append(f"line {problem.row}")
+            where.append(_("line {row}").format(row=problem.row))
         if problem.column:
             where.append(problem.column)
-        return f"{', '.join(where)}: {problem.message}"
+        return _("{where}: {message}").format(where=", ".join(where), message=problem.message)
     return str(problem)
 
 
