@@ -9,7 +9,8 @@ and does not change from one offer to the next. :func:`load_week` takes it, fast
    was made from the same scenario files (same content, compared file by file);
 2. the **week cache**: one file per scenario content, ``week-<key>.json`` in the cache folder
    (:func:`cache_dir`), in the saved plan's format; the key hashes the scenario's content (its
-   model, not the files' layout), the road network file and the package version;
+   model, not the files' layout), the road network file, the package version and the source of
+   the allocation and routing packages;
 3. computing it (:func:`prepare_week`), and writing it to the cache for the next time.
 
 A cache file that cannot be read is computed again, never trusted; a cache that cannot be
@@ -21,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import os
@@ -101,7 +103,7 @@ def cache_dir() -> Path:
 
 def week_key(scenario: Scenario) -> str:
     """The cache key of a scenario: SHA-256 of its content (every field but its ``source``
-    path), its road network file and the package version."""
+    path), its road network file, the package version and the planner's code."""
     content = {f.name: getattr(scenario, f.name) for f in dataclasses.fields(scenario)}
     content.pop("source", None)
     graph = resolve_road_graph(scenario)
@@ -109,10 +111,23 @@ def week_key(scenario: Scenario) -> str:
         "scenario": content,
         "graph": file_digest(graph) if graph is not None and graph.exists() else None,
         "version": __version__,
+        "code": _code_digest(),
         "cache": _CACHE_VERSION,
     }
     text = json.dumps(payload, sort_keys=True, default=_canonical, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """SHA-256 of the code that makes the week (the allocation and routing packages), so that
+    a changed planner never reads a week an older one cached."""
+    package = Path(__file__).parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("allocation/*.py"), *package.glob("routing/*.py")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def load_week(
