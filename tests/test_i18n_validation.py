@@ -175,6 +175,15 @@ def test_ledger_problems_are_in_french(french: None) -> None:
     assert str(error).startswith("5 erreurs dans la saisie du registre :\n  depenses.csv, ligne 3")
 
 
+def test_ledger_findings_and_counts_are_in_french(french: None) -> None:
+    from aide_alim.cli.ledger import _counts
+    from aide_alim.ledger.checks import Finding
+
+    finding = Finding("parity", "error", "action 2.1, État", "la parité n'est pas respectée")
+    assert str(finding) == "[erreur] action 2.1, État : la parité n'est pas respectée"
+    assert _counts(1, 43) == "1 erreur, 43 avertissements"
+
+
 def _cli(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
     env["LANG"] = lang
