@@ -24,10 +24,12 @@ import pytest
 from scenario_helpers import ROOT, copy_scenario, set_cell
 from test_scenario_validate import ERRORS, WARNINGS, Case
 
+from aide_alim.cli.ledger import _counts  # imported in English: the help stays as written
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.history.receipts import ReceiptError, read_receipts
 from aide_alim.i18n.catalogue import missing_translations
 from aide_alim.ledger import LedgerError, load_convention
+from aide_alim.ledger.checks import Finding
 from aide_alim.ledger.entries import Expense, expense_problems, parse_amount
 from aide_alim.parsing import Bad
 from aide_alim.scenario import check_scenario, load_scenario
@@ -176,9 +178,6 @@ def test_ledger_problems_are_in_french(french: None) -> None:
 
 
 def test_ledger_findings_and_counts_are_in_french(french: None) -> None:
-    from aide_alim.cli.ledger import _counts
-    from aide_alim.ledger.checks import Finding
-
     finding = Finding("parity", "error", "action 2.1, État", "la parité n'est pas respectée")
     assert str(finding) == "[erreur] action 2.1, État : la parité n'est pas respectée"
     assert _counts(1, 43) == "1 erreur, 43 avertissements"
