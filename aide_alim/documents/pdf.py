@@ -256,7 +256,7 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
         (36, 30, 30, 42, 42),
         size=9,
     )  # fmt: skip
-    doc.heading("Pourquoi vous recevez cette part")
+    doc.heading("Pourquoi cette part")
     for sentence in plan.explanation:
         doc.para(sentence)
     doc.heading("Quand et où")

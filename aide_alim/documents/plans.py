@@ -342,10 +342,15 @@ def explain_share(
         )
     else:
         sentences.append(f"{got}, soit {fmt.pct(fill)} de votre besoin.")
-    if len(fills):
+    low, high = (
+        (fmt.pct(float(fills.min())), fmt.pct(float(fills.max()))) if len(fills) else ("", "")
+    )
+    if len(fills) > 1 and low == high:  # not "de 80 % à 80 %"
+        sentences.append(f"Les {len(fills)} associations seront toutes couvertes à {low}.")
+    elif len(fills) > 1:  # one association alone has no average to compare with
         sentences.append(
             f"La moyenne des {len(fills)} associations est de {fmt.pct(mean_fill)} "
-            f"(de {fmt.pct(float(fills.min()))} à {fmt.pct(float(fills.max()))})."
+            f"(de {low} à {high})."
         )
     fair = row.get("fair_share")
     if fair is not None and not (isinstance(fair, float) and math.isnan(fair)) and fair > 0:
