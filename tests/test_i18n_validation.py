@@ -198,6 +198,22 @@ def test_convention_problems_are_in_french(tmp_path: Path, french: None) -> None
     assert "actions[7] (2.2).budget : attendu un montant ≥ 0 €, trouvé -14000" in message
 
 
+def test_indicator_tables_in_the_console_are_in_french(french: None) -> None:
+    import pandas as pd
+
+    from aide_alim.indicators.report import render_text
+
+    summary = pd.DataFrame(
+        {"association": ["a1"], "name": ["Épicerie du Centre"], "weeks": [1], "kg": [84.0],
+         "value_eur": [116.5], "cum_fill_ratio": [0.799]}
+    )  # fmt: skip
+    lines = render_text({"summary": summary}, ("summary",)).splitlines()
+    assert lines[0] == "== Synthèse par structure"
+    assert lines[1].startswith("Structure") and "Valeur marchande (€)" in lines[1]
+    assert lines[2].startswith("Épicerie du Centre")
+    assert lines[2].split() == ["Épicerie", "du", "Centre", "1", "84", "116,50", "79,9", "%"]
+
+
 def _cli(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
     env["LANG"] = lang
