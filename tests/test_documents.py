@@ -234,7 +234,7 @@ def test_summary_and_plan_render_in_chromium(week_docs: Path, tmp_path: Path) ->
     assert "<script>alert(1)" not in summary
     plan = _dump_dom(week_docs / "plans" / "a1.html", tmp_path / "profile")
     assert "Plan de distribution" in plan
-    assert "Pourquoi vous recevez cette part" in plan
+    assert "Pourquoi cette part" in plan
     assert "Yaourts" in plan
     assert "<script>alert(1)" not in plan
 

@@ -30,6 +30,7 @@ from aide_alim.history.receipts import ReceiptError, read_receipts
 from aide_alim.i18n.catalogue import missing_translations
 from aide_alim.ledger import LedgerError, load_convention
 from aide_alim.ledger.checks import Finding
+from aide_alim.ledger.convention import default_convention_path
 from aide_alim.ledger.entries import Expense, expense_problems, parse_amount
 from aide_alim.parsing import Bad
 from aide_alim.scenario import check_scenario, load_scenario
@@ -183,6 +184,36 @@ def test_ledger_findings_and_counts_are_in_french(french: None) -> None:
     assert _counts(1, 43) == "1 erreur, 43 avertissements"
 
 
+def test_convention_problems_are_in_french(tmp_path: Path, french: None) -> None:
+    text = default_convention_path().read_text(encoding="utf-8")
+    text = text.replace('id = "1.3"\naxis = "1"', 'id = "1.3"\naxis = "9"')
+    text = text.replace("budget = 14000 ", "budget = -14000 ")
+    path = tmp_path / "broken.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LedgerError) as raised:
+        load_convention(path)
+    message = str(raised.value)
+    assert message.startswith(f"2 erreurs dans broken.toml :\n  {path}, ligne ")
+    assert "actions[3] (1.3).axis : axe inconnu '9' : attendu l'un de ['1', '2', '3']" in message
+    assert "actions[7] (2.2).budget : attendu un montant ≥ 0 €, trouvé -14000" in message
+
+
+def test_indicator_tables_in_the_console_are_in_french(french: None) -> None:
+    import pandas as pd
+
+    from aide_alim.indicators.report import render_text
+
+    summary = pd.DataFrame(
+        {"association": ["a1"], "name": ["Épicerie du Centre"], "weeks": [1], "kg": [84.0],
+         "value_eur": [116.5], "cum_fill_ratio": [0.799]}
+    )  # fmt: skip
+    lines = render_text({"summary": summary}, ("summary",)).splitlines()
+    assert lines[0] == "== Synthèse par structure"
+    assert lines[1].startswith("Structure") and "Valeur marchande (€)" in lines[1]
+    assert lines[2].startswith("Épicerie du Centre")
+    assert lines[2].split() == ["Épicerie", "du", "Centre", "1", "84", "116,50", "79,9", "%"]
+
+
 def _cli(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES")}
     env["LANG"] = lang
@@ -227,6 +258,7 @@ WORDED_HERE = (
     "history/receipts.py",
     "ledger/entries.py",
     "ledger/corrections.py",
+    "ledger/convention.py",
 )
 CATALOGUE_CALLS = {"_", "N_", "ngettext"}
 

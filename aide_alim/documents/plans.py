@@ -129,6 +129,28 @@ class AssociationPlan:
         return RULE_NAME_FR.get(self.rule, self.rule)
 
     @property
+    def window_note(self) -> str:
+        """What the arrival windows mean for this plan's handovers: a delivery is planned in
+        the middle of its window; a pickup is the association's own trip (no round to wait
+        for). Empty when nothing is handed over."""
+        modes = {h.mode for h in self.handovers}
+        delivered = "livraison" in modes
+        picked_up = any(m.startswith("retrait") for m in modes)
+        if delivered and picked_up:
+            return (
+                "Les heures d'arrivée sont des fenêtres : une livraison est prévue au milieu, "
+                "à une demi-heure près ; pour un retrait, venez pendant la fenêtre indiquée."
+            )
+        if delivered:
+            return (
+                "Les heures d'arrivée sont des fenêtres : la tournée est prévue au milieu, "
+                "à une demi-heure près."
+            )
+        if picked_up:
+            return "Pour votre retrait, venez pendant la fenêtre indiquée."
+        return ""
+
+    @property
     def commune(self) -> str:
         """The association's commune by name (empty when the code is not a known one)."""
         return commune_name(self.association.commune)
@@ -342,10 +364,15 @@ def explain_share(
         )
     else:
         sentences.append(f"{got}, soit {fmt.pct(fill)} de votre besoin.")
-    if len(fills):
+    low, high = (
+        (fmt.pct(float(fills.min())), fmt.pct(float(fills.max()))) if len(fills) else ("", "")
+    )
+    if len(fills) > 1 and low == high:  # not "de 80 % à 80 %"
+        sentences.append(f"Les {len(fills)} associations seront toutes couvertes à {low}.")
+    elif len(fills) > 1:  # one association alone has no average to compare with
         sentences.append(
             f"La moyenne des {len(fills)} associations est de {fmt.pct(mean_fill)} "
-            f"(de {fmt.pct(float(fills.min()))} à {fmt.pct(float(fills.max()))})."
+            f"(de {low} à {high})."
         )
     fair = row.get("fair_share")
     if fair is not None and not (isinstance(fair, float) and math.isnan(fair)) and fair > 0:

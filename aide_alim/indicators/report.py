@@ -127,18 +127,64 @@ def _euros(value: object) -> str:
 
 
 def render_text(tables: Mapping[str, pd.DataFrame], keys: tuple[str, ...] = ()) -> str:
-    """Plain-text tables (the summary, fairness and action 3.1 unless ``keys`` says otherwise)."""
+    """Plain-text tables (the summary, fairness and action 3.1 unless ``keys`` says otherwise):
+    in French (titles, headers, names, numbers as the HTML page shows them) unless the user
+    asked for English, where the machine names and plain numbers stay."""
+    from aide_alim.i18n import language
+
+    french = language() != "en"
     keys = keys or ("summary", "fairness_gini", "action_31")
     parts = []
     for key in keys:
         table = tables[key]
-        parts.append(f"== {key}: {TITLES_FR.get(key, key)}")
+        title = TITLES_FR.get(key, key)
+        parts.append(f"== {title}" if french else f"== {key}: {title}")
         if table.empty:
-            parts.append("(no published week in the period)")
+            parts.append(
+                "(aucune semaine publiée sur la période)"
+                if french
+                else "(no published week in the period)"
+            )
+        elif french:
+            headers, rows = _cells(table, key)
+            parts.append(_aligned(headers, rows))
         else:
             parts.append(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
         parts.append("")
     return "\n".join(parts)
+
+
+def _aligned(headers: list[str], rows: list[list[tuple[str, bool]]]) -> str:
+    """Text columns: names to the left, numbers to the right."""
+    widths = [max([len(h), *(len(r[i][0]) for r in rows)]) for i, h in enumerate(headers)]
+    numeric = [any(r[i][1] for r in rows) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(headers), *(line([text for text, _n in r]) for r in rows)])
+
+
+def _cells(table: pd.DataFrame, key: str) -> tuple[list[str], list[list[tuple[str, bool]]]]:
+    """French headers and cell texts (with whether each is a number) of one indicator table:
+    names rather than ids, percentages, euros with cents, other numbers as they are."""
+    if "name" in table.columns and "association" in table.columns:  # names, not ids
+        table = table.drop(columns="association")
+    percent = PERCENT_COLUMNS["*"] | PERCENT_COLUMNS.get(key, frozenset())
+    shows = [
+        _percent if c in percent else _euros if "eur" in str(c).split("_") else _number
+        for c in table.columns
+    ]
+    rows = [
+        [
+            (show(v), isinstance(v, int | float) and not isinstance(v, bool))
+            for show, v in zip(shows, row, strict=True)
+        ]
+        for row in table.itertuples(index=False, name=None)
+    ]
+    return [COLUMNS_FR.get(c, c) for c in table.columns], rows
 
 
 def write_csv(table: pd.DataFrame, path: Path | io.StringIO) -> None:
@@ -316,28 +362,8 @@ def render_html(
     ]
     sections = []
     for key in keys:
-        table = tables[key]
-        if "name" in table.columns and "association" in table.columns:  # names, not ids
-            table = table.drop(columns="association")
-        percent = PERCENT_COLUMNS["*"] | PERCENT_COLUMNS.get(key, frozenset())
-        shows = [
-            _percent if c in percent else _euros if "eur" in str(c).split("_") else _number
-            for c in table.columns
-        ]
-        rows = [
-            [
-                (show(v), isinstance(v, int | float) and not isinstance(v, bool))
-                for show, v in zip(shows, row, strict=True)
-            ]
-            for row in table.itertuples(index=False, name=None)
-        ]
-        sections.append(
-            {
-                "title": TITLES_FR.get(key, key),
-                "headers": [COLUMNS_FR.get(c, c) for c in table.columns],
-                "rows": rows,
-            }
-        )
+        headers, rows = _cells(tables[key], key)
+        sections.append({"title": TITLES_FR.get(key, key), "headers": headers, "rows": rows})
     weeks = int(weekly["week"].nunique()) if not weekly.empty else 0
     if not period:
         period = f"{weekly['week'].min()} → {weekly['week'].max()}" if weeks else "—"

@@ -598,7 +598,7 @@ def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal | Bad:
     if isinstance(amount, Bad):
         return number_expected(amount, _(AMOUNT_EXPECTED))
     if abs(amount) >= MAX_AMOUNT_EUR:
-        maximum = f"{MAX_AMOUNT_EUR:,.0f}".replace(",", "\u202f")
+        maximum = f"{MAX_AMOUNT_EUR:,.0f}".replace(",", " ")
         return Bad(_("an amount below {maximum} €").format(maximum=maximum))
     return amount
 

@@ -79,7 +79,8 @@ CARBON_EUR_PER_KG = 0.087
 """Value of a kg of CO₂ in the interest score: 87 €/t, the French *valeur de l'action pour le
 climat* for 2020 (France Stratégie, rapport Quinet, 2019) [€/kg CO₂]."""
 RAISE_MIN = 5e-4
-"""A rise of the worst-off fill ratio below this (0.05 point) is carton-rounding noise."""
+"""A rise of the worst-off fill ratio below this (0.05 point) counts as none (the relaxation's
+levels carry a 1e-7 relative slack; a full re-solve, ``exact``, moves by cartons)."""
 _EPS = 1e-6
 
 
@@ -343,8 +344,9 @@ def _allocation_reason(code: str, offer: Offer) -> str:
         )
     if code == "displaced":
         return (
-            f"les lots de la semaine remplissent déjà ce que les associations peuvent prendre en "
-            f"{offer.temperature.label_fr} (stockage, budget) : il ne ferait qu'en remplacer un"
+            f"les lots de la semaine remplissent déjà le stockage en {offer.temperature.label_fr} "
+            "ou le budget des associations qui pourraient le prendre : il ne ferait qu'en "
+            "remplacer un"
         )
     if code == "below_carton":
         return f"moins d'un carton ({offer.unit_kg:g} kg) trouve sa place chez les associations"
