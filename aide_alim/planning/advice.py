@@ -79,9 +79,14 @@ KG_TOL = 1.0
 FILL_TOL = 1e-3
 """A gain below this minimum fill ratio (0.1 point) is no gain."""
 COLUMNS: tuple[str, ...] = (
-    "kind", "resource", "day", "subject", "kg_gain", "min_fill_gain", "bound_kg",
-    "bound_min_fill_ratio", "status",
+    "resource_kind", "resource", "day", "subject", "kg_gain", "min_fill_gain", "bound_kg",
+    "bound_min_fill_ratio", "status", "status_fr",
 )  # fmt: skip
+STATUS_FR = {
+    "solved": "recalculé",
+    "slack": "sans effet : ce que cette ressource desserre n'est pas ce qui limite",
+    "skipped": "non calculé (au-delà du nombre de calculs prévus)",
+}
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,7 @@ class FleetAdvice(Sequence[Advice]):
         """One row per candidate (see :data:`COLUMNS`); ``day`` as a French weekday."""
         rows = [
             {
-                "kind": a.kind,
+                "resource_kind": a.kind,
                 "resource": a.label_fr,
                 "day": Day(a.day).label_fr if a.day is not None else "",
                 "subject": a.subject,
@@ -197,6 +202,7 @@ class FleetAdvice(Sequence[Advice]):
                 if math.isfinite(a.bound_min_fill_ratio)
                 else math.nan,
                 "status": a.status,
+                "status_fr": STATUS_FR.get(a.status, a.status),
             }
             for a in self.advice
         ]
@@ -223,7 +229,8 @@ def _bound(scenario: Scenario, adm: Admissibility, fleet: Fleet, *, duals: bool)
     model = PlanningModel(scenario, adm, fleet, times="bound")
     kg = model.solve("kg")
     names = list(model._rows)
-    dual_kg, dual_fill = {}, {}
+    dual_kg: dict[str, float] = {}
+    dual_fill: dict[str, float] = {}
     full: set[tuple[int, int]] = set()
 
     def read(into: dict[str, float]) -> None:
@@ -287,8 +294,7 @@ def candidates_of(scenario: Scenario, week: _Bound | None = None) -> list[Candid
                 day=int(d),
                 subject=van.id,
                 prunable=any(
-                    v.refrigerated and d in v.days and v.capacity_kg >= 1
-                    for v in scenario.vehicles
+                    v.refrigerated and d in v.days and v.capacity_kg >= 1 for v in scenario.vehicles
                 ),
             )
         )
@@ -345,9 +351,8 @@ def candidates_of(scenario: Scenario, week: _Bound | None = None) -> list[Candid
             )
         )
     frozen = 2
-    full = sorted(
-        a for a, t in (week.storage_full if week else set()) if t == frozen and assocs[a].frozen_kg > 0
-    )
+    full_rows = week.storage_full if week is not None else set()
+    full = sorted(a for a, t in full_rows if t == frozen and assocs[a].frozen_kg > 0)
     if full:
         assert week is not None
         full.sort(
