@@ -81,6 +81,8 @@ def test_more_freezer_space_where_the_freezer_is_full() -> None:
     assert advice.helpful == (freezer,)
     sentence = advice.sentences_fr()[0].replace("\xa0", " ")
     assert "+10 kg, +10,0 points de couverture minimale (au mieux)" in sentence
+    # No vehicle, hour or window would help: the summary says so after the advice.
+    assert advice.sentences_fr()[-1].startswith("Un véhicule, une heure de service")
 
 
 def test_no_fleet_advice_when_the_fleet_is_not_the_limit() -> None:

@@ -174,11 +174,21 @@ class FleetAdvice(Sequence[Advice]):
         return tuple(a for a in self.advice if a.helps)
 
     def sentences_fr(self, limit: int = 3) -> list[str]:
-        """The ``limit`` best pieces of advice in French, or one sentence saying that none of
-        the resources tried would help and what the limit is."""
+        """The ``limit`` best pieces of advice in French (and a sentence when no vehicle, hour
+        or window helps), or one sentence saying that none of the resources tried would help
+        and what the limit is."""
         best = self.helpful[:limit]
+        fleet_kinds = {"refrigerated_van", "shift_hour", "afternoon_window"}
         if best:
-            return [a.text_fr for a in best]
+            out = [a.text_fr for a in best]
+            tried = [a for a in self.advice if a.kind in fleet_kinds and a.status != "skipped"]
+            if tried and not any(a.helps for a in tried):
+                limit_text = f" : ce qui le limite est {self.limit_fr}" if self.limit_fr else ""
+                out.append(
+                    "Un véhicule, une heure de service ou un créneau de réception de plus ne "
+                    f"relèverait pas ce « au mieux » cette semaine{limit_text}."
+                )
+            return out
         limit_text = f" : la limite est {self.limit_fr}" if self.limit_fr else ""
         return [
             "Aucune ressource supplémentaire testée (véhicule, heure, créneau, congélateur) ne "
@@ -533,16 +543,20 @@ _LIMITS_FR = {
 
 
 def _limit_fr(week: _Bound) -> str:
-    """What holds the bound (the family of rows with the largest duals, minimum fill first)."""
-    for duals in (week.dual_fill, week.dual_kg):
+    """What holds the bound: for the minimum fill, then for the kg, the family of rows with
+    the largest duals (for the kg, other than the food itself: what keeps the rest out)."""
+    found: list[str] = []
+    for duals, skip in ((week.dual_fill, ""), (week.dual_kg, "supply")):
         weight: dict[str, float] = {}
         for name, y in duals.items():
             family = name.split(":", 1)[0]
-            if family in _LIMITS_FR:
+            if family in _LIMITS_FR and family != skip:
                 weight[family] = weight.get(family, 0.0) + y
         if weight:
-            return _LIMITS_FR[max(sorted(weight), key=lambda f: weight[f])]
-    return ""
+            text = _LIMITS_FR[max(sorted(weight), key=lambda f: weight[f])]
+            if text not in found:
+                found.append(text)
+    return " et ".join(found)
 
 
 __all__ = [
