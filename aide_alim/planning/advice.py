@@ -25,8 +25,10 @@ their duals say which rows bind. A van or an hour only adds vehicle minutes to t
 ``Σ dual × added minutes`` is below the tolerance in both programmes, the week's duals stay
 feasible for the changed programme with (almost) the same value, so by weak duality neither
 optimum can move: the candidate is reported with no gain, unsolved (``status = "slack"``).
-The same estimate, computed for every candidate (for a window: the minutes its visits stop
-taking in the rows they leave), ranks the others, solved in that order, at most
+A wider window is pruned the same way, with the minutes its visits stop taking in the rows they
+leave (their stop, travel and the handling of all the association can store): exact when those
+rows' duals are zero, as on Dijon, an estimate otherwise. Freezer candidates are always solved.
+The same estimate ranks the others, solved in that order, at most
 ``max_solves`` (the rest: ``status = "skipped"``). Weeks small enough for the bound's branch
 and bound (:data:`~aide_alim.planning.core.BOUND_MIP_VISITS`) are not pruned: there the
 relaxation's duals say nothing about the integer bound.
