@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from aide_alim.i18n import _, ngettext
+
 Severity = Literal["error", "warning"]
 
 
@@ -29,12 +31,13 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
+        """``file, row 14, column kg: message``, in the user's language."""
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+            where.append(_("column {column}").format(column=self.column))
+        return _("{where}: {message}").format(where=", ".join(where), message=self.message)
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -54,7 +57,11 @@ class ScenarioError(AideAlimError):
         self.errors = tuple(p for p in self.problems if p.severity == "error")
         self.warnings = tuple(p for p in self.problems if p.severity == "warning")
         count = len(self.errors)
-        lines = [f"{count} error{'s' if count != 1 else ''} in the scenario:"]
+        lines = [
+            ngettext("{n} error in the scenario:", "{n} errors in the scenario:", count).format(
+                n=count
+            )
+        ]
         lines += [f"  {p}" for p in self.errors]
         super().__init__("\n".join(lines))
 

@@ -22,6 +22,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from aide_alim.i18n import N_, _, language
+
 
 class Bad(NamedTuple):
     """What a parser expected, when the text did not hold it."""
@@ -31,11 +33,13 @@ class Bad(NamedTuple):
 
 # -- numbers ------------------------------------------------------------------------------------
 
-NUMBER_EXPECTED = "a number"
-AMBIGUOUS_HINT = (
+NUMBER_EXPECTED = N_("a number")
+AMBIGUOUS_HINT = N_(
     'written without ambiguity ("1,000" reads as 1000 or as 1: write 1000 or 1 000 for a '
     "thousand, 1,0 or 1.0 for one)"
 )
+"""The English texts (gettext msgids) of what a number parser expected; a :class:`Bad` holds
+them in the user's language (:mod:`aide_alim.i18n`)."""
 _CURRENCY = re.compile(r"^(€|eur\b)\s*|\s*(€|eur)$", re.IGNORECASE)
 _SPACES = "\u0020\u00a0\u202f\u2009'’"  # French grouping: space, no-break, thin, apostrophe
 _MINUS = "-\u2212"
@@ -53,11 +57,12 @@ def parse_decimal(text: str, *, decimal_comma: bool = False) -> Decimal | Bad:
     ``decimal_comma``: the file's convention is known to be French (a ``;`` or tab separated
     export), so ``1,000`` is one; otherwise that form is refused as ambiguous.
     """
-    return _parse_decimal(text, decimal_comma)
+    return _parse_decimal(text, decimal_comma, language())
 
 
+# ``lang`` keys the caches of the parsers: a Bad holds its text in the user's language.
 @functools.lru_cache(maxsize=4096)  # scenario columns repeat a few values many times
-def _parse_decimal(text: str, decimal_comma: bool) -> Decimal | Bad:
+def _parse_decimal(text: str, decimal_comma: bool, lang: str) -> Decimal | Bad:
     body = _CURRENCY.sub("", text.strip()).strip()
     sign = ""
     if body[:1] in ("+", *_MINUS):
@@ -75,7 +80,7 @@ def _parse_decimal(text: str, decimal_comma: bool) -> Decimal | Bad:
             and not whole.startswith("0")
             and not decimal_comma
         ):
-            return Bad(f"{NUMBER_EXPECTED} {AMBIGUOUS_HINT}")
+            return Bad(f"{_(NUMBER_EXPECTED)} {_(AMBIGUOUS_HINT)}")
         return _decimal(f"{sign}{whole}.{fraction}")
     if _US.fullmatch(body):
         return _decimal(sign + body.replace(",", ""))
@@ -85,30 +90,31 @@ def _parse_decimal(text: str, decimal_comma: bool) -> Decimal | Bad:
         for space in _SPACES:
             body = body.replace(space, "")
         return _decimal(sign + body.replace(",", "."))
-    return Bad(NUMBER_EXPECTED)
+    return Bad(_(NUMBER_EXPECTED))
 
 
 def _decimal(text: str) -> Decimal | Bad:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        return Bad(NUMBER_EXPECTED)
-    return value if value.is_finite() else Bad(NUMBER_EXPECTED)
+        return Bad(_(NUMBER_EXPECTED))
+    return value if value.is_finite() else Bad(_(NUMBER_EXPECTED))
 
 
 def parse_number(text: str, *, decimal_comma: bool = False) -> float | Bad:
     """A finite float from ``text`` (:func:`parse_decimal`'s forms), or :class:`Bad`."""
-    value = _parse_decimal(text, decimal_comma)
+    value = _parse_decimal(text, decimal_comma, language())
     if isinstance(value, Bad):
         return value
     number = float(value)
-    return number if math.isfinite(number) else Bad(NUMBER_EXPECTED)
+    return number if math.isfinite(number) else Bad(_(NUMBER_EXPECTED))
 
 
 def number_expected(bad: Bad, expected: str) -> Bad:
-    """``expected`` (e.g. "a number >= 0"), keeping the ambiguity hint of ``bad`` if any."""
-    if bad.expected.endswith(AMBIGUOUS_HINT):
-        return Bad(f"{expected} {AMBIGUOUS_HINT}")
+    """``expected`` (e.g. "a number >= 0", translated), keeping the ambiguity hint of ``bad``."""
+    hint = _(AMBIGUOUS_HINT)
+    if bad.expected.endswith(hint):
+        return Bad(f"{expected} {hint}")
     return Bad(expected)
 
 
@@ -116,32 +122,40 @@ def number_expected(bad: Bad, expected: str) -> Bad:
 
 _TRUE = {"true", "vrai", "oui", "yes", "1", "o", "y", "x", "t"}
 _FALSE = {"false", "faux", "non", "no", "0", "n", "f"}
-BOOL_EXPECTED = "true or false (oui/non, vrai/faux, 1/0)"
+BOOL_EXPECTED = N_("true or false (oui/non, vrai/faux, 1/0)")
+
+
+def parse_bool(text: str) -> bool | Bad:
+    """``true/false``, ``oui/non``, ``vrai/faux``, ``yes/no``, ``1/0`` (any case)."""
+    return _parse_bool(text, language())
 
 
 @functools.lru_cache(maxsize=256)
-def parse_bool(text: str) -> bool | Bad:
-    """``true/false``, ``oui/non``, ``vrai/faux``, ``yes/no``, ``1/0`` (any case)."""
+def _parse_bool(text: str, lang: str) -> bool | Bad:
     key = text.strip().lower()
     if key in _TRUE or key == "1.0":
         return True
     if key in _FALSE or key == "0.0":
         return False
-    return Bad(BOOL_EXPECTED)
+    return Bad(_(BOOL_EXPECTED))
 
 
 # -- dates --------------------------------------------------------------------------------------
 
-DATE_EXPECTED = 'a date like "2020-10-05" or "05/10/2020"'
+DATE_EXPECTED = N_('a date like "2020-10-05" or "05/10/2020"')
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _FRENCH_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
 # Spreadsheets and pandas add a midnight time: "2020-10-05 00:00:00", "2020-10-05T00:00".
 _MIDNIGHT = re.compile(r"[ T]0?0:00(:00(\.0+)?)?$")
 
 
-@functools.lru_cache(maxsize=1024)
 def parse_date(text: str) -> dt.date | Bad:
     """An ISO date (``2020-10-05``) or a French one (``05/10/2020``, ``5/10/20``)."""
+    return _parse_date(text, language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_date(text: str, lang: str) -> dt.date | Bad:
     cleaned = _MIDNIGHT.sub("", text.strip())
     if match := _ISO_DATE.fullmatch(cleaned):
         year, month, day = (int(g) for g in match.groups())
@@ -150,11 +164,11 @@ def parse_date(text: str) -> dt.date | Bad:
         if len(match.group(3)) == 2:  # as strptime's %y: 69-99 → 1900s, 00-68 → 2000s
             year += 1900 if year >= 69 else 2000
     else:
-        return Bad(DATE_EXPECTED)
+        return Bad(_(DATE_EXPECTED))
     try:
         return dt.date(year, month, day)
     except ValueError:
-        return Bad(DATE_EXPECTED)
+        return Bad(_(DATE_EXPECTED))
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -178,9 +192,13 @@ def clean_text(text: str) -> str:
 def parse_id(text: str) -> str | Bad:
     """An id: at most :data:`MAX_ID_CHARS` characters, without invisible characters."""
     if _INVISIBLE.search(text) or "\n" in text or "\r" in text or "\t" in text:
-        return Bad("an id on one line without control or bidirectional characters")
+        return Bad(_("an id on one line without control or bidirectional characters"))
     if len(text) > MAX_ID_CHARS:
-        return Bad(f"an id of at most {MAX_ID_CHARS} characters (got {len(text)})")
+        return Bad(
+            _("an id of at most {limit} characters (got {length})").format(
+                limit=MAX_ID_CHARS, length=len(text)
+            )
+        )
     return text
 
 
@@ -188,13 +206,17 @@ def parse_text(text: str) -> str | Bad:
     """A name or label, cleaned (:func:`clean_text`), of at most :data:`MAX_TEXT_CHARS`."""
     cleaned = clean_text(text)
     if len(cleaned) > MAX_TEXT_CHARS:
-        return Bad(f"a text of at most {MAX_TEXT_CHARS} characters (got {len(cleaned)})")
+        return Bad(
+            _("a text of at most {limit} characters (got {length})").format(
+                limit=MAX_TEXT_CHARS, length=len(cleaned)
+            )
+        )
     return cleaned
 
 
 # -- text files: encoding and CSV dialect -------------------------------------------------------
 
-TEXT_EXPECTED = "expected a text file (UTF-8 or Windows-1252), got binary or undecodable data"
+TEXT_EXPECTED = N_("expected a text file (UTF-8 or Windows-1252), got binary or undecodable data")
 # Characters that never appear in a spreadsheet export but do in binary files.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -211,7 +233,7 @@ def decode_text(data: bytes) -> str | Bad:
         if text is None:
             text = _try_decode(data, "cp1252")
     if text is None or _CONTROL.search(text):
-        return Bad(TEXT_EXPECTED)
+        return Bad(_(TEXT_EXPECTED))
     return text
 
 
@@ -256,5 +278,5 @@ def csv_records(text: str) -> CsvText | Bad:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
         records = [[cell.strip() for cell in record] for record in reader]
     except csv.Error as exc:
-        return Bad(f"a CSV table, got unreadable text ({exc})")
+        return Bad(_("a CSV table, got unreadable text ({error})").format(error=exc))
     return CsvText(records, decimal_comma=separator in ";\t")

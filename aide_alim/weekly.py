@@ -95,6 +95,8 @@ class WeekResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: the allocation-and-rounds loop (:class:`aide_alim.planning.RoutedAllocation`)
     planning: Any = None
+    #: what one more resource would bring (:class:`aide_alim.planning.advice.FleetAdvice`)
+    advice: Any = None
 
 
 def run_week(
@@ -106,13 +108,15 @@ def run_week(
     rule: str | None = None,
     time_limit_s: float | None = None,
     compare_rules: tuple[str, ...] | None = RULES,
+    advice: bool = True,
 ) -> WeekResult:
     """Run the week: allocation, rounds and every document, written atomically to ``out_dir``.
 
     ``scenario`` is a loaded :class:`Scenario` or the path of a scenario folder / workbook (then
     loaded and validated in the ``validate`` stage). ``rule`` overrides the policy's fairness
     rule and ``time_limit_s`` the routing time limit per round problem [s]. ``compare_rules``
-    are the rules scored side by side in the summary (``None`` skips the comparison).
+    are the rules scored side by side in the summary (``None`` skips the comparison);
+    ``advice=False`` skips the fleet advice (:mod:`aide_alim.planning.advice`, a few seconds).
 
     Raises :class:`OutputExistsError` before doing anything if ``out_dir`` exists and ``force``
     is false (or it is not a folder this tool wrote, or it is or holds the scenario or the
@@ -155,7 +159,11 @@ def run_week(
         if progress is not None:
             progress(StageEvent(Stage.ROUTE, "step", message=message))
 
-    planning = stage(Stage.ROUTE, lambda: _route(loaded, allocation, step))
+    def route() -> tuple[Any, Any]:
+        routed = _route(loaded, allocation, step)
+        return routed, (_advice(loaded, step) if advice else None)
+
+    planning, fleet_advice = stage(Stage.ROUTE, route)
     allocation, plan = planning.allocation, planning.plan
     from aide_alim.documents.logistics import planning_notes
 
@@ -168,13 +176,27 @@ def run_week(
 
         with output_folder(target, replace=force, protect=protect) as staging:
             written = write_documents(
-                loaded, allocation, plan, staging, comparison=comparison, notes=notes
+                loaded,
+                allocation,
+                plan,
+                staging,
+                comparison=comparison,
+                notes=notes,
+                advice=fleet_advice,
             )
         return written.all
 
     files = stage(Stage.DOCUMENTS, documents)
     return WeekResult(
-        loaded, allocation, plan, comparison, target, files, seconds, planning=planning
+        loaded,
+        allocation,
+        plan,
+        comparison,
+        target,
+        files,
+        seconds,
+        planning=planning,
+        advice=fleet_advice,
     )
 
 
@@ -263,3 +285,12 @@ def _route(scenario: Scenario, allocation: Any, step: Callable[[str], None]) -> 
         first=allocation,
         progress=step,
     )
+
+
+def _advice(scenario: Scenario, step: Callable[[str], None]) -> Any:
+    """What one more resource would bring this week (the bound re-solved, see
+    :mod:`aide_alim.planning.advice`)."""
+    from aide_alim.planning.advice import fleet_advice
+
+    step("conseils : ce qu'une ressource de plus apporterait")
+    return fleet_advice(scenario)

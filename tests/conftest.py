@@ -8,6 +8,7 @@ search with fresh random examples (and more of them) while developing.
 from __future__ import annotations
 
 import os
+import tempfile
 
 from hypothesis import settings
 
@@ -18,3 +19,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # The command line speaks French unless asked for English; the tests read its messages in the
 # English of the code (the French catalogue has its own tests, in tests/test_i18n_cli.py).
 os.environ["LANGUAGE"] = "en"
+
+# The week cache of `aide-alim offers` goes to a temporary folder, not the user's ~/.cache.
+os.environ.setdefault("AIDE_ALIM_CACHE", tempfile.mkdtemp(prefix="aide_alim_cache_"))

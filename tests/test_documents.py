@@ -175,7 +175,7 @@ def test_plan_explains_the_share_in_french(week_docs: Path) -> None:
     assert "Vous ne recevrez pas de produits frais car vous n&#39;avez pas de stockage" in a3
     assert "avec 20\u00a0kg reçus d&#39;autres sources" in a3
     evil = (week_docs / "plans" / "evil.html").read_text(encoding="utf-8")
-    assert "retrait au hub" in evil
+    assert "retrait à la plateforme" in evil
     assert "Plateforme solidaire" in evil
 
 
@@ -234,7 +234,7 @@ def test_summary_and_plan_render_in_chromium(week_docs: Path, tmp_path: Path) ->
     assert "<script>alert(1)" not in summary
     plan = _dump_dom(week_docs / "plans" / "a1.html", tmp_path / "profile")
     assert "Plan de distribution" in plan
-    assert "Pourquoi vous recevez cette part" in plan
+    assert "Pourquoi cette part" in plan
     assert "Yaourts" in plan
     assert "<script>alert(1)" not in plan
 

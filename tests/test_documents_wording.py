@@ -76,7 +76,7 @@ def test_the_plan_gives_an_arrival_window_to_the_quarter_hour(docs: Path) -> Non
 
 def test_a_pickup_names_the_hub_street_address(docs: Path) -> None:
     plan = _plan(docs, "a2")
-    assert "retrait au hub" in plan
+    assert "retrait à la plateforme" in plan
     assert "5 rue des Entrepôts 21200 Beaune" in plan
 
 
@@ -84,6 +84,32 @@ def test_the_plan_speaks_in_the_future_tense(docs: Path) -> None:
     plan = _plan(docs, "a1")
     assert "Vous recevrez " in plan
     assert "Vous recevez " not in plan and "reçu de" not in plan
+
+
+def test_the_plan_heading_and_the_average_read_naturally(docs: Path) -> None:
+    plan = _plan(docs, "a1")
+    assert "Pourquoi cette part" in plan and "Pourquoi vous recevez" not in plan
+    # Beaune's three associations are all covered at 80 %: no "de 80 % à 80 %".
+    assert f"Les 3 associations seront toutes couvertes à 80{NB}%." in plan
+    assert f"de 80{NB}% à 80{NB}%" not in plan
+
+
+def test_the_window_note_fits_a_delivery_or_a_pickup(docs: Path) -> None:
+    delivered, picked_up = _plan(docs, "a1"), _plan(docs, "a2")
+    assert "la tournée est prévue au milieu" in delivered and "retrait" not in delivered
+    assert "retrait à la plateforme" in picked_up
+    assert "Pour votre retrait, venez pendant la fenêtre indiquée." in picked_up
+    assert "la tournée est prévue au milieu" not in picked_up
+
+
+def test_route_sheet_maps_outside_the_layer_have_a_scale_and_no_outline(docs: Path) -> None:
+    """Beaune is outside the shipped commune layer: its maps draw no outline (and so no IGN
+    attribution) but keep the scale bar; the Dijon maps are tested in test_documents_maps."""
+    sheets = sorted((docs / "feuilles_de_route").glob("*.html"))
+    assert sheets
+    for sheet in sheets:
+        text = sheet.read_text(encoding="utf-8")
+        assert "IGN" not in text and "Dijon" not in text
 
 
 def test_fruit_and_vegetables_are_ambient_not_dry(docs: Path) -> None:

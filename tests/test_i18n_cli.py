@@ -42,6 +42,8 @@ def test_validate_speaks_the_users_language() -> None:
     assert "Par classe de température :" in french
     assert "besoin (400 personnes × 1,00 kg)" in french
     assert f"OK : {TINY} est un scénario valide." in french
+    assert "semaine 2020-W41 (lundi 5 octobre 2020)" in french
+    assert " chilled " not in french and " ambient " not in french  # classes in French words
     english = _cli("validate", str(TINY), lang="en_US.UTF-8").stdout
     assert "By temperature class:" in english and f"OK: {TINY} is a valid scenario." in english
 

@@ -122,7 +122,7 @@ def test_check_reports_a_parity_breach_and_exits_1(run, tmp_path):
         "[error] action 2.1, Dijon Métropole: Dijon Métropole a dépensé 60\u202f000,00\u00a0€ "
         "pour 66\u202f500,00\u00a0€ financés par l'État"
     ) in result.output
-    assert result.output.rstrip().endswith("2 error(s), 43 warning(s).")
+    assert result.output.rstrip().endswith("2 errors, 43 warnings.")
 
 
 def test_another_year_needs_its_convention(run):
@@ -139,7 +139,7 @@ def test_report_writes_the_three_files(run, tmp_path):
     result = run("report", "--year", "2020", "--out", str(out), "--today", "2021-02-01")
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
-        "Execution report 2020: 0 published weeks, 0 expenditures, 0 error(s), 45 warning(s)."
+        "Execution report 2020: 0 published weeks, 0 expenditures, 0 errors, 45 warnings."
     )
     names = sorted(p.name for p in out.iterdir())
     assert names == [
@@ -160,7 +160,7 @@ def test_import_says_how_many_corrections_and_refuses_negative_counts(run, tmp_p
     )
     result = run("import", str(expenses))
     assert result.exit_code == 0, result.output
-    assert "Of which 1 correction(s): negative amounts" in result.output
+    assert "Of which 1 correction: a negative amount" in result.output
     values = tmp_path / "indicateurs.csv"
     values.write_text("action,indicator,period,value\n1.1,1.1.a,2020,-3\n")
     result = run("import", str(values))

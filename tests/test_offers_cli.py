@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from aide_alim.cli import main
@@ -12,7 +13,8 @@ from aide_alim.cli import main
 TINY = Path(__file__).parents[1] / "scenarios" / "tiny"
 
 
-def test_generate_then_score_json(tmp_path: Path) -> None:
+def test_generate_then_score_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIDE_ALIM_CACHE", str(tmp_path / "cache"))
     offers = tmp_path / "offres.csv"
     runner = CliRunner()
     made = runner.invoke(main, ["offers", "generate", str(TINY), str(offers), "--count", "5"])
@@ -27,6 +29,31 @@ def test_generate_then_score_json(tmp_path: Path) -> None:
         assert 1 <= len(v["reasons"]) <= 3
         assert {"economic", "environmental", "need", "feasibility"} <= set(v)
     assert "offers scored in" in result.stderr
+    assert "prepared in" in result.stderr  # the first time; then from the week cache
+    again = runner.invoke(main, ["offers", "score", str(TINY), str(offers), "--json"])
+    assert json.loads(again.stdout) == data
+    assert "read from the week cache" in again.stderr
+    fresh = runner.invoke(main, ["offers", "score", str(TINY), str(offers), "--no-cache"])
+    assert fresh.exit_code == 0 and "prepared in" in fresh.stderr
+
+
+def test_score_against_a_run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIDE_ALIM_CACHE", str(tmp_path / "cache"))
+    offers = tmp_path / "offres.csv"
+    runner = CliRunner()
+    runner.invoke(main, ["offers", "generate", str(TINY), str(offers), "--count", "3"])
+    run = tmp_path / "semaine"
+    ran = runner.invoke(main, ["run", str(TINY), "--out", str(run)])
+    assert ran.exit_code == 0, ran.output
+    result = runner.invoke(main, ["offers", "score", str(TINY), str(offers), "--plan", str(run)])
+    assert result.exit_code == 0, result.output
+    assert f"read from {run}" in result.stderr
+    assert not (tmp_path / "cache").exists()
+    wrong = runner.invoke(
+        main, ["offers", "score", str(TINY), str(offers), "--plan", str(tmp_path)]
+    )
+    assert wrong.exit_code == 1 and "holds no saved plan" in wrong.output
+    assert "Traceback" not in wrong.output
 
 
 def test_bad_offers_file_is_located_and_exits_1(tmp_path: Path) -> None:

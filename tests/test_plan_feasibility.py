@@ -49,3 +49,16 @@ def test_generated_weeks_are_feasible(tmp_path: Path, seed: int) -> None:
     assert check_week(sc, result.out_dir) == []
     metrics = result.allocation.metrics
     assert metrics["min_fill_ratio"] <= metrics["bound_min_fill_ratio"] + 1e-6
+
+
+def test_the_dijon_summary_says_what_one_more_resource_would_bring(dijon_week) -> None:
+    # The vehicles are not the bound's limit this week; full freezers are (174 kg of frozen
+    # food left): the advice is freezer space, measured on the bound.
+    page = (dijon_week.out_dir / "synthese.html").read_text(encoding="utf-8")
+    assert "Ce qu'une ressource de plus apporterait" in page
+    assert "congélateur" in page and "(au mieux)" in page
+    advice = dijon_week.advice
+    assert advice is not None and advice.helpful and advice.helpful[0].kind == "freezer"
+    assert not any(a.helps for a in advice if a.kind in ("refrigerated_van", "shift_hour"))
+    table = (dijon_week.out_dir / "donnees" / "conseils_flotte.csv").read_text(encoding="utf-8")
+    assert table.startswith("resource_kind,resource,")

@@ -11,7 +11,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
-from aide_alim.i18n import _, number
+from aide_alim.i18n import _, number, percent
 from aide_alim.output import output_file
 
 DB_HELP = (
@@ -85,7 +85,7 @@ def publish(
         "{served} associations, min fill ratio {fill}"
     ).format(
         week=row["week"], version=row["version"], pub=pub, where=where, kg=number(kg),
-        served=served, fill=number(allocation.metrics.get("min_fill_ratio", float("nan")), 2),
+        served=served, fill=percent(allocation.metrics.get("min_fill_ratio", float("nan"))),
     )  # fmt: skip
     if routes is not None:
         text += _(", {km} km of rounds").format(km=number(routes.totals.get("km", 0)))

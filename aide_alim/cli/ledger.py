@@ -13,6 +13,7 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
 from aide_alim.errors import AideAlimError, Problem
+from aide_alim.i18n import _, ngettext
 
 if TYPE_CHECKING:  # the database and pandas are imported when a command runs (fast start)
     import pandas as pd
@@ -62,8 +63,22 @@ def _date(text: str | None, option: str) -> dt.date | None:
 
     date = parse_date(text)
     if isinstance(date, Bad):
-        raise AideAlimError(f"{option}: expected {date.expected}, found {text!r}")
+        raise AideAlimError(
+            _("{option}: expected {expected}, found {value!r}").format(
+                option=option, expected=date.expected, value=text
+            )
+        )
     return date
+
+
+def _counts(errors: int, warnings: int) -> str:
+    """``2 errors, 1 warning`` in the user's language."""
+    return ", ".join(
+        (
+            ngettext("{n} error", "{n} errors", errors).format(n=errors),
+            ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings),
+        )
+    )
 
 
 @main.group("ledger")
@@ -124,7 +139,7 @@ def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
         return
     click.echo(title)
     if table.empty:
-        click.echo("  (nothing recorded)")
+        click.echo("  " + _("(nothing recorded)"))
         return
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(table.to_string(index=False, max_colwidth=50, float_format=_float))
@@ -167,8 +182,17 @@ def add_expense(
     value = parse_amount(amount)
     if isinstance(value, Bad):
         raise LedgerError(
-            [Problem("--amount", None, None, f"expected {value.expected}, found {amount!r}")],
-            what="the expenditure",
+            [
+                Problem(
+                    "--amount",
+                    None,
+                    None,
+                    _("expected {expected}, found {value!r}").format(
+                        expected=value.expected, value=amount
+                    ),
+                )
+            ],
+            what=_("the expenditure"),
         )
     date = _date(date_text, "--date")
     assert date is not None
@@ -177,8 +201,13 @@ def add_expense(
     with db:
         (expense_id,) = add_expenses(db, convention, [expense], file="add-expense")
     click.echo(
-        f"Recorded expenditure #{expense_id}: action {action}, {funder}, {euros(value)}, "
-        f"{date.isoformat()}."
+        _("Recorded expenditure #{id}: action {action}, {funder}, {amount}, {date}.").format(
+            id=expense_id,
+            action=action,
+            funder=funder,
+            amount=euros(value),
+            date=date.isoformat(),
+        )
     )
 
 
@@ -203,7 +232,11 @@ def delete_expense(
     db, convention = _open(db_url, year, convention_file, create=False)  # never a new history
     with db:
         counter = cancel_expense(db, convention, expense_id, reason)
-    click.echo(f"Expenditure #{expense_id} cancelled by expenditure #{counter}.")
+    click.echo(
+        _("Expenditure #{id} cancelled by expenditure #{counter}.").format(
+            id=expense_id, counter=counter
+        )
+    )
 
 
 @ledger.command("correct-expense")
@@ -250,17 +283,30 @@ def correct_expense(
         value = parse_amount(amount)
         if isinstance(value, Bad):
             raise LedgerError(
-                [Problem("--amount", None, None, f"expected {value.expected}, found {amount!r}")],
-                what="the correction",
+                [
+                    Problem(
+                        "--amount",
+                        None,
+                        None,
+                        _("expected {expected}, found {value!r}").format(
+                            expected=value.expected, value=amount
+                        ),
+                    )
+                ],
+                what=_("the correction"),
             )
         changes["amount_eur"] = Decimal(value)
     if not changes:
-        raise AideAlimError("nothing to correct: give at least one of --action, --funder, "
-                            "--date, --label, --amount, --document")  # fmt: skip
+        raise AideAlimError(_("nothing to correct: give at least one of --action, --funder, "
+                              "--date, --label, --amount, --document"))  # fmt: skip
     db, convention = _open(db_url, year, convention_file, create=False)  # never a new history
     with db:
         counter, new = correct(db, convention, expense_id, reason, **changes)
-    click.echo(f"Expenditure #{expense_id} cancelled by #{counter} and recorded again as #{new}.")
+    click.echo(
+        _("Expenditure #{id} cancelled by #{counter} and recorded again as #{new}.").format(
+            id=expense_id, counter=counter, new=new
+        )
+    )
 
 
 @ledger.command("set-indicator")
@@ -298,14 +344,27 @@ def set_indicator(
     except KeyError:
         ids = ", ".join(i.id for i in convention.indicators)
         raise LedgerError(
-            [Problem("--indicator", None, None, f"expected one of {ids}, found {indicator!r}")],
-            what="the indicator value",
+            [
+                Problem(
+                    "--indicator",
+                    None,
+                    None,
+                    _("expected one of {choices}, found {value!r}").format(
+                        choices=ids, value=indicator
+                    ),
+                )
+            ],
+            what=_("the indicator value"),
         ) from None
     entry = IndicatorValue(action, indicator, period, value, text, measure, subject, "", source)
     with db:
         set_indicator_values(db, convention, [entry], file="set-indicator")
     shown = text if value is None else f"{value:g}"
-    click.echo(f"Set indicator {indicator} ({period}) = {shown}.")
+    click.echo(
+        _("Set indicator {indicator} ({period}) = {value}.").format(
+            indicator=indicator, period=period, value=shown
+        )
+    )
 
 
 @ledger.command("import")
@@ -329,12 +388,27 @@ def import_(
     db, convention = _open(db_url, year, convention_file)
     with db:
         result = import_csv(db, convention, csv_file)
-    what = "expenditures" if result.kind == "expenses" else "indicator values"
-    click.echo(f"Imported {result.rows} {what} from {csv_file}.")
+    if result.kind == "expenses":
+        text = ngettext(
+            "Imported {n} expenditure from {file}.", "Imported {n} expenditures from {file}.",
+            result.rows,
+        )  # fmt: skip
+    else:
+        text = ngettext(
+            "Imported {n} indicator value from {file}.",
+            "Imported {n} indicator values from {file}.",
+            result.rows,
+        )
+    click.echo(text.format(n=result.rows, file=csv_file))
     if result.corrections:
         click.echo(
-            f"Of which {result.corrections} correction(s): negative amounts, which lower what "
-            "was spent (check them with: aide-alim ledger show)."
+            ngettext(
+                "Of which {n} correction: a negative amount, which lowers what was spent "
+                "(check it with: aide-alim ledger show).",
+                "Of which {n} corrections: negative amounts, which lower what was spent "
+                "(check them with: aide-alim ledger show).",
+                result.corrections,
+            ).format(n=result.corrections)
         )
 
 
@@ -376,7 +450,7 @@ def check(
             click.echo(str(finding))
         errors = sum(f.severity == "error" for f in findings)
         warnings = sum(f.severity == "warning" for f in findings)
-        click.echo(f"{errors} error(s), {warnings} warning(s).")
+        click.echo(_counts(errors, warnings) + ".")
     if any(f.severity == "error" for f in findings):
         raise SystemExit(1)
 
@@ -431,8 +505,16 @@ def report(
     errors = sum(f.severity == "error" for f in data.findings)
     warnings = sum(f.severity == "warning" for f in data.findings)
     click.echo(
-        f"Execution report {convention.year}: {len(data.axis3.weeks)} published weeks, "
-        f"{len(data.expenses)} expenditures, {errors} error(s), {warnings} warning(s)."
+        _("Execution report {year}: {weeks}, {expenses}, {counts}.").format(
+            year=convention.year,
+            weeks=ngettext(
+                "{n} published week", "{n} published weeks", len(data.axis3.weeks)
+            ).format(n=len(data.axis3.weeks)),
+            expenses=ngettext("{n} expenditure", "{n} expenditures", len(data.expenses)).format(
+                n=len(data.expenses)
+            ),
+            counts=_counts(errors, warnings),
+        )
     )
     for path in (files.html, files.pdf, files.xlsx):
         click.echo(f"  {path}")

@@ -22,6 +22,46 @@ def _db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", "db_url", default=None, metavar="URL", help=DB_HELP)(func)
 
 
+def _week_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Prepare the week again instead of reading it from the week cache "
+        "($AIDE_ALIM_CACHE, else ~/.cache/aide_alim).",
+    )(func)
+    return click.option(
+        "--plan",
+        "run_folder",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="A folder written by `aide-alim run` for this week: score against its allocation "
+        "and rounds.",
+    )(func)
+
+
+def _scored(
+    scenario: Any, offers_read: Any, run_folder: Path | None, no_cache: bool
+) -> tuple[Any, list[Any], float, float]:
+    """The week (from --plan, the cache or computed), the verdicts, and the scoring's wall and
+    CPU seconds."""
+    from aide_alim.offers import load_week, score_offers
+    from aide_alim.offers.week import cache_dir
+
+    week = load_week(scenario, run_folder=run_folder, cache=not no_cache)
+    matrices = None if no_cache else cache_dir() / "matrices"
+    started, cpu = time.perf_counter(), time.process_time()
+    verdicts = score_offers(week, offers_read, cache_dir=matrices)
+    return week, verdicts, time.perf_counter() - started, time.process_time() - cpu
+
+
+def _week_origin(week: Any) -> str:
+    if week.source == "computed":
+        return f"prepared in {week.seconds:.1f} s (allocation and rounds)"
+    if week.source == "cache":
+        return f"read from the week cache in {week.seconds:.2f} s"
+    return f"read from {week.source} in {week.seconds:.2f} s"
+
+
 @main.group("offers")
 def offers() -> None:
     """The prospector's desk: is this offer worth taking, at this price, this week?
@@ -42,32 +82,36 @@ def offers() -> None:
 @click.argument("scenario_path", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.argument("offers_path", metavar="OFFERS", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a list of JSON objects (scripts).")
+@_week_options
 @handle_errors
-def score(scenario_path: Path, offers_path: Path, as_json: bool) -> None:
+def score(
+    scenario_path: Path, offers_path: Path, as_json: bool, run_folder: Path | None, no_cache: bool
+) -> None:
     """Score the OFFERS (CSV or XLSX) against the week of SCENARIO and rank them.
 
     For each offer: the verdict (prendre, négocier with the price at which it is worth it,
     refuser), the two or three reasons that decide it, and its economic, environmental, need
-    and feasibility scores. The week is allocated and its rounds planned once; each offer is
-    then inserted into those rounds and the allocation re-solved with it.
+    and feasibility scores. Each offer is inserted into the week's rounds and the allocation's
+    relaxation re-solved with it. The week's allocation and rounds come from --plan (a run
+    folder of this week), else the week cache, else they are prepared once (5-30 s) and cached.
 
     Example: aide-alim offers score scenarios/dijon offres.csv --json
+
+    Against the plan the coordinator reviewed:
+    aide-alim offers score scenarios/dijon offres.csv --plan semaine_41/
     """
-    from aide_alim.offers import prepare_week, read_offers, score_offers
+    from aide_alim.offers import read_offers
     from aide_alim.scenario import load_scenario
 
     scenario = load_scenario(scenario_path)
     offers_read = read_offers(offers_path, scenario)
-    week = prepare_week(scenario)
-    started, cpu = time.perf_counter(), time.process_time()
-    verdicts = score_offers(week, offers_read)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    week, verdicts, seconds, cpu = _scored(scenario, offers_read, run_folder, no_cache)
     if as_json:
         echo_json([v.to_dict() for v in verdicts])
     else:
         click.echo(render_verdicts(verdicts))
     click.echo(
-        f"Week {scenario.week} prepared in {week.seconds:.1f} s (allocation and rounds); "
+        f"Week {scenario.week} {_week_origin(week)}; "
         f"{len(verdicts)} offers scored in {seconds:.2f} s ({cpu:.2f} s of CPU).",
         err=True,
     )
@@ -124,9 +168,15 @@ def generate(scenario_path: Path, out: Path, count: int, seed: int) -> None:
     help="One offer typed field by field instead of a file (id=…, supplier=…, kg=…, …).",
 )
 @_db_option
+@_week_options
 @handle_errors
 def add(
-    scenario_path: Path, offers_path: Path | None, fields: tuple[str, ...], db_url: str | None
+    scenario_path: Path,
+    offers_path: Path | None,
+    fields: tuple[str, ...],
+    db_url: str | None,
+    run_folder: Path | None,
+    no_cache: bool,
 ) -> None:
     """Score the offers and record them in the register of opportunities, with their verdicts.
 
@@ -141,7 +191,7 @@ def add(
     """
     from aide_alim.db import open_database
     from aide_alim.errors import AideAlimError
-    from aide_alim.offers import offer_from_fields, prepare_week, read_offers, score_offers
+    from aide_alim.offers import offer_from_fields, read_offers
     from aide_alim.offers.register import record_verdicts
     from aide_alim.scenario import load_scenario
 
@@ -158,7 +208,7 @@ def add(
                 raise AideAlimError(f"--field: expected KEY=VALUE, got {item!r}")
             pairs[key.strip()] = value
         offers_read = (offer_from_fields(pairs, scenario),)
-    verdicts = score_offers(prepare_week(scenario), offers_read)
+    _, verdicts, _, _ = _scored(scenario, offers_read, run_folder, no_cache)
     with open_database(db_url) as db:
         ids = record_verdicts(db, scenario.week, verdicts)
         where = db.url

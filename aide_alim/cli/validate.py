@@ -10,7 +10,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
-from aide_alim.i18n import _, ngettext, number, percent
+from aide_alim.i18n import _, language, ngettext, number, percent
 from aide_alim.scenario.model import Temperature
 
 if TYPE_CHECKING:
@@ -90,6 +90,22 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _day(iso: str) -> str:
+    """The week's Monday: ``5 octobre 2020`` in French, ``2020-10-05`` in English."""
+    if language() == "en":
+        return iso
+    import datetime as dt
+
+    from aide_alim.i18n.fmt import long_date
+
+    return long_date(dt.date.fromisoformat(iso))
+
+
+def _temperature(code: str) -> str:
+    """A temperature class: its French label in French (as the table above), else its code."""
+    return code if language() == "en" else Temperature(code).label_fr
+
+
 def _eur(value: float) -> str:
     return f"{number(value, 2)} €"
 
@@ -99,7 +115,7 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
     need = summary["need"]
     lines = [
         _("Scenario {name}: week {week} (Monday {start}), hub {hub}").format(
-            name=summary["name"], week=summary["week"], start=summary["week_start"],
+            name=summary["name"], week=summary["week"], start=_day(summary["week_start"]),
             hub=summary["hub"],
         ),
         "  " + _(
@@ -132,7 +148,7 @@ def _summary_lines(summary: dict[str, Any]) -> list[str]:
     rows = [
         [
             row["label"],
-            row["temperature"],
+            _temperature(row["temperature"]),
             row["lots"],
             row["kg"],
             row["value_eur"],

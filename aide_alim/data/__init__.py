@@ -3,7 +3,7 @@
 Each function returns a fresh tidy :class:`pandas.DataFrame` read from the packaged CSV file:
 
 - :func:`communes`: the 23 communes (INSEE code, name, town-hall and centre coordinates,
-  population 2023);
+  population 2023); :func:`commune_outlines`: their simplified outlines (for maps);
 - :func:`qpv`: the priority neighbourhoods (quartiers prioritaires) of the metropolis;
 - :func:`poverty`: Filosofi 2021 poverty rate and median standard of living (Dijon, Chenôve);
 - :func:`food_aid_sites`: food-aid sites listed in 2015 (may have moved or closed since);
@@ -40,6 +40,25 @@ def commune_name(insee_code: str) -> str:
     """The name of a commune of the shipped table from its INSEE code (``21231`` → ``Dijon``);
     empty for other codes, so that documents never print a bare code."""
     return _commune_names().get(str(insee_code).strip(), "")
+
+
+@cache
+def commune_outlines() -> tuple[tuple[str, str, tuple[tuple[float, float], ...]], ...]:
+    """The outline of each shipped commune: ``(insee_code, name, ((lon, lat), …))`` rings,
+    simplified (IGN ADMIN EXPRESS COG 2018 via france-geojson, see ``SOURCES.md``)."""
+    import json
+
+    text = resources.files(__name__).joinpath("communes_outlines.geojson").read_text("utf-8")
+    rings = []
+    for feature in json.loads(text)["features"]:
+        props, geometry = feature["properties"], feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        for polygon in polygons:
+            ring = tuple((float(x), float(y)) for x, y in polygon[0])
+            rings.append((str(props["insee_code"]), str(props["name"]), ring))
+    return tuple(rings)
 
 
 def qpv() -> pd.DataFrame:

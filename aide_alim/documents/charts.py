@@ -106,15 +106,30 @@ def _points(scenario: Scenario, ax: Any) -> None:
         s=18, color="#edae49", marker="s", label="fournisseurs", zorder=3,
     )  # fmt: skip
     hub = scenario.hub_site
-    ax.scatter([hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="hub", zorder=4)
+    ax.scatter(
+        [hub.lon], [hub.lat], s=90, color="#d1495b", marker="*", label="plateforme", zorder=4
+    )
 
 
 def _communes(ax: Any) -> None:
-    """The names of the shipped communes that fall inside the map, in grey under the rounds:
-    they tell a driver where the numbered stops are (no tile server: the map works offline)."""
-    from aide_alim.data import communes
+    """The outlines and names of the shipped communes that fall inside the map, in grey under
+    the rounds: they tell a driver where the numbered stops are (no tile server: the map works
+    offline). A scenario elsewhere gets the outlines the layer has there, i.e. none."""
+    from aide_alim.data import commune_outlines, communes
 
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    drawn = 0
+    for _code, _name, ring in commune_outlines():
+        xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+        if max(xs) < x0 or min(xs) > x1 or max(ys) < y0 or min(ys) > y1:
+            continue
+        ax.fill(xs, ys, facecolor="#f3f1ec", edgecolor="#b9b4aa", linewidth=0.6, zorder=0)
+        drawn += 1
+    if drawn:  # the Licence Ouverte asks for the source
+        ax.text(
+            0.99, 0.01, "contours des communes : IGN – ADMIN EXPRESS 2018", fontsize=6,
+            color="#8a8a8a", ha="right", va="bottom", transform=ax.transAxes, zorder=5,
+        )  # fmt: skip
     table = communes()
     inside = table[table["lon"].between(x0, x1) & table["lat"].between(y0, y1)]
     for row in inside.to_dict("records"):
@@ -127,6 +142,35 @@ def _communes(ax: Any) -> None:
     ax.set_ylim(y0, y1)
 
 
+def _number_labels(ax: Any, numbers: list[tuple[float, float, int]]) -> None:
+    """Stop numbers beside their points; stops closer than 1/50 of the map's width share one
+    label ("15, 16, 19") instead of printing their numbers over each other."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    near = max(x1 - x0, y1 - y0) / 50
+    groups: list[tuple[float, float, list[int]]] = []
+    for x, y, number in numbers:
+        for gx, gy, members in groups:
+            if abs(gx - x) <= near and abs(gy - y) <= near:
+                if number not in members:
+                    members.append(number)
+                break
+        else:
+            groups.append((x, y, [number]))
+    for x, y, members in groups:
+        ax.annotate(
+            ", ".join(str(n) for n in sorted(members)), (x, y), fontsize=8, xytext=(3, 3),
+            textcoords="offset points", zorder=6,
+        )  # fmt: skip
+
+
+def _legend_below(ax: Any) -> None:
+    """The legend under the map, never over a stop, the scale bar or the north arrow."""
+    ax.legend(
+        fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=5, frameon=False,
+        handlelength=1.5, columnspacing=1.2,
+    )  # fmt: skip
+
+
 def _frame(ax: Any, lat: float) -> None:
     """Equal-distance aspect at this latitude, commune names under the rounds; no tick labels
     (coordinates mean nothing to a driver, and drawing them was most of the cost of a map)."""
@@ -134,12 +178,36 @@ def _frame(ax: Any, lat: float) -> None:
     ax.set_aspect(1 / max(math.cos(math.radians(lat)), 0.1))
     ax.set_xticks([])
     ax.set_yticks([])
+    _scale_and_north(ax, lat)
+
+
+def _scale_and_north(ax: Any, lat: float) -> None:
+    """A scale bar (a round number of km, about a fifth of the width) at the bottom left and
+    an arrow to the north at the top right: a driver reads distances without coordinates."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    km_per_degree = 111.32 * max(math.cos(math.radians(lat)), 0.1)
+    width_km = (x1 - x0) * km_per_degree
+    length = max(
+        (k for k in (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if k <= width_km / 4), default=0.5
+    )
+    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    right = left + length / km_per_degree
+    ax.plot([left, right], [bottom, bottom], color="#333333", linewidth=2.5, zorder=5,
+            solid_capstyle="butt")  # fmt: skip
+    label = f"{length:g} km".replace(".", ",")
+    ax.annotate(label, ((left + right) / 2, bottom), xytext=(0, 4), textcoords="offset points",
+                ha="center", fontsize=8, color="#333333", zorder=5)  # fmt: skip
+    ax.annotate(
+        "N", xy=(0.96, 0.97), xytext=(0.96, 0.88), xycoords="axes fraction",
+        ha="center", va="center", fontsize=9, fontweight="bold", color="#333333",
+        arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.2}, zorder=5,
+    )  # fmt: skip
 
 
 def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     """Every round of the week on one map, one colour per vehicle (straight legs)."""
     fig = Figure(figsize=(7.5, 6))
-    fig.subplots_adjust(left=0.12, right=0.97, top=0.97, bottom=0.09)
+    fig.subplots_adjust(left=0.03, right=0.97, top=0.98, bottom=0.14)
     ax = fig.add_subplot()
     _points(scenario, ax)
     stops = stops[stops["vehicle"] != ""] if len(stops) else stops
@@ -157,7 +225,7 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
                 label=label if first else None,
             )  # fmt: skip
             first = False
-    ax.legend(fontsize=7, loc="best")
+    _legend_below(ax)
     _frame(ax, scenario.hub_site.lat)
     return _png(fig)
 
@@ -165,9 +233,10 @@ def routes_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
 def sheet_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
     """One vehicle-day: its stops numbered in visiting order."""
     fig = Figure(figsize=(6.5, 5))
-    fig.subplots_adjust(left=0.13, right=0.97, top=0.97, bottom=0.1)
+    fig.subplots_adjust(left=0.03, right=0.97, top=0.98, bottom=0.1)
     ax = fig.add_subplot()
     _points(scenario, ax)
+    numbers: list[tuple[float, float, int]] = []
     for i, (family, leg) in enumerate(stops.groupby("family", sort=True)):
         leg = leg.sort_values("seq", kind="stable")
         colour = VEHICLE_COLOURS[i % len(VEHICLE_COLOURS)]
@@ -184,10 +253,8 @@ def sheet_map(scenario: Scenario, stops: pd.DataFrame) -> bytes:
                 number += 1
                 previous = here
                 if stop["kind"] not in ("start", "end", "reload", "unload"):
-                    ax.annotate(
-                        str(number), (stop["lon"], stop["lat"]), fontsize=8, xytext=(3, 3),
-                        textcoords="offset points",
-                    )  # fmt: skip
-    ax.legend(fontsize=7, loc="best")
+                    numbers.append((float(stop["lon"]), float(stop["lat"]), number))
+    _number_labels(ax, numbers)
+    _legend_below(ax)
     _frame(ax, scenario.hub_site.lat)
     return _png(fig)

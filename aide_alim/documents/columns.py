@@ -20,7 +20,7 @@ COLUMNS_FR = {
     "category_label": "catégorie", "temperature": "température", "kg": "kg", "units": "cartons",
     "unit_kg": "kg par carton", "meals": "repas", "value_eur": "valeur (€)",
     "price_eur": "prix (€)", "site": "lieu de ramasse (réf.)", "use_by": "DLC",
-    "best_before": "DDM", "collects": "retire au hub", "need": "besoin",
+    "best_before": "DDM", "collects": "retire à la plateforme", "need": "besoin",
     "received": "reçu", "received_kg": "reçu (kg)", "other_supply": "autres sources",
     "fill_ratio": "taux de couverture", "fair_share": "part équitable",
     "deviation": "écart à la part", "paid_eur": "payé (€)", "n_lots": "lots",
@@ -40,7 +40,11 @@ COLUMNS_FR = {
     "distributed_kg": "distribué (kg)", "associations_with_room": "associations preneuses",
     "unmet_need_with_room_kg": "besoin non couvert absorbable (kg)",
     "free_storage_kg": "stockage libre (kg)", "storage_kg": "stockage déclaré (kg)",
-    "free_kg": "libre (kg)",
+    "free_kg": "libre (kg)", "resource": "ressource en plus", "subject": "concerne (réf.)",
+    "kg_gain": "kg en plus (au mieux)", "min_fill_gain": "couverture minimale en plus (au mieux)",
+    "bound_kg": "kg distribuables (au mieux)",
+    "bound_min_fill_ratio": "couverture minimale (au mieux)",
+    "resource_kind": "type de ressource", "status_fr": "calcul",
 }  # fmt: skip
 
 #: Columns that say again what another one says when they hold the same values.

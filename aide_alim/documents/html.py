@@ -90,8 +90,9 @@ def _format(value: Any, kind: str) -> str:
         return "–"
     if kind == "pct":
         return fmt.pct(float(value))
-    if kind == "kg":
-        return fmt.number(float(value), 1 if abs(float(value)) < 100 else 0)
+    if kind == "kg":  # as fmt.kg: a decimal below 100 kg only when there is one (83, 7,5)
+        kg = float(value)
+        return fmt.number(kg, 1 if abs(kg) < 100 and round(kg, 1) != round(kg) else 0)
     if kind == "eur":
         return fmt.number(float(value), 2 if abs(float(value)) < 1000 else 0)
     if kind == "num":

@@ -256,7 +256,7 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
         (36, 30, 30, 42, 42),
         size=9,
     )  # fmt: skip
-    doc.heading("Pourquoi vous recevez cette part")
+    doc.heading("Pourquoi cette part")
     for sentence in plan.explanation:
         doc.para(sentence)
     doc.heading("Quand et où")
@@ -305,8 +305,8 @@ def plan_pdf(plan: AssociationPlan, created: dt.date, fonts: Fonts | None = None
     else:
         doc.para("Vous ne recevrez aucun lot cette semaine.")
     doc.para(
-        "Les heures d'arrivée sont des fenêtres : la tournée est prévue au milieu, à une "
-        f"demi-heure près. Document établi par {plan.signature}. Pour toute question, contactez "
+        (f"{plan.window_note} " if plan.window_note else "")
+        + f"Document établi par {plan.signature}. Pour toute question, contactez "
         "la coordination.",
         size=7.5,
     )

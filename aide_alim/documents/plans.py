@@ -44,7 +44,7 @@ _UNSERVED_STAGES_FR = {
     "collection": "la ramasse chez le fournisseur n'a pas pu être planifiée",
     "delivery": "la livraison n'a pas pu être planifiée",
     "direct": "la ramasse et la livraison n'ont pas pu être planifiées",
-    "hub_pickup": "le retrait au hub n'a pas pu être planifié",
+    "hub_pickup": "le retrait à la plateforme n'a pas pu être planifié",
     "site_pickup": "le retrait chez le fournisseur n'a pas pu être planifié",
 }
 
@@ -96,7 +96,8 @@ class Handover:
     """When and where an association gets some of its lots."""
 
     day: dt.date
-    mode: str  # "livraison", "retrait au hub", "retrait chez le fournisseur", "non planifiée"
+    #: "livraison", "retrait à la plateforme", "retrait chez le fournisseur", "non planifiée"
+    mode: str
     place: str
     address: str
     slot: str  # the arrival window, in words
@@ -126,6 +127,28 @@ class AssociationPlan:
     def rule_name(self) -> str:
         """The rule in a few French words (``répartition équitable``)."""
         return RULE_NAME_FR.get(self.rule, self.rule)
+
+    @property
+    def window_note(self) -> str:
+        """What the arrival windows mean for this plan's handovers: a delivery is planned in
+        the middle of its window; a pickup is the association's own trip (no round to wait
+        for). Empty when nothing is handed over."""
+        modes = {h.mode for h in self.handovers}
+        delivered = "livraison" in modes
+        picked_up = any(m.startswith("retrait") for m in modes)
+        if delivered and picked_up:
+            return (
+                "Les heures d'arrivée sont des fenêtres : une livraison est prévue au milieu, "
+                "à une demi-heure près ; pour un retrait, venez pendant la fenêtre indiquée."
+            )
+        if delivered:
+            return (
+                "Les heures d'arrivée sont des fenêtres : la tournée est prévue au milieu, "
+                "à une demi-heure près."
+            )
+        if picked_up:
+            return "Pour votre retrait, venez pendant la fenêtre indiquée."
+        return ""
 
     @property
     def commune(self) -> str:
@@ -215,7 +238,11 @@ def handovers(
             found = [
                 s for s in here if s["kind"] == status and s["day"] == day and lot in s["lots"]
             ]
-            mode = "retrait au hub" if status == "hub_pickup" else "retrait chez le fournisseur"
+            mode = (
+                "retrait à la plateforme"
+                if status == "hub_pickup"
+                else "retrait chez le fournisseur"
+            )
             lot_site = scenario.lot_by_id[lot].site if lot in scenario.lot_by_id else hub.id
             site = hub if status == "hub_pickup" else scenario.site_by_id.get(lot_site, hub)
             if found:
@@ -337,10 +364,15 @@ def explain_share(
         )
     else:
         sentences.append(f"{got}, soit {fmt.pct(fill)} de votre besoin.")
-    if len(fills):
+    low, high = (
+        (fmt.pct(float(fills.min())), fmt.pct(float(fills.max()))) if len(fills) else ("", "")
+    )
+    if len(fills) > 1 and low == high:  # not "de 80 % à 80 %"
+        sentences.append(f"Les {len(fills)} associations seront toutes couvertes à {low}.")
+    elif len(fills) > 1:  # one association alone has no average to compare with
         sentences.append(
             f"La moyenne des {len(fills)} associations est de {fmt.pct(mean_fill)} "
-            f"(de {fmt.pct(float(fills.min()))} à {fmt.pct(float(fills.max()))})."
+            f"(de {low} à {high})."
         )
     fair = row.get("fair_share")
     if fair is not None and not (isinstance(fair, float) and math.isnan(fair)) and fair > 0:
@@ -398,7 +430,7 @@ def _why(scenario: Scenario, association: Association, mine: pd.DataFrame) -> li
         ):
             reasons.append(
                 f"Les {CLASS_PLURAL_FR[temperature]} ne peuvent pas vous être livrés faute de "
-                "véhicule réfrigéré ; vous pourriez les retirer vous-même au hub."
+                "véhicule réfrigéré ; vous pourriez les retirer vous-même à la plateforme."
             )
         elif storage > 0 and got >= 0.98 * storage:
             reasons.append(

@@ -287,10 +287,12 @@ def summary_html(
     comparison: pd.DataFrame | None,
     documents: Sequence[tuple[str, str]],
     notes: Sequence[str] = (),
+    fleet_advice: Sequence[str] = (),
 ) -> str:
     """The summary page; ``week_tables`` holds the week's tables by the writer's names;
     ``notes`` the planning's plain-French notes (bound, why some associations get more, DLC
-    close, what the fleet could not move)."""
+    close, what the fleet could not move); ``fleet_advice`` what one more resource would
+    bring (sentences of :meth:`aide_alim.planning.advice.FleetAdvice.sentences_fr`)."""
     t = week_tables
     lines, stops, left = t["lines"], t["stops"], t["left"]
     metrics, rounds, unserved = t["metrics"], t["rounds"], t["unserved"]
@@ -379,5 +381,6 @@ def summary_html(
         "map_png": html.b64(charts.routes_map(scenario, stops)),
         "documents": list(documents),
         "notes": list(notes),
+        "fleet_advice": list(fleet_advice),
     }
     return html.render("summary.html.j2", s=summary)

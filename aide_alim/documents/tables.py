@@ -82,11 +82,11 @@ TEMPERATURE_NOTE_FR = {
 KIND_FR = {
     "start": "Départ",
     "end": "Retour",
-    "reload": "Passage au hub",
-    "unload": "Dépôt au hub",
+    "reload": "Passage à la plateforme",
+    "unload": "Dépôt à la plateforme",
     "pickup": "Ramasse",
     "delivery": "Livraison",
-    "hub_pickup": "Retrait au hub",
+    "hub_pickup": "Retrait à la plateforme",
     "site_pickup": "Retrait chez le fournisseur",
 }
 

@@ -32,6 +32,7 @@ from aide_alim.scenario.model import Scenario, Temperature
 
 if TYPE_CHECKING:
     from aide_alim.allocation import Allocation
+    from aide_alim.planning.advice import FleetAdvice
     from aide_alim.routing import RoutePlan
 
 SUMMARY = "synthese.html"
@@ -125,13 +126,15 @@ def write_documents(
     *,
     comparison: pd.DataFrame | None = None,
     notes: Sequence[str] = (),
+    advice: FleetAdvice | None = None,
 ) -> Documents:
     """Render every document of the week into ``out_dir`` (which must exist and be empty);
-    ``notes``: the planning's notes for the summary (see :mod:`aide_alim.documents.logistics`)."""
+    ``notes``: the planning's notes for the summary (see :mod:`aide_alim.documents.logistics`);
+    ``advice``: what one more resource would bring (summary and ``conseils_flotte.csv``)."""
     if comparison is not None:  # wall times differ from run to run: keep the files identical
         comparison = comparison.drop(columns=[c for c in comparison.columns if "second" in str(c)])
     with pdf.Fonts(_texts(scenario)) as fonts:
-        return _write(scenario, allocation, plan, out_dir, comparison, fonts, tuple(notes))
+        return _write(scenario, allocation, plan, out_dir, comparison, fonts, tuple(notes), advice)
 
 
 def _texts(scenario: Scenario) -> list[str]:
@@ -157,6 +160,7 @@ def _write(
     comparison: pd.DataFrame | None,
     fonts: pdf.Fonts,
     notes: tuple[str, ...] = (),
+    advice: FleetAdvice | None = None,
 ) -> Documents:
     created = scenario.week_start
     lines = tables.lines_table(scenario, allocation.lines)
@@ -235,6 +239,8 @@ def _write(
     }
     if comparison is not None:
         week_tables["comparaison"] = comparison
+    if advice is not None:
+        week_tables["conseils_flotte"] = advice.table()
     data_files = []
     for name, frame in week_tables.items():
         _csv(frame, inside(out_dir / DATA, f"{name}.csv"))
@@ -266,6 +272,7 @@ def _write(
         comparison=comparison,
         documents=[("Classeur de tous les tableaux (xlsx)", WORKBOOK), *plan_links, *sheet_links],
         notes=notes,
+        fleet_advice=advice.sentences_fr() if advice is not None else (),
     )
     (out_dir / SUMMARY).write_text(page, encoding="utf-8")
     return Documents(

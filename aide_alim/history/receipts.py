@@ -21,6 +21,7 @@ from aide_alim.db import Database
 from aide_alim.errors import Problem
 from aide_alim.history import schema as t
 from aide_alim.history.publish import HistoryError, _now, active_publication, iso_week
+from aide_alim.i18n import _, ngettext
 from aide_alim.parsing import Bad, clean_text, number_expected, parse_number
 from aide_alim.scenario.categories import slug
 
@@ -48,7 +49,13 @@ class ReceiptError(HistoryError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
-        lines = [f"{count} problem{'s' if count != 1 else ''} in the receipts; nothing recorded:"]
+        lines = [
+            ngettext(
+                "{n} problem in the receipts; nothing recorded:",
+                "{n} problems in the receipts; nothing recorded:",
+                count,
+            ).format(n=count)
+        ]
         lines += [f"  {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
@@ -69,7 +76,11 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
         data = path.read_bytes()
     except OSError as exc:
         raise ReceiptError(
-            [Problem(str(path), None, None, f"cannot read it: {exc.strerror}")]
+            [
+                Problem(
+                    str(path), None, None, _("cannot read it: {error}").format(error=exc.strerror)
+                )
+            ]
         ) from None
     table = read_csv_bytes(data, name)
     if isinstance(table, Problem):
@@ -83,8 +94,12 @@ def read_receipts(path: str | Path, *, validate: bool = True) -> pd.DataFrame:
                     name,
                     table.header_row,
                     None,
-                    f"expected columns lot, association, kg_received (comment optional), "
-                    f"missing {', '.join(missing)}; found {', '.join(table.header) or 'none'}",
+                    _(
+                        "expected columns lot, association, kg_received (comment optional), "
+                        "missing {missing}; found {found}"
+                    ).format(
+                        missing=", ".join(missing), found=", ".join(table.header) or _("none")
+                    ),
                 )
             ]
         )
@@ -115,12 +130,19 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
     missing = [c for c in ("lot", "association", "kg_received") if c not in table.columns]
     if missing:
         raise ReceiptError(
-            [Problem(file, None, None, f"expected columns {', '.join(missing)}, not found")]
+            [
+                Problem(
+                    file,
+                    None,
+                    None,
+                    _("expected columns {columns}, not found").format(columns=", ".join(missing)),
+                )
+            ]
         )
     decimal_comma = bool(table.attrs.get("decimal_comma", False))
     if table.empty:
         raise ReceiptError(
-            [Problem(file, None, None, "expected at least one row of receipts under the header")]
+            [Problem(file, None, None, _("expected at least one row of receipts under the header"))]
         )
     table = table.copy()
     if "comment" not in table.columns:
@@ -135,19 +157,31 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
         lot, association = str(record["lot"]).strip(), str(record["association"]).strip()
         for column, value in (("lot", lot), ("association", association)):
             if not value or value == "nan":
-                problems.append(Problem(file, row, column, "expected an id, got an empty cell"))
+                message = _("expected an id, got an empty cell")
+                problems.append(Problem(file, row, column, message))
         parsed = parse_number(str(record["kg_received"]), decimal_comma=decimal_comma)
         expected: Bad | None = None
         if isinstance(parsed, Bad):
-            expected = number_expected(parsed, "a number of kg >= 0")
+            expected = number_expected(parsed, _("a number of kg >= 0"))
         elif parsed < 0:
-            expected = Bad("a number of kg >= 0")
+            expected = Bad(_("a number of kg >= 0"))
         elif parsed > MAX_RECEIVED_KG:
-            expected = Bad(f"at most {MAX_RECEIVED_KG:.0f} kg for one lot (a typing error?)")
+            expected = Bad(
+                _("at most {maximum} kg for one lot (a typing error?)").format(
+                    maximum=f"{MAX_RECEIVED_KG:.0f}"
+                )
+            )
         if expected is not None:
             got = record["kg_received"]
             problems.append(
-                Problem(file, row, "kg_received", f'expected {expected.expected}, got "{got}"')
+                Problem(
+                    file,
+                    row,
+                    "kg_received",
+                    _('expected {expected}, got "{text}"').format(
+                        expected=expected.expected, text=got
+                    ),
+                )
             )
         kg = parsed if expected is None and not isinstance(parsed, Bad) else math.nan
         kgs.append(kg)
@@ -158,8 +192,10 @@ def _checked(table: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem
                     file,
                     row,
                     None,
-                    f'lot "{lot}" for association "{association}" already given on row '
-                    f"{seen[key]}; give each lot once per association",
+                    _(
+                        'lot "{lot}" for association "{association}" already given on row '
+                        "{row}; give each lot once per association"
+                    ).format(lot=lot, association=association, row=seen[key]),
                 )
             )
         seen.setdefault(key, row)
@@ -186,7 +222,9 @@ def _closest(text: str, names: Mapping[str, str]) -> str:
     """`` (did you mean "Épicerie solidaire de Talant"?)`` for a near miss, else nothing."""
     by_slug = {slug(name or ident): name or ident for ident, name in names.items()}
     close = difflib.get_close_matches(slug(text), list(by_slug), n=1, cutoff=0.75)
-    return f' (did you mean "{by_slug[close[0]]}"?)' if close else ""
+    if not close:
+        return ""
+    return _(' (did you mean "{suggestion}"?)').format(suggestion=by_slug[close[0]])
 
 
 def planned_lines(conn: sa.Connection, publication_id: int) -> pd.DataFrame:
@@ -232,14 +270,18 @@ def record_receipts(
     unknown lots and unknown associations are reported together, and nothing is recorded.
     """
     if source not in ("association", "coordinator"):
-        raise HistoryError(f"Expected source association or coordinator, got {source!r}.")
+        raise HistoryError(
+            _("Expected source association or coordinator, got {value!r}.").format(value=source)
+        )
     week = iso_week(week)
     table, problems = _checked(table, file)
     with db.transaction() as conn:
         current = active_publication(conn, week)
         if current is None:
             raise HistoryError(
-                f"Week {week} is not published; publish it before recording receipts."
+                _("Week {week} is not published; publish it before recording receipts.").format(
+                    week=week
+                )
             )
         pub_id = int(current.id)
         lot_kg = {
@@ -270,8 +312,11 @@ def record_receipts(
                         file,
                         int(record["row"]),
                         "kg_received",
-                        f"expected at most the {lot_kg[record['lot']]:g} kg of lot "
-                        f'"{record["lot"]}", got {record["kg_received"]:g}',
+                        _('expected at most the {kg} kg of lot "{lot}", got {received}').format(
+                            kg=f"{lot_kg[record['lot']]:g}",
+                            lot=record["lot"],
+                            received=f"{record['kg_received']:g}",
+                        ),
                     )
                 )
             if record["lot"] and record["lot"] != "nan" and record["lot"] not in lots:
@@ -280,7 +325,9 @@ def record_receipts(
                         file,
                         int(record["row"]),
                         "lot",
-                        f'expected a lot of week {week}, got "{record["lot"]}"',
+                        _('expected a lot of week {week}, got "{text}"').format(
+                            week=week, text=record["lot"]
+                        ),
                     )
                 )
             if (
@@ -293,9 +340,11 @@ def record_receipts(
                         file,
                         int(record["row"]),
                         "association",
-                        f"expected an association of week {week}"
-                        f"{_closest(str(record['association']), names)}, "
-                        f'got "{record["association"]}"',
+                        _('expected an association of week {week}{hint}, got "{text}"').format(
+                            week=week,
+                            hint=_closest(str(record["association"]), names),
+                            text=record["association"],
+                        ),
                     )
                 )
         if problems:

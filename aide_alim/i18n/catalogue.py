@@ -61,6 +61,30 @@ def template() -> Catalog:
     return catalog
 
 
+def untranslated(catalog: Catalog) -> list[str]:
+    """The messages of ``catalog`` without a translation (every plural form counts)."""
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple | list) else [message.string]
+        if not all(strings) or message.fuzzy:
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    return missing
+
+
+def missing_translations() -> list[str]:
+    """The messages the package can show (:func:`template`) that the shipped ``.po`` file does
+    not translate: a new ``_("…")`` not yet collected, or collected and left untranslated."""
+    with PO_FILE.open("rb") as handle:
+        shipped = read_po(handle, locale="fr", domain=DOMAIN)
+    missing = set(untranslated(shipped))
+    for message in template():
+        if message.id and shipped.get(message.id) is None:
+            missing.add(message.id if isinstance(message.id, str) else message.id[0])
+    return sorted(missing)
+
+
 def compiled(po_text: bytes) -> bytes:
     """The ``.mo`` bytes of a ``.po`` file's text."""
     catalog = read_po(io.BytesIO(po_text), locale="fr", domain=DOMAIN)
@@ -83,8 +107,10 @@ def main() -> None:
     write_po(out, catalog, width=100, ignore_obsolete=True, include_lineno=False, sort_output=True)
     PO_FILE.write_bytes(out.getvalue())
     MO_FILE.write_bytes(compiled(out.getvalue()))
-    missing = sum(1 for m in catalog if m.id and not m.string)
-    print(f"{PO_FILE}: {len(catalog)} messages, {missing} untranslated")
+    missing = untranslated(catalog)
+    print(f"{PO_FILE}: {len(catalog)} messages, {len(missing)} untranslated")
+    for message in missing:
+        print(f"  untranslated: {message!r}")
 
 
 if __name__ == "__main__":

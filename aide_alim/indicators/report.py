@@ -105,29 +105,86 @@ def _percent(value: object) -> str:
 
 
 def _number(value: object) -> str:
-    """A cell the French way: ``1 234,56``, ``oui``/``non``; text as it is."""
+    """A cell the French way: ``1 234,56``, ``oui``/``non``; text as it is. Whole numbers
+    without decimals (``84`` kg, ``168`` repas), others with the decimals they have (``0,5``,
+    ``117,2``), at most two (three below 1)."""
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
         return fmt.number(value)
     if isinstance(value, float):
-        return fmt.number(value, 2 if abs(value) >= 1 or value == 0 else 3)
+        most = 2 if abs(value) >= 1 or value == 0 else 3
+        decimals = next((d for d in range(most) if round(value, d) == round(value, most)), most)
+        return fmt.number(value, decimals)
     return str(value)
 
 
+def _euros(value: object) -> str:
+    """Money with its cents (``116,50``; ``0,00``), as an accountant reads a column."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return fmt.number(value, 2)
+    return _number(value)
+
+
 def render_text(tables: Mapping[str, pd.DataFrame], keys: tuple[str, ...] = ()) -> str:
-    """Plain-text tables (the summary, fairness and action 3.1 unless ``keys`` says otherwise)."""
+    """Plain-text tables (the summary, fairness and action 3.1 unless ``keys`` says otherwise):
+    in French (titles, headers, names, numbers as the HTML page shows them) unless the user
+    asked for English, where the machine names and plain numbers stay."""
+    from aide_alim.i18n import language
+
+    french = language() != "en"
     keys = keys or ("summary", "fairness_gini", "action_31")
     parts = []
     for key in keys:
         table = tables[key]
-        parts.append(f"== {key}: {TITLES_FR.get(key, key)}")
+        title = TITLES_FR.get(key, key)
+        parts.append(f"== {title}" if french else f"== {key}: {title}")
         if table.empty:
-            parts.append("(no published week in the period)")
+            parts.append(
+                "(aucune semaine publiée sur la période)"
+                if french
+                else "(no published week in the period)"
+            )
+        elif french:
+            headers, rows = _cells(table, key)
+            parts.append(_aligned(headers, rows))
         else:
             parts.append(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
         parts.append("")
     return "\n".join(parts)
+
+
+def _aligned(headers: list[str], rows: list[list[tuple[str, bool]]]) -> str:
+    """Text columns: names to the left, numbers to the right."""
+    widths = [max([len(h), *(len(r[i][0]) for r in rows)]) for i, h in enumerate(headers)]
+    numeric = [any(r[i][1] for r in rows) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric, strict=True)
+        ).rstrip()
+
+    return "\n".join([line(headers), *(line([text for text, _n in r]) for r in rows)])
+
+
+def _cells(table: pd.DataFrame, key: str) -> tuple[list[str], list[list[tuple[str, bool]]]]:
+    """French headers and cell texts (with whether each is a number) of one indicator table:
+    names rather than ids, percentages, euros with cents, other numbers as they are."""
+    if "name" in table.columns and "association" in table.columns:  # names, not ids
+        table = table.drop(columns="association")
+    percent = PERCENT_COLUMNS["*"] | PERCENT_COLUMNS.get(key, frozenset())
+    shows = [
+        _percent if c in percent else _euros if "eur" in str(c).split("_") else _number
+        for c in table.columns
+    ]
+    rows = [
+        [
+            (show(v), isinstance(v, int | float) and not isinstance(v, bool))
+            for show, v in zip(shows, row, strict=True)
+        ]
+        for row in table.itertuples(index=False, name=None)
+    ]
+    return [COLUMNS_FR.get(c, c) for c in table.columns], rows
 
 
 def write_csv(table: pd.DataFrame, path: Path | io.StringIO) -> None:
@@ -253,7 +310,8 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 2em; font-size: 0.85em; }
-td:first-child { min-width: 14em; }
+td:first-child { min-width: 12em; }
+th { font-size: 0.9em; }
 body { max-width: 75em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
@@ -268,7 +326,7 @@ Un repas compte pour {{ kg_per_meal }} kg.</p>
 liront à partir de la deuxième.</p>{% endif %}
 {% for chart in charts %}{% if chart.png %}
 <figure><img alt="{{ chart.title }}" src="data:image/png;base64,{{ chart.png }}">
-<figcaption>{{ chart.title }}</figcaption></figure>{% endif %}{% endfor %}
+</figure>{% endif %}{% endfor %}
 {% for section in sections %}
 <h2>{{ section.title }}</h2>
 {% if section.rows %}<table><thead><tr>{% for h in section.headers %}<th>{{ h }}</th>{% endfor %}
@@ -304,25 +362,8 @@ def render_html(
     ]
     sections = []
     for key in keys:
-        table = tables[key]
-        if "name" in table.columns and "association" in table.columns:  # names, not ids
-            table = table.drop(columns="association")
-        percent = PERCENT_COLUMNS["*"] | PERCENT_COLUMNS.get(key, frozenset())
-        shows = [_percent if c in percent else _number for c in table.columns]
-        rows = [
-            [
-                (show(v), isinstance(v, int | float) and not isinstance(v, bool))
-                for show, v in zip(shows, row, strict=True)
-            ]
-            for row in table.itertuples(index=False, name=None)
-        ]
-        sections.append(
-            {
-                "title": TITLES_FR.get(key, key),
-                "headers": [COLUMNS_FR.get(c, c) for c in table.columns],
-                "rows": rows,
-            }
-        )
+        headers, rows = _cells(tables[key], key)
+        sections.append({"title": TITLES_FR.get(key, key), "headers": headers, "rows": rows})
     weeks = int(weekly["week"].nunique()) if not weekly.empty else 0
     if not period:
         period = f"{weekly['week'].min()} → {weekly['week'].max()}" if weeks else "—"

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from aide_alim.i18n import fmt
+from aide_alim.i18n import _, fmt
 from aide_alim.ledger.convention import Convention
 
 Severity = Literal["error", "warning", "info"]
@@ -45,7 +45,11 @@ class Finding:
     indicator: str | None = None
 
     def __str__(self) -> str:
-        return f"[{self.severity}] {self.where}: {self.message}"
+        severity = {"error": _("error"), "warning": _("warning"), "info": _("info")}
+        return _("[{severity}] {where}: {message}").format(
+            severity=severity.get(self.severity, self.severity), where=self.where,
+            message=self.message,
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

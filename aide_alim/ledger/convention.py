@@ -26,6 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from aide_alim.errors import AideAlimError, Problem
+from aide_alim.i18n import _, ngettext
 from aide_alim.parsing import Bad, number_expected, parse_decimal
 
 IndicatorKind = Literal["nombre", "qualitatif"]
@@ -40,10 +41,15 @@ MAX_AMOUNT_EUR = Decimal(10) ** 11
 class LedgerError(AideAlimError):
     """A ledger input (convention file, entry, CSV) is wrong: carries every located problem."""
 
-    def __init__(self, problems: Iterable[Problem], *, what: str = "the ledger input") -> None:
+    def __init__(self, problems: Iterable[Problem], *, what: str = "") -> None:
+        what = what or _("the ledger input")
         self.problems: tuple[Problem, ...] = tuple(problems)
         count = len(self.problems)
-        lines = [f"{count} error{'s' if count != 1 else ''} in {what}:"]
+        lines = [
+            ngettext("{n} error in {what}:", "{n} errors in {what}:", count).format(
+                n=count, what=what
+            )
+        ]
         lines += [f"  {format_problem(p)}" for p in self.problems]
         super().__init__("\n".join(lines))
 
@@ -53,10 +59,10 @@ def format_problem(problem: Problem) -> str:
     if problem.file.endswith(".toml"):
         where = [problem.file]
         if problem.row is not None:
-            where.append(f"line {problem.row}")
+            where.append(_("line {row}").format(row=problem.row))
         if problem.column:
             where.append(problem.column)
-        return f"{', '.join(where)}: {problem.message}"
+        return _("{where}: {message}").format(where=", ".join(where), message=problem.message)
     return str(problem)
 
 
@@ -229,7 +235,9 @@ def find_convention(*, year: int | None = None, path: str | Path | None = None) 
                         str(path),
                         None,
                         "convention.year",
-                        f"expected the {year} convention, found {convention.year}",
+                        _("expected the {year} convention, found {found}").format(
+                            year=year, found=convention.year
+                        ),
                     )
                 ],
                 what=Path(path).name,
@@ -246,11 +254,13 @@ def find_convention(*, year: int | None = None, path: str | Path | None = None) 
                     "--year",
                     None,
                     None,
-                    f"no convention for {year} is shipped (only {years}); write one in the "
-                    "same format and pass it with --convention FILE",
+                    _(
+                        "no convention for {year} is shipped (only {years}); write one in the same "
+                        "format and pass it with --convention FILE"
+                    ).format(year=year, years=years),
                 )
             ],
-            what="the choice of convention",
+            what=_("the choice of convention"),
         )
     return load_convention(shipped[year])
 
@@ -265,7 +275,14 @@ def load_convention(path: str | Path | None = None) -> Convention:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise LedgerError(
-            [Problem(str(file), None, None, f"cannot read the file ({exc.strerror})")],
+            [
+                Problem(
+                    str(file),
+                    None,
+                    None,
+                    _("cannot read the file ({error})").format(error=exc.strerror),
+                )
+            ],
             what=str(file.name),
         ) from None
     return parse_convention(text, file_name=str(file))
@@ -279,7 +296,8 @@ def parse_convention(text: str, *, file_name: str = "convention.toml") -> Conven
         found = re.search(r"at line (\d+)", str(exc))
         line = int(found.group(1)) if found else None
         raise LedgerError(
-            [Problem(file_name, line, None, f"not valid TOML ({exc})")], what=Path(file_name).name
+            [Problem(file_name, line, None, _("not valid TOML ({exc})").format(exc=exc))],
+            what=Path(file_name).name,
         ) from None
     return _Reader(data, text, file_name).convention()
 
@@ -338,30 +356,44 @@ class _Reader:
         value = table.get(key)
         if value is None:
             if required:
-                self.add(line, f"{path}{key}", "missing; expected a text")
+                self.add(line, f"{path}{key}", _("missing; expected a text"))
             return ""
         if not isinstance(value, str) or (required and not value.strip()):
             self.add(
                 self._key_line(line, key),
                 f"{path}{key}",
-                f"expected a non-empty text, found {value!r}",
+                _("expected a non-empty text, found {value!r}").format(value=value),
             )
             return ""
         return value.strip()
 
     def money(self, value: Any, key: str, line: int | None) -> Decimal | None:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            self.add(line, key, f"expected an amount in euros, found {value!r}")
+            self.add(
+                line, key, _("expected an amount in euros, found {value!r}").format(value=value)
+            )
             return None
         # TOML numbers are exact in their decimal text; strings are what a user typed.
         amount = parse_decimal(value if isinstance(value, str) else repr(value))
         if isinstance(amount, Bad):
-            expected = number_expected(amount, "an amount in euros").expected
-            self.add(line, key, f"expected {expected}, found {value!r}")
+            expected = number_expected(amount, _("an amount in euros")).expected
+            self.add(
+                line,
+                key,
+                _("expected {expected}, found {value!r}").format(expected=expected, value=value),
+            )
             return None
         if amount < 0 or amount >= MAX_AMOUNT_EUR:
-            bound = "≥ 0 €" if amount < 0 else f"below {MAX_AMOUNT_EUR:,.0f} €"
-            self.add(line, key, f"expected an amount {bound}, found {value!r}")
+            bound = (
+                "≥ 0 €"
+                if amount < 0
+                else _("below {maximum} €").format(maximum=f"{MAX_AMOUNT_EUR:,.0f}")
+            )
+            self.add(
+                line,
+                key,
+                _("expected an amount {bound}, found {value!r}").format(bound=bound, value=value),
+            )
             return None
         return amount
 
@@ -373,12 +405,14 @@ class _Reader:
             self.add(
                 self._key_line(1, "format"),
                 "format",
-                f"expected format = {FORMAT_VERSION}, found {fmt!r}",
+                _("expected format = {version}, found {fmt!r}").format(
+                    version=FORMAT_VERSION, fmt=fmt
+                ),
             )
         head_line = self._section_line("convention")
         head = data.get("convention")
         if not isinstance(head, dict):
-            self.add(None, "[convention]", "missing section [convention]")
+            self.add(None, "[convention]", _("missing section [convention]"))
             head = {}
         name = self.text(head, "name", "convention.", head_line)
         territory = self.text(head, "territory", "convention.", head_line, required=False)
@@ -388,7 +422,7 @@ class _Reader:
             self.add(
                 self._key_line(head_line, "year"),
                 "convention.year",
-                f"expected a year such as 2020, found {year!r}",
+                _("expected a year such as 2020, found {year!r}").format(year=year),
             )
             year = 0
         deadline = head.get("report_deadline")
@@ -398,7 +432,9 @@ class _Reader:
             self.add(
                 self._key_line(head_line, "report_deadline"),
                 "convention.report_deadline",
-                f"expected a date such as 2021-03-31, found {deadline!r}",
+                _("expected a date such as 2021-03-31, found {deadline!r}").format(
+                    deadline=deadline
+                ),
             )
             deadline = dt.date(max(year, 1900) + 1, 3, 31)
         deliberation = head.get("deliberation")
@@ -406,7 +442,7 @@ class _Reader:
             self.add(
                 self._key_line(head_line, "deliberation"),
                 "convention.deliberation",
-                f"expected a date, found {deliberation!r}",
+                _("expected a date, found {deliberation!r}").format(deliberation=deliberation),
             )
             deliberation = None
 
@@ -436,10 +472,14 @@ class _Reader:
     def _list(self, key: str) -> list[Any]:
         value = self.data.get(key)
         if value is None:
-            self.add(None, f"[[{key}]]", f"missing; expected one or more [[{key}]] tables")
+            self.add(
+                None,
+                f"[[{key}]]",
+                _("missing; expected one or more [[{key}]] tables").format(key=key),
+            )
             return []
         if not isinstance(value, list):
-            self.add(self._section_line(key), key, f"expected [[{key}]] tables")
+            self.add(self._section_line(key), key, _("expected [[{key}]] tables").format(key=key))
             return []
         return value
 
@@ -450,11 +490,15 @@ class _Reader:
             line = self.party_lines[i] if i < len(self.party_lines) else None
             path = f"parties[{i + 1}]."
             if not isinstance(item, dict):
-                self.add(line, path, "expected a table")
+                self.add(line, path, _("expected a table"))
                 continue
             pid = self.text(item, "id", path, line)
             if pid and pid in seen:
-                self.add(self._key_line(line, "id"), f"{path}id", f"duplicate party id {pid!r}")
+                self.add(
+                    self._key_line(line, "id"),
+                    f"{path}id",
+                    _("duplicate party id {pid!r}").format(pid=pid),
+                )
             seen.add(pid)
             parties.append(
                 Party(
@@ -470,7 +514,7 @@ class _Reader:
         line = self._section_line("funding")
         table = self.data.get("funding")
         if not isinstance(table, dict):
-            self.add(line, "[funding]", "missing section [funding] (total per party, in €)")
+            self.add(line, "[funding]", _("missing section [funding] (total per party, in €)"))
             return {}
         funding: dict[str, Decimal] = {}
         for key, value in table.items():
@@ -479,14 +523,16 @@ class _Reader:
                 self.add(
                     key_line,
                     f"funding.{key}",
-                    f"unknown party {key!r}; expected one of {sorted(funders)}",
+                    _("unknown party {key!r}; expected one of {choices}").format(
+                        key=key, choices=sorted(funders)
+                    ),
                 )
                 continue
             amount = self.money(value, f"funding.{key}", key_line)
             if amount is not None:
                 funding[key] = amount
         for funder in sorted(funders - set(table)):
-            self.add(line, f"funding.{funder}", "missing total for this party")
+            self.add(line, f"funding.{funder}", _("missing total for this party"))
         return funding
 
     def _parity(self, funders: set[str]) -> ParityRule:
@@ -496,7 +542,7 @@ class _Reader:
             ids = sorted(funders)
             return ParityRule(funder=ids[-1] if ids else "", at_least=ids[0] if ids else "")
         if not isinstance(table, dict):
-            self.add(line, "[parity]", "expected a table")
+            self.add(line, "[parity]", _("expected a table"))
             return ParityRule("", "")
         funder = self.text(table, "funder", "parity.", line)
         at_least = self.text(table, "at_least", "parity.", line)
@@ -505,14 +551,16 @@ class _Reader:
                 self.add(
                     self._key_line(line, key),
                     f"parity.{key}",
-                    f"unknown party {value!r}; expected one of {sorted(funders)}",
+                    _("unknown party {value!r}; expected one of {choices}").format(
+                        value=value, choices=sorted(funders)
+                    ),
                 )
         scope = table.get("scope", "action")
         if scope not in ("action", "total"):
             self.add(
                 self._key_line(line, "scope"),
                 "parity.scope",
-                f"expected 'action' or 'total', found {scope!r}",
+                _("expected 'action' or 'total', found {scope!r}").format(scope=scope),
             )
             scope = "action"
         return ParityRule(funder=funder, at_least=at_least, scope=scope)
@@ -524,11 +572,15 @@ class _Reader:
             line = self.axis_lines[i] if i < len(self.axis_lines) else None
             path = f"axes[{i + 1}]."
             if not isinstance(item, dict):
-                self.add(line, path, "expected a table")
+                self.add(line, path, _("expected a table"))
                 continue
             aid = self.text(item, "id", path, line)
             if aid and aid in seen:
-                self.add(self._key_line(line, "id"), f"{path}id", f"duplicate axis id {aid!r}")
+                self.add(
+                    self._key_line(line, "id"),
+                    f"{path}id",
+                    _("duplicate axis id {aid!r}").format(aid=aid),
+                )
             seen.add(aid)
             axes.append(Axis(id=aid, title=self.text(item, "title", path, line)))
         return tuple(axes)
@@ -541,25 +593,33 @@ class _Reader:
         for i, item in enumerate(self._list("actions")):
             line = self.action_lines[i] if i < len(self.action_lines) else None
             if not isinstance(item, dict):
-                self.add(line, f"actions[{i + 1}]", "expected a table")
+                self.add(line, f"actions[{i + 1}]", _("expected a table"))
                 continue
             aid = self.text(item, "id", f"actions[{i + 1}].", line)
             path = f"actions[{i + 1}] ({aid})." if aid else f"actions[{i + 1}]."
             if aid and aid in seen_actions:
-                self.add(self._key_line(line, "id"), f"{path}id", f"duplicate action id {aid!r}")
+                self.add(
+                    self._key_line(line, "id"),
+                    f"{path}id",
+                    _("duplicate action id {aid!r}").format(aid=aid),
+                )
             seen_actions.add(aid)
             axis = self.text(item, "axis", path, line)
             if axis and axis not in axis_ids:
                 self.add(
                     self._key_line(line, "axis"),
                     f"{path}axis",
-                    f"unknown axis {axis!r}; expected one of {sorted(axis_ids)}",
+                    _("unknown axis {axis!r}; expected one of {choices}").format(
+                        axis=axis, choices=sorted(axis_ids)
+                    ),
                 )
             title = self.text(item, "title", path, line)
             sheet_title = self.text(item, "sheet_title", path, line, required=False) or title
             budget: Decimal | None = Decimal(0)
             if "budget" not in item:
-                self.add(line, f"{path}budget", "missing; expected the action sheet's budget in €")
+                self.add(
+                    line, f"{path}budget", _("missing; expected the action sheet's budget in €")
+                )
             else:
                 budget = self.money(item["budget"], f"{path}budget", self._key_line(line, "budget"))
             amounts: dict[str, Decimal] = {}
@@ -569,7 +629,7 @@ class _Reader:
                 self.add(
                     amounts_line,
                     f"{path}amounts",
-                    "missing; expected amounts = { <party> = <€>, … }",
+                    _("missing; expected amounts = { <party> = <€>, … }"),
                 )
                 raw_amounts = {}
             for funder, value in raw_amounts.items():
@@ -577,7 +637,9 @@ class _Reader:
                     self.add(
                         amounts_line,
                         f"{path}amounts.{funder}",
-                        f"unknown party {funder!r}; expected one of {sorted(funders)}",
+                        _("unknown party {funder!r}; expected one of {choices}").format(
+                            funder=funder, choices=sorted(funders)
+                        ),
                     )
                     continue
                 amount = self.money(value, f"{path}amounts.{funder}", amounts_line)
@@ -586,7 +648,7 @@ class _Reader:
             indicators: list[Indicator] = []
             raw_indicators = item.get("indicators", [])
             if not isinstance(raw_indicators, list):
-                self.add(line, f"{path}indicators", "expected [[actions.indicators]] tables")
+                self.add(line, f"{path}indicators", _("expected [[actions.indicators]] tables"))
                 raw_indicators = []
             for j, raw in enumerate(raw_indicators):
                 ind_line = (
@@ -597,14 +659,14 @@ class _Reader:
                 indicator_index += 1
                 ipath = f"{path}indicators[{j + 1}]."
                 if not isinstance(raw, dict):
-                    self.add(ind_line, ipath, "expected a table")
+                    self.add(ind_line, ipath, _("expected a table"))
                     continue
                 iid = self.text(raw, "id", ipath, ind_line)
                 if iid and iid in seen_indicators:
                     self.add(
                         self._key_line(ind_line, "id"),
                         f"{ipath}id",
-                        f"duplicate indicator id {iid!r}",
+                        _("duplicate indicator id {iid!r}").format(iid=iid),
                     )
                 seen_indicators.add(iid)
                 kind = raw.get("kind", "nombre")
@@ -612,7 +674,9 @@ class _Reader:
                     self.add(
                         self._key_line(ind_line, "kind"),
                         f"{ipath}kind",
-                        f"expected one of {list(INDICATOR_KINDS)}, found {kind!r}",
+                        _("expected one of {choices}, found {kind!r}").format(
+                            choices=list(INDICATOR_KINDS), kind=kind
+                        ),
                     )
                     kind = "nombre"
                 indicators.append(

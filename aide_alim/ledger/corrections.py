@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from aide_alim.db import Database
 from aide_alim.errors import Problem
+from aide_alim.i18n import _
 from aide_alim.ledger import schema
 from aide_alim.ledger.convention import Convention, LedgerError
 from aide_alim.ledger.entries import Expense, add_expenses
@@ -35,21 +36,35 @@ def _recorded(db: Database, convention: Convention, expense_id: int) -> Expense:
                 table.c.source == f"{CANCELS}{expense_id}",
             )
         ).first()
-    where = f"expenditure #{expense_id}"
+    where = _("expenditure #{id}").format(id=expense_id)
     if row is None:
         raise LedgerError(
-            [Problem(where, None, None, f"no such expenditure in {convention.year}")],
-            what="the correction",
+            [
+                Problem(
+                    where,
+                    None,
+                    None,
+                    _("no such expenditure in {year}").format(year=convention.year),
+                )
+            ],
+            what=_("the correction"),
         )
     if cancelled is not None:
         raise LedgerError(
-            [Problem(where, None, None, f"already cancelled by expenditure #{cancelled.id}")],
-            what="the correction",
+            [
+                Problem(
+                    where,
+                    None,
+                    None,
+                    _("already cancelled by expenditure #{id}").format(id=cancelled.id),
+                )
+            ],
+            what=_("the correction"),
         )
     if str(row.source).startswith(CANCELS):
         raise LedgerError(
-            [Problem(where, None, None, "it is itself a cancellation; correct the original")],
-            what="the correction",
+            [Problem(where, None, None, _("it is itself a cancellation; correct the original"))],
+            what=_("the correction"),
         )
     return Expense(
         row.action, row.funder, row.date, row.label,

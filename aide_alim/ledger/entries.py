@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from aide_alim.db import Database
 from aide_alim.errors import Problem
+from aide_alim.i18n import N_, _
 from aide_alim.ledger import schema
 from aide_alim.ledger.convention import MAX_AMOUNT_EUR, Convention, LedgerError
 from aide_alim.parsing import (
@@ -59,7 +60,7 @@ VALUE_COLUMNS = [
     "source",
 ]
 PERIOD_PATTERN = re.compile(r"^(\d{4})(-(T[1-4]|S[12]|W(0[1-9]|[1-4]\d|5[0-3])|0[1-9]|1[0-2]))?$")
-PERIOD_HELP = "a period such as 2020, 2020-T4, 2020-S2, 2020-10 or 2020-W41"
+PERIOD_HELP = N_("a period such as 2020, 2020-T4, 2020-S2, 2020-10 or 2020-W41")
 
 # CSV headers users may write (French or English), mapped to the canonical column.
 _EXPENSE_ALIASES = {
@@ -150,8 +151,9 @@ def expense_problems(
                 file,
                 row,
                 "action",
-                f"expected an action of the {convention.year} convention "
-                f"({', '.join(actions)}), found {expense.action!r}",
+                _(
+                    "expected an action of the {year} convention ({actions}), found {value!r}"
+                ).format(year=convention.year, actions=", ".join(actions), value=expense.action),
             )
         )
     if expense.funder not in convention.funders:
@@ -160,19 +162,22 @@ def expense_problems(
                 file,
                 row,
                 "funder",
-                f"expected one of {', '.join(convention.funders)}, found {expense.funder!r}",
+                _("expected one of {choices}, found {value!r}").format(
+                    choices=", ".join(convention.funders), value=expense.funder
+                ),
             )
         )
     if not expense.label.strip():
-        problems.append(Problem(file, row, "label", "expected a label, found nothing"))
+        problems.append(Problem(file, row, "label", _("expected a label, found nothing")))
     elif len(expense.label) > MAX_TEXT_CHARS:
         problems.append(
             Problem(
                 file,
                 row,
                 "label",
-                f"expected a label of at most {MAX_TEXT_CHARS} characters, "
-                f"found {len(expense.label)}",
+                _("expected a label of at most {limit} characters, found {length}").format(
+                    limit=MAX_TEXT_CHARS, length=len(expense.label)
+                ),
             )
         )
     if not expense.amount_eur.is_finite() or expense.amount_eur == 0:
@@ -181,8 +186,9 @@ def expense_problems(
                 file,
                 row,
                 "amount_eur",
-                f"expected a non-zero amount in € (negative for a correction), "
-                f"found {expense.amount_eur}",
+                _(
+                    "expected a non-zero amount in € (negative for a correction), found {value}"
+                ).format(value=expense.amount_eur),
             )
         )
     elif expense.amount_eur != expense.amount_eur.quantize(Decimal("0.01")):
@@ -191,7 +197,9 @@ def expense_problems(
                 file,
                 row,
                 "amount_eur",
-                f"expected at most 2 decimals (cents), found {expense.amount_eur}",
+                _("expected at most 2 decimals (cents), found {value}").format(
+                    value=expense.amount_eur
+                ),
             )
         )
     if expense.date.year != convention.year:  # else it would count in this year's parity
@@ -200,8 +208,9 @@ def expense_problems(
                 file,
                 row,
                 "date",
-                f"expected a date in {convention.year}, the year of the convention, "
-                f"found {expense.date.isoformat()}",
+                _("expected a date in {year}, the year of the convention, found {date}").format(
+                    year=convention.year, date=expense.date.isoformat()
+                ),
             )
         )
     return problems
@@ -221,8 +230,9 @@ def value_problems(
                 file,
                 row,
                 "indicator",
-                f"expected an indicator of the {convention.year} convention ({ids}), "
-                f"found {value.indicator!r}",
+                _("expected an indicator of the {year} convention ({ids}), found {value!r}").format(
+                    year=convention.year, ids=ids, value=value.indicator
+                ),
             )
         ]
     if value.action != indicator.action:
@@ -231,14 +241,22 @@ def value_problems(
                 file,
                 row,
                 "action",
-                f"indicator {indicator.id} belongs to action {indicator.action}, "
-                f"found {value.action!r}",
+                _("indicator {indicator} belongs to action {action}, found {value!r}").format(
+                    indicator=indicator.id, action=indicator.action, value=value.action
+                ),
             )
         )
     match = PERIOD_PATTERN.match(value.period)
     if match is None:
         problems.append(
-            Problem(file, row, "period", f"expected {PERIOD_HELP}, found {value.period!r}")
+            Problem(
+                file,
+                row,
+                "period",
+                _("expected {expected}, found {value!r}").format(
+                    expected=_(PERIOD_HELP), value=value.period
+                ),
+            )
         )
     elif int(match.group(1)) != convention.year:
         problems.append(
@@ -246,15 +264,25 @@ def value_problems(
                 file,
                 row,
                 "period",
-                f"expected a period of {convention.year}, found {value.period!r}",
+                _("expected a period of {year}, found {value!r}").format(
+                    year=convention.year, value=value.period
+                ),
             )
         )
     if value.value is not None and not math.isfinite(value.value):
-        problems.append(Problem(file, row, "value", f"expected a number, found {value.value}"))
+        message = _("expected a number, found {value}").format(value=value.value)
+        problems.append(Problem(file, row, "value", message))
     elif value.value is not None and value.value < 0:
         # every indicator of the conventions counts something (persons, visits, €)
         problems.append(
-            Problem(file, row, "value", f"expected a number >= 0 (a count), found {value.value:g}")
+            Problem(
+                file,
+                row,
+                "value",
+                _("expected a number >= 0 (a count), found {value}").format(
+                    value=f"{value.value:g}"
+                ),
+            )
         )
     if indicator.kind == "nombre" and value.value is None and not value.text.strip():
         problems.append(
@@ -262,8 +290,9 @@ def value_problems(
                 file,
                 row,
                 "value",
-                f"indicator {indicator.id} is a number ({indicator.unit or 'sans unité'}); "
-                "expected a value, found nothing",
+                _(
+                    "indicator {indicator} is a number ({unit}); expected a value, found nothing"
+                ).format(indicator=indicator.id, unit=indicator.unit or "sans unité"),
             )
         )
     if indicator.kind == "qualitatif" and not value.text.strip() and value.value is None:
@@ -272,7 +301,9 @@ def value_problems(
                 file,
                 row,
                 "text",
-                f"indicator {indicator.id} is a text assessment; expected a text, found nothing",
+                _(
+                    "indicator {indicator} is a text assessment; expected a text, found nothing"
+                ).format(indicator=indicator.id),
             )
         )
     return problems
@@ -301,7 +332,7 @@ def add_expenses(
         )
     ]
     if problems:
-        raise LedgerError(problems, what="the expenditures")
+        raise LedgerError(problems, what=_("the expenditures"))
     rows = [i + 1 if len(expenses) > 1 else None for i in range(len(expenses))]
     return _insert_expenses(db, convention, expenses, file=file, rows=rows)
 
@@ -341,15 +372,18 @@ def _insert_expenses(
                         file,
                         row,
                         None,
-                        f"already recorded as expenditure #{existing[key]} (same action, "
-                        "funder, date, label, amount and document); nothing was recorded",
+                        _(
+                            "already recorded as expenditure #{id} (same action, "
+                            "funder, date, label, amount and document); nothing was recorded"
+                        ).format(id=existing[key]),
                     )
                 )
             elif key in seen:
-                problems.append(Problem(file, row, None, f"same expenditure as row {seen[key]}"))
+                message = _("same expenditure as row {row}").format(row=seen[key])
+                problems.append(Problem(file, row, None, message))
             seen[key] = row
         if problems:
-            raise LedgerError(problems, what="the expenditures")
+            raise LedgerError(problems, what=_("the expenditures"))
         for e in expenses:
             result = conn.execute(
                 table.insert().values(
@@ -380,7 +414,7 @@ def set_indicator_values(
         for p in value_problems(convention, v, file=file, row=i + 1 if len(values) > 1 else None)
     ]
     if problems:
-        raise LedgerError(problems, what="the indicator values")
+        raise LedgerError(problems, what=_("the indicator values"))
     return _upsert_values(db, convention, values)
 
 
@@ -554,7 +588,7 @@ class ImportResult:
     corrections: int = 0
 
 
-AMOUNT_EXPECTED = "an amount in euros like 1234,56 or 1 234,56 €"
+AMOUNT_EXPECTED = N_("an amount in euros like 1234,56 or 1 234,56 €")
 
 
 def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal | Bad:
@@ -562,9 +596,10 @@ def parse_amount(text: str, *, decimal_comma: bool = False) -> Decimal | Bad:
     :mod:`aide_alim.parsing`; ``1,000`` is refused as ambiguous unless ``decimal_comma``)."""
     amount = parse_decimal(text, decimal_comma=decimal_comma)
     if isinstance(amount, Bad):
-        return number_expected(amount, AMOUNT_EXPECTED)
+        return number_expected(amount, _(AMOUNT_EXPECTED))
     if abs(amount) >= MAX_AMOUNT_EUR:
-        return Bad(f"an amount below {MAX_AMOUNT_EUR:,.0f} €".replace(",", " "))
+        maximum = f"{MAX_AMOUNT_EUR:,.0f}".replace(",", " ")
+        return Bad(_("an amount below {maximum} €").format(maximum=maximum))
     return amount
 
 
@@ -582,7 +617,14 @@ def _read_csv_rows(path: Path) -> _CsvRows:
         raw = path.read_bytes()
     except OSError as exc:
         raise LedgerError(
-            [Problem(str(path), None, None, f"cannot read the file ({exc.strerror})")],
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    _("cannot read the file ({error})").format(error=exc.strerror),
+                )
+            ],
             what=path.name,
         ) from None
     table = read_csv_bytes(raw, path.name)
@@ -637,7 +679,7 @@ def import_csv(db: Database, convention: Convention, path: str | Path) -> Import
     header = csv_rows.header
     name = str(file)
     if not csv_rows.rows:
-        problem = Problem(name, None, None, "expected at least one row under the header")
+        problem = Problem(name, None, None, _("expected at least one row under the header"))
         raise LedgerError([problem], what=file.name)
     expense_map = _canonical(header, _EXPENSE_ALIASES)
     value_map = _canonical(header, _VALUE_ALIASES)
@@ -651,9 +693,11 @@ def import_csv(db: Database, convention: Convention, path: str | Path) -> Import
                 name,
                 1,
                 None,
-                "expected the header of expenditures (action, funder, date, label, "
-                "amount_eur, document) or of indicator values (action, indicator, period, "
-                f"value, text), found: {', '.join(header) or 'nothing'}",
+                _(
+                    "expected the header of expenditures (action, funder, date, label, "
+                    "amount_eur, document) or of indicator values (action, indicator, period, "
+                    "value, text), found: {header}"
+                ).format(header=", ".join(header) or _("nothing")),
             )
         ],
         what=file.name,
@@ -663,7 +707,9 @@ def import_csv(db: Database, convention: Convention, path: str | Path) -> Import
 def _missing_columns(name: str, mapping: dict[str, str], required: Sequence[str]) -> list[Problem]:
     present = set(mapping.values())
     return [
-        Problem(name, 1, column, "missing column") for column in required if column not in present
+        Problem(name, 1, column, _("missing column"))
+        for column in required
+        if column not in present
     ]
 
 
@@ -688,14 +734,28 @@ def _import_expenses(
         if isinstance(date, Bad):
             found = row.get("date", "")
             row_problems.append(
-                Problem(name, row_no, "date", f"expected {date.expected}, found {found!r}")
+                Problem(
+                    name,
+                    row_no,
+                    "date",
+                    _("expected {expected}, found {value!r}").format(
+                        expected=date.expected, value=found
+                    ),
+                )
             )
             date = dt.date(convention.year, 1, 1)
         amount = parse_amount(row.get("amount_eur", ""), decimal_comma=csv_rows.decimal_comma)
         if isinstance(amount, Bad):
             found = row.get("amount_eur", "")
             row_problems.append(
-                Problem(name, row_no, "amount_eur", f"expected {amount.expected}, found {found!r}")
+                Problem(
+                    name,
+                    row_no,
+                    "amount_eur",
+                    _("expected {expected}, found {value!r}").format(
+                        expected=amount.expected, value=found
+                    ),
+                )
             )
             amount = Decimal(1)
         expense = Expense(
@@ -742,10 +802,11 @@ def _import_values(
                 row["value"].strip().removesuffix("%").strip(), decimal_comma=csv_rows.decimal_comma
             )
             if isinstance(parsed, Bad):
-                expected = number_expected(parsed, "a number").expected
-                problems.append(
-                    Problem(name, row_no, "value", f"expected {expected}, found {row['value']!r}")
+                expected = number_expected(parsed, _("a number")).expected
+                message = _("expected {expected}, found {value!r}").format(
+                    expected=expected, value=row["value"]
                 )
+                problems.append(Problem(name, row_no, "value", message))
             else:
                 number = parsed
         value = IndicatorValue(
@@ -766,7 +827,9 @@ def _import_values(
                     name,
                     row_no,
                     "period",
-                    f"same indicator, measure, subject and period as row {seen[key]}",
+                    _("same indicator, measure, subject and period as row {row}").format(
+                        row=seen[key]
+                    ),
                 )
             )
         seen[key] = row_no

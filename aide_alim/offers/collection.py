@@ -29,7 +29,8 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -37,6 +38,9 @@ from aide_alim.offers.model import Offer, Supplier
 from aide_alim.routing import RoutePlan, scenario_matrices
 from aide_alim.routing.graph import association_key, places_of, site_key
 from aide_alim.scenario.model import Scenario, Vehicle
+
+if TYPE_CHECKING:
+    from aide_alim.offers.week import SavedRounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +89,23 @@ class _Trip:
 class Rounds:
     """The week's planned rounds, ready for cheapest insertions of offers' pickups.
 
-    ``suppliers``: the new suppliers of the offers to score (their places join the matrices).
+    ``suppliers``: the new suppliers of the offers to score (their places join the matrices);
+    ``cache_dir`` keeps those matrices on disk (see :func:`~aide_alim.routing.scenario_matrices`).
     """
 
-    def __init__(self, scenario: Scenario, plan: RoutePlan, suppliers: Iterable[Supplier] = ()):
+    def __init__(
+        self,
+        scenario: Scenario,
+        plan: RoutePlan | SavedRounds,
+        suppliers: Iterable[Supplier] = (),
+        *,
+        cache_dir: str | Path | None = None,
+    ):
         self.scenario = scenario
         known = set(scenario.site_by_id)
         extra = tuple({s.id: s.site() for s in suppliers if s.id not in known}.values())
         places = places_of(scenario.replace(sites=scenario.sites + extra))
-        self.matrices = scenario_matrices(scenario, places)
+        self.matrices = scenario_matrices(scenario, places, cache_dir=cache_dir)
         self._windows = {site_key(s.id): s.window for s in scenario.sites + extra}
         self._windows.update(
             {association_key(a.id): a.receive_window for a in scenario.associations}
@@ -289,10 +301,13 @@ def _key(c: Collection) -> tuple[float, float, float]:
 
 
 def _seconds(value: Any) -> int | None:
-    """Seconds after midnight of a stop's time (``None`` for a missing one)."""
+    """Seconds after midnight of a stop's time (``None`` for a missing one; a saved plan
+    writes it ``"NaT"``)."""
     if value is None or pd.isna(value):
         return None
     stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        return None
     return int(stamp.hour * 3600 + stamp.minute * 60 + stamp.second)
 
 

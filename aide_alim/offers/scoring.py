@@ -1,7 +1,8 @@
 """Scoring offers against the week being prepared, and the verdict: prendre, négocier, refuser.
 
-:func:`prepare_week` allocates the week and plans its rounds once (the rounds take seconds);
-:func:`score_offers` then scores each offer in a fraction of a second:
+:func:`~aide_alim.offers.week.load_week` takes the week's allocation and rounds from a run
+folder or the week cache, or computes them once (the rounds take seconds);
+:func:`score_offers` then scores each offer in a few hundredths of a second:
 
 - **economic**: market value, price, € saved (value − price) and € saved per € spent; the
   budget the associations that could take it have left after the week's purchases, and the kg
@@ -10,9 +11,10 @@
   into the week's rounds or a dedicated trip (:mod:`aide_alim.offers.collection`); CO₂ per kg
   delivered; kg saved from waste when the DLC is short (:data:`SHORT_DLC_DAYS`);
 - **need**: the kg of unmet need, in associations that accept the category, are within reach and
-  have free storage of the right class left after the week's lots, that it could cover; and the
-  worst-off fill ratio before and after, from a re-solve of the allocation with the offer added
-  as a lot (:func:`~aide_alim.allocation.allocate`, without the price-of-fairness solve);
+  have free storage of the right class left after the week's lots, that it could cover; the kg
+  of it the allocation gives out and the worst-off fill ratio before and after, from the
+  allocation's linear relaxation with the offer added as a lot, only the offer's own lot
+  rounded to cartons (:mod:`aide_alim.offers.need`);
 - **feasibility**: the first limit that rules it out (dates, category, storage of its class,
   DLC against the associations' open days, a vehicle — refrigerated for the cold chain — with
   time to collect it, the supplier's minimum quantity).
@@ -34,19 +36,34 @@ before it are taken is turned to *négocier* and says which offers it competes w
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from aide_alim.allocation import REASONS_FR, Allocation, allocate
+from aide_alim.allocation import REASONS_FR
 from aide_alim.geo import haversine_km
 from aide_alim.offers.collection import Collection, Rounds
-from aide_alim.offers.model import Offer, with_offers
-from aide_alim.routing import RoutePlan, plan_routes
+from aide_alim.offers.model import Offer
+from aide_alim.offers.need import NeedModel
+from aide_alim.offers.week import Week, prepare_week
 from aide_alim.scenario.model import Scenario
+
+__all__ = [
+    "MAX_CO2_G_PER_KG",
+    "MIN_SAVING_SHARE",
+    "VERDICTS",
+    "Scores",
+    "Verdict",
+    "Week",
+    "decide",
+    "prepare_week",
+    "rank",
+    "score_offers",
+    "worth_price",
+]
 
 VERDICTS: tuple[str, ...] = ("prendre", "négocier", "refuser")
 SHORT_DLC_DAYS = 7
@@ -62,27 +79,9 @@ CARBON_EUR_PER_KG = 0.087
 """Value of a kg of CO₂ in the interest score: 87 €/t, the French *valeur de l'action pour le
 climat* for 2020 (France Stratégie, rapport Quinet, 2019) [€/kg CO₂]."""
 RAISE_MIN = 5e-4
-"""A rise of the worst-off fill ratio below this (0.05 point) is carton-rounding noise."""
+"""A rise of the worst-off fill ratio below this (0.05 point) counts as none (the relaxation's
+levels carry a 1e-7 relative slack; a full re-solve, ``exact``, moves by cartons)."""
 _EPS = 1e-6
-
-
-@dataclass(frozen=True)
-class Week:
-    """The week being prepared: its allocation and planned rounds (computed once)."""
-
-    scenario: Scenario
-    allocation: Allocation
-    plan: RoutePlan
-    seconds: float = 0.0
-
-
-def prepare_week(scenario: Scenario, *, plan: RoutePlan | None = None) -> Week:
-    """Allocate the week and plan its rounds (or take ``plan``), as the offers' baseline."""
-    started = time.perf_counter()
-    allocation = allocate(scenario, price_of_fairness=False)
-    if plan is None:
-        plan = plan_routes(scenario, allocation.lines)
-    return Week(scenario, allocation, plan, time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -197,11 +196,23 @@ class Verdict:
         }
 
 
-def score_offers(week: Week, offers: Sequence[Offer]) -> list[Verdict]:
-    """Score every offer against ``week``, decide, and rank them (best first)."""
-    rounds = Rounds(week.scenario, week.plan, (o.supplier for o in offers))
-    base = _Baseline(week)
-    verdicts = [decide(offer, score_offer(week, offer, rounds, base), week.scenario)
+def score_offers(
+    week: Week,
+    offers: Sequence[Offer],
+    *,
+    exact: bool = False,
+    cache_dir: str | Path | None = None,
+) -> list[Verdict]:
+    """Score every offer against ``week``, decide, and rank them (best first).
+
+    ``exact``: re-solve the whole allocation, cartons included, for each offer instead of its
+    relaxation (:class:`~aide_alim.offers.need.NeedModel`; 4–5× slower). ``cache_dir`` keeps
+    the distance matrices with the offers' new suppliers on disk.
+    """
+    rounds = Rounds(week.scenario, week.plan, (o.supplier for o in offers), cache_dir=cache_dir)
+    need = NeedModel(week.scenario, exact=exact)
+    base = _Baseline(week, need.min_fill)
+    verdicts = [decide(offer, score_offer(week, offer, rounds, base, need), week.scenario)
                 for offer in offers]  # fmt: skip
     return rank(verdicts, rounds)
 
@@ -209,7 +220,7 @@ def score_offers(week: Week, offers: Sequence[Offer]) -> list[Verdict]:
 class _Baseline:
     """What the week's allocation leaves per association: unmet need, free storage, budget."""
 
-    def __init__(self, week: Week) -> None:
+    def __init__(self, week: Week, min_fill: float) -> None:
         sc = week.scenario
         lines = week.allocation.lines
         self.ids = [a.id for a in sc.associations]
@@ -240,7 +251,7 @@ class _Baseline:
         self.lat = np.array([a.lat for a in sc.associations])
         self.lon = np.array([a.lon for a in sc.associations])
         self.refuses = [a.refuses for a in sc.associations]
-        self.min_fill = float(week.allocation.metrics.get("min_fill_ratio", float("nan")))
+        self.min_fill = min_fill
 
     def eligible(self, offer: Offer, reach_km: float) -> np.ndarray:
         km = haversine_km(offer.supplier.lat, offer.supplier.lon, self.lat, self.lon)
@@ -253,7 +264,9 @@ class _Baseline:
         return float(self.budget[mask].max() if self.shared_budget else self.budget[mask].sum())
 
 
-def score_offer(week: Week, offer: Offer, rounds: Rounds, base: _Baseline) -> Scores:
+def score_offer(
+    week: Week, offer: Offer, rounds: Rounds, base: _Baseline, need: NeedModel
+) -> Scores:
     """The scores of one offer (see the module docstring)."""
     sc = week.scenario
     temp = ("ambient", "chilled", "frozen").index(str(offer.temperature))
@@ -270,9 +283,10 @@ def score_offer(week: Week, offer: Offer, rounds: Rounds, base: _Baseline) -> Sc
     if not blocker and not collection.feasible:
         blocker = collection.reason_fr
     if not blocker:  # the re-solve (the costly part) only for offers nothing rules out
-        kg_taken, takers, min_after, reason = _resolve(week, offer)
+        met = need.with_offer(offer)
+        kg_taken, takers, min_after = met.kg, met.associations, met.min_fill
         if kg_taken <= _EPS:
-            blocker = _allocation_reason(reason, offer)
+            blocker = _allocation_reason(met.reason, offer)
         else:
             collection = rounds.cheapest(offer, kg_taken)
             if not collection.feasible:
@@ -322,26 +336,20 @@ def _early_blocker(offer: Offer, sc: Scenario, mask: np.ndarray, free: np.ndarra
     return ""
 
 
-def _resolve(week: Week, offer: Offer) -> tuple[float, tuple[str, ...], float, str]:
-    """Re-solve the allocation with the offer added: kg of it given out, to whom, the new
-    worst-off fill ratio, and the reason code for what is left of it."""
-    variant = with_offers(week.scenario, [offer])
-    result = allocate(variant, price_of_fairness=False)
-    if not result.is_ok:
-        return 0.0, (), float(week.allocation.metrics.get("min_fill_ratio", 0.0)), "rule"
-    mine = result.lines[result.lines["lot"] == offer.id]
-    takers = tuple(sorted({str(a) for a in mine["association"]}))
-    left = result.unallocated[result.unallocated["lot"] == offer.id]
-    reason = str(left["reason"].iloc[0]) if len(left) else ""
-    return float(mine["kg"].sum()), takers, float(result.metrics["min_fill_ratio"]), reason
-
-
 def _allocation_reason(code: str, offer: Offer) -> str:
     if code == "dlc_before_open_day" and offer.use_by is not None:
         return (
             f"DLC le {offer.use_by:%d/%m}, avant le prochain jour d'ouverture de toutes les "
             "associations qui pourraient le prendre"
         )
+    if code == "displaced":
+        return (
+            f"les lots de la semaine remplissent déjà le stockage en {offer.temperature.label_fr} "
+            "ou le budget des associations qui pourraient le prendre : il ne ferait qu'en "
+            "remplacer un"
+        )
+    if code == "below_carton":
+        return f"moins d'un carton ({offer.unit_kg:g} kg) trouve sa place chez les associations"
     return REASONS_FR.get(code, "aucune association ne peut le prendre cette semaine")
 
 

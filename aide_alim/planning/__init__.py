@@ -4,7 +4,8 @@
 - :mod:`.model`: the planning model (its relaxation is the bound);
 - :mod:`.skeleton`: the visits a pass asks the rounds to make;
 - :mod:`.core`: :func:`allocate_and_route`, the plan the fleet really carries;
-- :mod:`.reasons`: the true reason of every kg left over.
+- :mod:`.reasons`: the true reason of every kg left over;
+- :mod:`.advice`: what one more resource (van, hour, window, freezer) would bring.
 """
 
 from aide_alim.planning.core import (

@@ -33,7 +33,7 @@ from aide_alim.scenario.model import Lot, Scenario, TimeWindow
 
 _MODES = {
     "delivery": "livraison",
-    "hub_pickup": "retrait au hub",
+    "hub_pickup": "retrait à la plateforme",
     "site_pickup": "retrait chez le fournisseur",
 }
 _CACHE_SIZE = 16

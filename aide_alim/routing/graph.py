@@ -15,13 +15,16 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from geopy.distance import geodesic
 
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.scenario.model import Logistics, Scenario
+
+if TYPE_CHECKING:  # networkx (0.2 s to import) only when a graph is built
+    import networkx as nx
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -68,6 +71,8 @@ def geodesic_graph(places: tuple[Place, ...], logistics: Logistics) -> nx.DiGrap
 
     Edges carry ``length`` [m] and ``travel_time`` [s]; nodes carry the :class:`Place` fields.
     """
+    import networkx as nx
+
     graph = nx.DiGraph()
     for p in places:
         graph.add_node(p.key, name=p.name, kind=p.kind, lat=p.lat, lon=p.lon)
@@ -111,6 +116,8 @@ def load_road_graph(path: Path, *, speed_kmh: float) -> nx.DiGraph:
     [km/h], else from ``speed_kmh``. Problems are collected and raised together as a
     :class:`ScenarioError` naming the file, the node or edge, and what was found.
     """
+    import networkx as nx
+
     name = path.name
     if not path.exists():
         raise ScenarioError([Problem(name, None, None, f"road network file not found: {path}")])

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 
 from aide_alim.routing.graph import (
@@ -172,6 +171,8 @@ def _road(places: tuple[Place, ...], logistics: Logistics, path: Path, digest: s
     """Many-to-many Dijkstra: one single-source search per distinct snapped origin node, on
     ``length`` for distances and on ``travel_time`` for durations. The straight-line snapping
     offsets at both ends are added (at ``speed_kmh``)."""
+    import networkx as nx
+
     graph = load_road_graph(path, speed_kmh=logistics.speed_kmh)
     snapped = snap(graph, places)
     n = len(places)

@@ -32,6 +32,7 @@ from typing import Any
 
 from aide_alim import parsing
 from aide_alim.errors import Problem
+from aide_alim.i18n import _
 from aide_alim.parsing import Bad
 
 SETTINGS_FILE = "scenario.toml"
@@ -101,13 +102,15 @@ def read_raw(path: str | Path) -> RawScenario:
     raw = RawScenario(str(path), path.stem, SETTINGS_FILE)
     if path.is_file() and path.name.lower() == SETTINGS_FILE:
         return read_folder(path.parent)
-    found = "a file of another type" if path.exists() else "nothing at that path"
+    found = _("a file of another type") if path.exists() else _("nothing at that path")
     raw.problems.append(
         Problem(
             str(path),
             None,
             None,
-            f'expected a scenario folder or an .xlsx workbook, got {found} ("{path}")',
+            _('expected a scenario folder or an .xlsx workbook, got {found} ("{path}")').format(
+                found=found, path=path
+            ),
         )
     )
     return raw
@@ -131,8 +134,10 @@ def read_folder(folder: Path) -> RawScenario:
                     path.name,
                     None,
                     None,
-                    f'expected one file named {key} (in any case), got "{files[key].name}" '
-                    f'and "{path.name}"; keep only one',
+                    _(
+                        'expected one file named {name} (in any case), got "{first}" '
+                        'and "{second}"; keep only one'
+                    ).format(name=key, first=files[key].name, second=path.name),
                 )
             )
         files.setdefault(key, path)
@@ -158,7 +163,8 @@ def read_folder(folder: Path) -> RawScenario:
 
 
 def _missing_file(name: str, folder: Path) -> Problem:
-    return Problem(name, None, None, f'expected a file {name} in "{folder}", got none')
+    message = _('expected a file {name} in "{folder}", got none').format(name=name, folder=folder)
+    return Problem(name, None, None, message)
 
 
 def read_settings_toml(path: Path) -> tuple[list[RawSetting], list[Problem]]:
@@ -174,12 +180,19 @@ def read_settings_toml(path: Path) -> tuple[list[RawSetting], list[Problem]]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
+        column = re.search(r"column (\d+)", str(exc))
+        # Python's own text of the error is English: the French names the place instead.
+        message = _("expected valid TOML (key = value, [section]), got a syntax error: {error}")
         return [], [
             Problem(
                 name,
                 int(line.group(1)) if line else None,
                 None,
-                f"expected valid TOML (key = value, [section]), got a syntax error: {exc}",
+                message.format(
+                    error=exc,
+                    line=line.group(1) if line else "?",
+                    column=column.group(1) if column else "?",
+                ),
             )
         ]
     settings: list[RawSetting] = []
@@ -193,7 +206,9 @@ def read_settings_toml(path: Path) -> tuple[list[RawSetting], list[Problem]]:
                             name,
                             None,
                             f"{key}.{sub_key}",
-                            f"expected a value, got a table [{key}.{sub_key}]",
+                            _("expected a value, got a table [{table}]").format(
+                                table=f"{key}.{sub_key}"
+                            ),
                         )
                     )
                 else:
@@ -224,7 +239,8 @@ def _read_bytes(path: Path, file: str) -> bytes | Problem:
     try:
         return path.read_bytes()
     except OSError as exc:
-        return Problem(file, None, None, f"expected a readable file, got {exc.strerror or exc}")
+        message = _("expected a readable file, got {error}").format(error=exc.strerror or exc)
+        return Problem(file, None, None, message)
 
 
 def decode_text(data: bytes, file: str) -> str | Problem:
@@ -237,7 +253,7 @@ def parse_csv_text(text: str, file: str) -> RawTable | Problem:
     """Split CSV text into a header and numbered rows (row 1 = first line of the file)."""
     parsed = parsing.csv_records(text)
     if isinstance(parsed, Bad):
-        return Problem(file, None, None, f"expected {parsed.expected}")
+        return Problem(file, None, None, _("expected {expected}").format(expected=parsed.expected))
     return _table(file, parsed.records, decimal_comma=parsed.decimal_comma)
 
 
@@ -255,7 +271,8 @@ def _table(
         else:
             rows.append(RawRow(number, tuple(cells)))
     if header is None:
-        return Problem(file, None, None, "expected a header row and data rows, got an empty table")
+        message = _("expected a header row and data rows, got an empty table")
+        return Problem(file, None, None, message)
     # Trailing empty header cells (``id;name;;``) are common in exports: drop them.
     width = len(header)
     while width and not header[width - 1]:
@@ -283,8 +300,9 @@ def read_workbook(path: Path) -> RawScenario:
                 book_name,
                 None,
                 None,
-                f"expected an .xlsx workbook, got a file that cannot be opened "
-                f"({type(exc).__name__}: {exc})",
+                _("expected an .xlsx workbook, got a file that cannot be opened ({error})").format(
+                    error=f"{type(exc).__name__}: {exc}"
+                ),
             )
         )
         return raw
@@ -295,14 +313,20 @@ def read_workbook(path: Path) -> RawScenario:
             if key in sheets and key in (SETTINGS_SHEET, *TABLES):
                 # A hidden "Lots " beside the visible "lots": which one is the week? Refuse.
                 hidden = [n for n in (sheets[key].title, name) if book[n].sheet_state != "visible"]
-                note = f" ({', '.join(repr(n) for n in hidden)} hidden)" if hidden else ""
+                note = (
+                    _(" ({sheets} hidden)").format(sheets=", ".join(repr(n) for n in hidden))
+                    if hidden
+                    else ""
+                )
                 raw.problems.append(
                     Problem(
                         book_name,
                         None,
                         None,
-                        f'expected one sheet named "{key}", got "{sheets[key].title}" and '
-                        f'"{name}"{note}; keep only one',
+                        _(
+                            'expected one sheet named "{name}", got "{first}" and '
+                            '"{second}"{note}; keep only one'
+                        ).format(name=key, first=sheets[key].title, second=name, note=note),
                     )
                 )
             sheets.setdefault(key, book[name])
@@ -333,7 +357,8 @@ def read_workbook(path: Path) -> RawScenario:
 
 
 def _missing_sheet(book_name: str, sheet: str) -> Problem:
-    return Problem(book_name, None, None, f'expected a sheet named "{sheet}", got none')
+    message = _('expected a sheet named "{sheet}", got none').format(sheet=sheet)
+    return Problem(book_name, None, None, message)
 
 
 def _sheet_records(sheet: Any) -> list[list[str]]:

@@ -18,6 +18,14 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Literal, Self
 
+from aide_alim.i18n import N_, _
+
+
+def _check(condition: bool, message: str, **values: Any) -> None:
+    """Raise ``message`` (an English msgid, formatted with ``values``) in the user's language."""
+    if not condition:
+        raise ValueError(_(message).format(**values))
+
 
 class Temperature(StrEnum):
     """Temperature class of a lot, a storage space or a vehicle compartment."""
@@ -71,8 +79,11 @@ class TimeWindow:
     end_min: int
 
     def __post_init__(self) -> None:
-        if not 0 <= self.start_min < self.end_min <= 24 * 60:
-            raise ValueError(f"Expected a window start < end within one day, got {self}.")
+        _check(
+            0 <= self.start_min < self.end_min <= 24 * 60,
+            N_("Expected a window start < end within one day, got {value}."),
+            value=self,
+        )
 
     @classmethod
     def parse(cls, text: str) -> TimeWindow:
@@ -80,11 +91,15 @@ class TimeWindow:
         cleaned = text.strip().replace("–", "-").replace("h", ":").replace(" ", "")
         start, sep, end = cleaned.partition("-")
         if not sep:
-            raise ValueError(f'expected a window like "09:00-12:00", got "{text}"')
+            raise ValueError(
+                _('expected a window like "09:00-12:00", got "{text}"').format(text=text)
+            )
         start_min, end_min = _minutes(start, text), _minutes(end, text)
         if start_min >= end_min:
             raise ValueError(
-                f'expected a window like "09:00-12:00" (start before end), got "{text}"'
+                _('expected a window like "09:00-12:00" (start before end), got "{text}"').format(
+                    text=text
+                )
             )
         return cls(start_min, end_min)
 
@@ -97,13 +112,15 @@ class TimeWindow:
 
 
 def _minutes(part: str, whole: str) -> int:
-    hours, _, mins = part.partition(":")
+    hours, _colon, mins = part.partition(":")
     try:
         h, m = int(hours), int(mins or 0)
     except ValueError:
-        raise ValueError(f'expected a window like "09:00-12:00", got "{whole}"') from None
+        raise ValueError(
+            _('expected a window like "09:00-12:00", got "{text}"').format(text=whole)
+        ) from None
     if not (0 <= h <= 24 and 0 <= m < 60) or h * 60 + m > 24 * 60:
-        raise ValueError(f'expected a window like "09:00-12:00", got "{whole}"')
+        raise ValueError(_('expected a window like "09:00-12:00", got "{text}"').format(text=whole))
     return h * 60 + m
 
 
@@ -262,11 +279,6 @@ class _Params:
         return tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValueError(message)
-
-
 @dataclass(frozen=True, slots=True)
 class Policy(_Params):
     """How lots are shared out (``[policy]`` in ``scenario.toml``).
@@ -303,19 +315,39 @@ class Policy(_Params):
     memory: bool = False
 
     def __post_init__(self) -> None:
-        _check(self.rule in RULES, f"Expected rule in {', '.join(RULES)}, got {self.rule!r}.")
-        _check(self.basis in BASES, f"Expected basis in kg, value, meals, got {self.basis!r}.")
-        _check(self.ration_kg > 0, f"Expected ration_kg > 0, got {self.ration_kg}.")
-        _check(self.kg_per_meal > 0, f"Expected kg_per_meal > 0, got {self.kg_per_meal}.")
-        _check(self.deviation_cap >= 0, f"Expected deviation_cap >= 0, got {self.deviation_cap}.")
-        _check(self.max_split >= 1, f"Expected max_split >= 1, got {self.max_split}.")
-        _check(self.min_delivery_kg >= 0, "Expected min_delivery_kg >= 0.")
+        _check(
+            self.rule in RULES,
+            N_("Expected rule in {choices}, got {value!r}."),
+            choices=", ".join(RULES),
+            value=self.rule,
+        )
+        _check(
+            self.basis in BASES,
+            N_("Expected basis in kg, value, meals, got {value!r}."),
+            value=self.basis,
+        )
+        _check(self.ration_kg > 0, N_("Expected ration_kg > 0, got {value}."), value=self.ration_kg)
+        _check(
+            self.kg_per_meal > 0,
+            N_("Expected kg_per_meal > 0, got {value}."),
+            value=self.kg_per_meal,
+        )
+        _check(
+            self.deviation_cap >= 0,
+            N_("Expected deviation_cap >= 0, got {value}."),
+            value=self.deviation_cap,
+        )
+        _check(
+            self.max_split >= 1, N_("Expected max_split >= 1, got {value}."), value=self.max_split
+        )
+        _check(self.min_delivery_kg >= 0, N_("Expected min_delivery_kg >= 0."))
         _check(
             self.budget in ("association", "collective"),
-            f"Expected budget in association, collective, got {self.budget!r}.",
+            N_("Expected budget in association, collective, got {value!r}."),
+            value=self.budget,
         )
-        _check(self.collective_fund_eur >= 0, "Expected collective_fund_eur >= 0.")
-        _check(self.ddm_penalty >= 0, "Expected ddm_penalty >= 0.")
+        _check(self.collective_fund_eur >= 0, N_("Expected collective_fund_eur >= 0."))
+        _check(self.ddm_penalty >= 0, N_("Expected ddm_penalty >= 0."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,12 +374,16 @@ class Logistics(_Params):
     road_graph: str | None = None
 
     def __post_init__(self) -> None:
-        _check(self.model in ("hub", "direct"), f"Expected model hub or direct, got {self.model!r}")
-        _check(self.speed_kmh > 0, f"Expected speed_kmh > 0, got {self.speed_kmh}.")
-        _check(self.circuity >= 1, f"Expected circuity >= 1, got {self.circuity}.")
-        _check(self.service_min >= 0, "Expected service_min >= 0.")
-        _check(self.service_min_per_100kg >= 0, "Expected service_min_per_100kg >= 0.")
-        _check(self.reach_km > 0, f"Expected reach_km > 0, got {self.reach_km}.")
+        _check(
+            self.model in ("hub", "direct"),
+            N_("Expected model hub or direct, got {value!r}"),
+            value=self.model,
+        )
+        _check(self.speed_kmh > 0, N_("Expected speed_kmh > 0, got {value}."), value=self.speed_kmh)
+        _check(self.circuity >= 1, N_("Expected circuity >= 1, got {value}."), value=self.circuity)
+        _check(self.service_min >= 0, N_("Expected service_min >= 0."))
+        _check(self.service_min_per_100kg >= 0, N_("Expected service_min_per_100kg >= 0."))
+        _check(self.reach_km > 0, N_("Expected reach_km > 0, got {value}."), value=self.reach_km)
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,16 +405,27 @@ class RoutingParams(_Params):
     iterations: int = 800
 
     def __post_init__(self) -> None:
-        _check(self.time_limit_s > 0, f"Expected time_limit_s > 0, got {self.time_limit_s}.")
+        _check(
+            self.time_limit_s > 0,
+            N_("Expected time_limit_s > 0, got {value}."),
+            value=self.time_limit_s,
+        )
         _check(
             isinstance(self.iterations, int) and not isinstance(self.iterations, bool),
-            f"Expected iterations to be a whole number, got {self.iterations!r}.",
+            N_("Expected iterations to be a whole number, got {value!r}."),
+            value=self.iterations,
         )
-        _check(self.iterations >= 0, f"Expected iterations >= 0, got {self.iterations}.")
+        _check(
+            self.iterations >= 0,
+            N_("Expected iterations >= 0, got {value}."),
+            value=self.iterations,
+        )
         # PyVRP takes a 32-bit seed: a larger one validated, then crashed the rounds.
         _check(
             isinstance(self.seed, int) and 0 <= self.seed < 2**32,
-            f"Expected a seed between 0 and {2**32 - 1}, got {self.seed!r}.",
+            N_("Expected a seed between 0 and {maximum}, got {value!r}."),
+            maximum=2**32 - 1,
+            value=self.seed,
         )
 
 
@@ -500,4 +547,6 @@ def parse_iso_week(text: str) -> dt.date:
         year_text, week_text = text.strip().upper().split("-W")
         return dt.date.fromisocalendar(int(year_text), int(week_text), 1)
     except ValueError:
-        raise ValueError(f'expected an ISO week like "2020-W41", got "{text}"') from None
+        raise ValueError(
+            _('expected an ISO week like "2020-W41", got "{text}"').format(text=text)
+        ) from None

@@ -29,6 +29,7 @@ import numpy as np
 from aide_alim import parsing
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.geo import haversine_km
+from aide_alim.i18n import N_, _, language, number
 from aide_alim.parsing import (
     MAX_ID_CHARS,
     MAX_TEXT_CHARS,
@@ -149,14 +150,18 @@ class ColumnSpec:
 
 
 def _number(minimum: float | None = None, *, strict: bool = False) -> Parser:
-    bound = "" if minimum is None else f" {'>' if strict else '>='} {_fmt(minimum)}"
+    def expected() -> str:
+        if minimum is None:
+            return _("a number")
+        sign = ">" if strict else ">="
+        return _("a number {sign} {minimum}").format(sign=sign, minimum=_fmt(minimum))
 
     def parse(text: str, ctx: Context) -> float | Bad:
         value = parse_number(text, decimal_comma=ctx.decimal_comma)
         if isinstance(value, Bad):
-            return number_expected(value, f"a number{bound}")
+            return number_expected(value, expected())
         if minimum is not None and (value <= minimum if strict else value < minimum):
-            return Bad(f"a number{bound}")
+            return Bad(expected())
         return value
 
     return parse
@@ -166,7 +171,11 @@ def _range(low: float, high: float, what: str) -> Parser:
     def parse(text: str, ctx: Context) -> float | Bad:
         value = parse_number(text, decimal_comma=ctx.decimal_comma)
         if isinstance(value, Bad) or not low <= value <= high:
-            return Bad(f"a {what} between {_fmt(low)} and {_fmt(high)} (WGS84 degrees)")
+            return Bad(
+                _("a {what} between {low} and {high} (WGS84 degrees)").format(
+                    what=_(what), low=_fmt(low), high=_fmt(high)
+                )
+            )
         return value
 
     return parse
@@ -176,7 +185,7 @@ def parse_count(text: str, ctx: Context) -> int | Bad:
     """A whole number >= 0 (``120.0`` from a spreadsheet is accepted)."""
     value = parse_number(text, decimal_comma=ctx.decimal_comma)
     if isinstance(value, Bad) or value < 0 or not float(value).is_integer():
-        return Bad("a whole number >= 0")
+        return Bad(_("a whole number >= 0"))
     return int(value)
 
 
@@ -209,16 +218,17 @@ for _day in Day:
         _DAY_NAMES[_name] = _day
 _DAY_NAMES.update({"tues": Day.TUE, "thur": Day.THU, "thurs": Day.THU})
 _ALL_DAYS = {"all", "tous", "tous_les_jours", "7_7"}
-_DAYS_EXPECTED = 'days like "mon wed fri" (or "lun mer ven", "mon-fri")'
+_DAYS_EXPECTED = N_('days like "mon wed fri" (or "lun mer ven", "mon-fri")')
 
 
 def parse_days(text: str, ctx: Context | None = None) -> frozenset[Day] | Bad:
     """Days like ``mon wed fri``, ``lundi, mercredi``, ``lun-ven`` or ``all``."""
-    return _parse_days(text)
+    return _parse_days(text, language())
 
 
+# ``lang`` keys the caches: a Bad holds its text in the user's language.
 @functools.lru_cache(maxsize=1024)  # a scenario repeats a handful of day lists
-def _parse_days(text: str) -> frozenset[Day] | Bad:
+def _parse_days(text: str, lang: str) -> frozenset[Day] | Bad:
     if slug(text) in _ALL_DAYS:
         return frozenset(Day)
     days: set[Day] = set()
@@ -229,24 +239,24 @@ def _parse_days(text: str) -> frozenset[Day] | Bad:
         first, sep, last = token.partition("-")
         start, end = _DAY_NAMES.get(slug(first)), _DAY_NAMES.get(slug(last or first))
         if start is None or end is None or (sep and not last):
-            return Bad(_DAYS_EXPECTED)
+            return Bad(_(_DAYS_EXPECTED))
         if end < start:
-            return Bad(_DAYS_EXPECTED)
+            return Bad(_(_DAYS_EXPECTED))
         days.update(Day(d) for d in range(start, end + 1))
-    return frozenset(days) if days else Bad(_DAYS_EXPECTED)
+    return frozenset(days) if days else Bad(_(_DAYS_EXPECTED))
 
 
 def parse_window(text: str, ctx: Context | None = None) -> TimeWindow | Bad:
     """A daily window ``09:00-12:00`` (also ``9h-12h``), start before end."""
-    return _parse_window(text)
+    return _parse_window(text, language())
 
 
 @functools.lru_cache(maxsize=1024)
-def _parse_window(text: str) -> TimeWindow | Bad:
+def _parse_window(text: str, lang: str) -> TimeWindow | Bad:
     try:
         return TimeWindow.parse(text)
     except ValueError:
-        return Bad('a time window like "09:00-12:00" with its start before its end')
+        return Bad(_('a time window like "09:00-12:00" with its start before its end'))
 
 
 def parse_insee(text: str, ctx: Context) -> str | Bad:
@@ -256,7 +266,7 @@ def parse_insee(text: str, ctx: Context) -> str | Bad:
         code = "0" + code
     if re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
         return code
-    return Bad('an INSEE commune code like "21231"')
+    return Bad(_('an INSEE commune code like "21231"'))
 
 
 def parse_site_kind(text: str, ctx: Context) -> SiteKind | Bad:
@@ -265,13 +275,15 @@ def parse_site_kind(text: str, ctx: Context) -> SiteKind | Bad:
         return SiteKind.HUB
     if key in ("supplier", "fournisseur", "donateur", "donor"):
         return SiteKind.SUPPLIER
-    return Bad("hub or supplier")
+    return Bad(_("hub or supplier"))
 
 
 def parse_temperature(text: str, ctx: Context) -> Temperature | Bad:
     value = _normalise_temperature(text)
     return (
-        value if value is not None else Bad("ambient, chilled or frozen (or sec, frais, surgelé)")
+        value
+        if value is not None
+        else Bad(_("ambient, chilled or frozen (or sec, frais, surgelé)"))
     )
 
 
@@ -293,7 +305,11 @@ def parse_category_list(text: str, ctx: Context) -> frozenset[str] | Bad:
             continue
         value = _normalise_category(part, ctx.known)
         if value is None:
-            return Bad(f'{_category_expected(part, ctx)} (unknown: "{part}")')
+            return Bad(
+                _('{expected} (unknown: "{part}")').format(
+                    expected=_category_expected(part, ctx), part=part
+                )
+            )
         ids.add(value)
     return frozenset(ids)
 
@@ -302,7 +318,7 @@ def parse_category_id(text: str, ctx: Context) -> str | Bad:
     """The id of a row of ``categories.csv``: a known category or a new slug."""
     known = normalise_category(text)
     key = known or slug(text)
-    return key if key else Bad("a category id like fruits_legumes")
+    return key if key else Bad(_("a category id like fruits_legumes"))
 
 
 def _category_expected(text: str, ctx: Context) -> str:
@@ -310,13 +326,18 @@ def _category_expected(text: str, ctx: Context) -> str:
     labels = {slug(c.label): c.label for c in ctx.categories.values()}
     labels.update({c.id: c.label for c in ctx.categories.values()})
     close = difflib.get_close_matches(slug(text), list(labels), n=1, cutoff=0.6)
-    hint = f' (did you mean "{labels[close[0]]}"?)' if close else ""
-    return f"a category among {', '.join(c.label for c in ctx.categories.values())}{hint}"
+    hint = _did_you_mean_text(labels[close[0]]) if close else ""
+    among = ", ".join(c.label for c in ctx.categories.values())
+    return _("a category among {categories}").format(categories=among) + hint
 
 
 def _did_you_mean(text: str, choices: Any) -> str:
     close = difflib.get_close_matches(text, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    return _did_you_mean_text(close[0]) if close else ""
+
+
+def _did_you_mean_text(suggestion: str) -> str:
+    return _(' (did you mean "{suggestion}"?)').format(suggestion=suggestion)
 
 
 def _fmt(value: float) -> str:
@@ -346,8 +367,8 @@ def _col(
     return ColumnSpec(name, parse, required, default, type_doc, doc, default_doc)
 
 
-_LAT = _range(-90, 90, "latitude")
-_LON = _range(-180, 180, "longitude")
+_LAT = _range(-90, 90, N_("latitude"))
+_LON = _range(-180, 180, N_("longitude"))
 _KG = _number(0)
 _EUR = _number(0)
 _DAYS_DOC = "days (mon tue wed thu fri sat sun, or lun mar mer …; ranges mon-fri)"
@@ -625,7 +646,9 @@ def _bounded(parse: Parser, maximum: float) -> Parser:
     def bounded(text: str, ctx: Context) -> Any:
         value = parse(text, ctx)
         if not isinstance(value, Bad) and value > maximum:
-            return Bad(f"at most {_fmt(maximum)} (a typing or unit error?)")
+            return Bad(
+                _("at most {maximum} (a typing or unit error?)").format(maximum=_fmt(maximum))
+            )
         return value
 
     return bounded
@@ -661,9 +684,9 @@ class SettingSpec:
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("name", False, "name of the scenario (default: the folder or workbook name)"),
-    SettingSpec("week", True, 'ISO week, e.g. "2020-W41"'),
-    SettingSpec("hub", False, "id of the hub site (default: the only site of kind hub)"),
+    SettingSpec("name", False, N_("name of the scenario (default: the folder or workbook name)")),
+    SettingSpec("week", True, N_('ISO week, e.g. "2020-W41"')),
+    SettingSpec("hub", False, N_("id of the hub site (default: the only site of kind hub)")),
     SettingSpec(
         "territory", False, 'territory the documents name, e.g. "Dijon Métropole" (default: none)'
     ),
@@ -732,7 +755,7 @@ def _read_table(
                     table.file,
                     table.header_row,
                     f"#{index + 1}",
-                    "expected a column name above the data, got an empty header cell",
+                    _("expected a column name above the data, got an empty header cell"),
                 )
             continue
         if key in IGNORED_COLUMNS and key not in by_name:
@@ -743,14 +766,16 @@ def _read_table(
                 table.file,
                 table.header_row,
                 heading,
-                f'expected a known column{hint}, got "{heading}"',
+                _('expected a known column{hint}, got "{heading}"').format(
+                    hint=hint, heading=heading
+                ),
             )
         elif key in positions:
             out.error(
                 table.file,
                 table.header_row,
                 heading,
-                f'expected each column once, got "{key}" twice',
+                _('expected each column once, got "{column}" twice').format(column=key),
             )
         else:
             positions[key] = index
@@ -760,7 +785,7 @@ def _read_table(
             table.file,
             table.header_row,
             name,
-            f'expected a required column "{name}", got none in the header',
+            _('expected a required column "{column}", got none in the header').format(column=name),
         )
     width = len(table.header)
     rows = []
@@ -773,8 +798,10 @@ def _read_table(
                 table.file,
                 raw.row,
                 None,
-                f"expected at most {width} cells (one per column), got {width + len(extra)}"
-                f' (a separator inside a value? e.g. "{extra[0]}")',
+                _(
+                    "expected at most {width} cells (one per column), got {count}"
+                    ' (a separator inside a value? e.g. "{example}")'
+                ).format(width=width, count=width + len(extra), example=extra[0]),
             )
             ok = False
         for spec in specs:
@@ -786,7 +813,13 @@ def _read_table(
             text = raw.cells[index] if index < len(raw.cells) else ""
             if not text:
                 if spec.default is REQUIRED:
-                    out.error(table.file, raw.row, spec.name, f'expected {_expected(spec)}, got ""')
+                    message = _('expected {expected}, got "{text}"')
+                    out.error(
+                        table.file,
+                        raw.row,
+                        spec.name,
+                        message.format(expected=_expected(spec), text=""),
+                    )
                     ok = False
                 else:
                     values[spec.name] = spec.default
@@ -796,15 +829,23 @@ def _read_table(
                     table.file,
                     raw.row,
                     spec.name,
-                    f"expected a value, got a formula never computed ({text[1:]}): open the "
-                    "workbook in Excel or LibreOffice and save it, so that its values are stored",
+                    _(
+                        "expected a value, got a formula never computed ({formula}): open the "
+                        "workbook in Excel or LibreOffice and save it, so that its values are "
+                        "stored"
+                    ).format(formula=text[1:]),
                 )
                 ok = False
                 continue
             value = spec.parse(text, ctx)
             if isinstance(value, Bad):
                 out.error(
-                    table.file, raw.row, spec.name, f'expected {value.expected}, got "{text}"'
+                    table.file,
+                    raw.row,
+                    spec.name,
+                    _('expected {expected}, got "{text}"').format(
+                        expected=value.expected, text=text
+                    ),
                 )
                 ok = False
             else:
@@ -814,8 +855,10 @@ def _read_table(
                         table.file,
                         raw.row,
                         spec.name,
-                        f"expected at most {_fmt(spec.plausible)} here (a typing or unit "
-                        f'error?), got "{text}"',
+                        _(
+                            "expected at most {maximum} here (a typing or unit error?), "
+                            'got "{text}"'
+                        ).format(maximum=_fmt(spec.plausible), text=text),
                     )
         texts = {
             name: raw.cells[index] for name, index in positions.items() if index < len(raw.cells)
@@ -828,8 +871,13 @@ def _expected(spec: ColumnSpec) -> str:
     """What an empty required cell should hold, in the parser's words."""
     probe = spec.parse("\x00", Context(DEFAULT_CATEGORIES))  # a value no parser accepts
     if isinstance(probe, Bad):
-        return probe.expected.split(" (did you mean")[0].split(" (unknown")[0]
-    return f"a value ({spec.type_doc})"
+        text = probe.expected
+        for hint in (_did_you_mean_text("{"), _(' (unknown: "{part}")')):
+            text = text.split(hint.split("{")[0].rstrip(' "'))[0]
+        return text
+    if spec.parse is parse_text:
+        return _("a value (text, ≤ {limit} characters)").format(limit=MAX_TEXT_CHARS)
+    return _("a value ({type})").format(type=spec.type_doc)
 
 
 def _check_unique(rows: list[_Row], file: str, out: _Collector) -> None:
@@ -843,7 +891,9 @@ def _check_unique(rows: list[_Row], file: str, out: _Collector) -> None:
                 file,
                 r.row,
                 "id",
-                f'expected a unique id, got "{key}" again (first on row {first[key]})',
+                _('expected a unique id, got "{id}" again (first on row {row})').format(
+                    id=key, row=first[key]
+                ),
             )
             r.ok = False
         else:
@@ -856,7 +906,8 @@ def _check_reference(
     value = r.values.get(column)
     if value is not None and value not in known:
         hint = _did_you_mean(value, known)
-        out.error(file, r.row, column, f'expected {what}{hint}, got "{value}"')
+        message = _('expected {expected}, got "{text}"').format(expected=_(what) + hint, text=value)
+        out.error(file, r.row, column, message)
         r.ok = False
 
 
@@ -872,34 +923,38 @@ def _setting_value(raw: RawSetting, default: Any, file: str, out: _Collector) ->
         parsed = parse_bool(str(value)) if isinstance(value, str) else Bad("")
         if not isinstance(parsed, Bad):
             return True, parsed
-        expected = "true or false"
+        expected = _("true or false")
     elif isinstance(default, int):
         if isinstance(value, int) and not isinstance(value, bool):
             return True, value
         number = parse_number(value) if isinstance(value, str) else value
         if isinstance(number, float) and number.is_integer():
             return True, int(number)
-        expected = "a whole number"
+        expected = _("a whole number")
     elif isinstance(default, float):
         if isinstance(value, int | float) and not isinstance(value, bool):
             if math.isfinite(value):
                 return True, float(value)
         elif isinstance(value, str) and not isinstance(parse_number(value), Bad):
             return True, parse_number(value)
-        expected = "a number"
+        expected = _("a number")
     else:  # text (and optional text such as road_graph)
         if isinstance(value, str):
             return True, value.strip() or (None if default is None else value)
-        expected = "a text"
-    out.error(file, raw.row, raw.key, f'expected {expected}, got "{value}"')
+        expected = _("a text")
+    out.error(
+        file, raw.row, raw.key, _('expected {expected}, got "{text}"').format(
+            expected=expected, text=value)
+    )  # fmt: skip
     return False, None
 
 
 def _post_init_message(exc: Exception, value: Any) -> str:
     message = str(exc).rstrip(".")
     message = message[:1].lower() + message[1:]
-    if ", got" not in message:
-        message += f', got "{value}"'
+    got = _(', got "{text}"')
+    if got.split('"')[0] not in message:
+        message += got.format(text=value)
     return message
 
 
@@ -913,16 +968,21 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
     for setting in raw.settings:
         key = setting.key.strip()
         if key in seen:
-            out.error(file, setting.row, key, f'expected each key once, got "{key}" twice')
+            message = _('expected each key once, got "{key}" twice').format(key=key)
+            out.error(file, setting.row, key, message)
             continue
         seen[key] = setting
         section, dot, name = key.partition(".")
         if not dot:
             if key not in top:
                 hint = _did_you_mean(key, sorted(top | set(SECTIONS)))
-                out.error(file, setting.row, key, f'expected a known key{hint}, got "{key}"')
+                message = _('expected a known key{hint}, got "{key}"').format(hint=hint, key=key)
+                out.error(file, setting.row, key, message)
             elif not isinstance(setting.value, str) or not setting.value.strip():
-                out.error(file, setting.row, key, f'expected a text, got "{setting.value}"')
+                message = _('expected {expected}, got "{text}"').format(
+                    expected=_("a text"), text=setting.value
+                )
+                out.error(file, setting.row, key, message)
             else:
                 result[key] = setting.value.strip()
             continue
@@ -932,13 +992,18 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
                 file,
                 setting.row,
                 key,
-                f'expected a section policy, logistics or routing{hint}, got "{section}"',
+                _('expected a section policy, logistics or routing{hint}, got "{section}"').format(
+                    hint=hint, section=section
+                ),
             )
             continue
         cls = SECTIONS[section]
         if name not in cls.field_names():
             hint = _did_you_mean(name, cls.field_names())
-            out.error(file, setting.row, key, f'expected a key of [{section}]{hint}, got "{name}"')
+            message = _('expected a key of [{section}]{hint}, got "{key}"').format(
+                section=section, hint=hint, key=name
+            )
+            out.error(file, setting.row, key, message)
             continue
         ok, value = _setting_value(setting, _default(cls, name), file, out)
         if not ok:
@@ -951,7 +1016,10 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
         sections[section][name] = value
     for spec in SETTINGS:
         if spec.required and spec.name not in result and spec.name not in seen:
-            out.error(file, None, spec.name, f'expected a key "{spec.name}" ({spec.doc}), got none')
+            message = _('expected a key "{key}" ({doc}), got none').format(
+                key=spec.name, doc=_(spec.doc)
+            )
+            out.error(file, None, spec.name, message)
     for section, cls in SECTIONS.items():
         try:
             result[section] = cls(**sections[section])
@@ -961,14 +1029,14 @@ def _read_settings(raw: RawScenario, out: _Collector) -> dict[str, Any]:
     if "week" in result:
         try:
             monday = parse_iso_week(result["week"])
-            year, week, _ = monday.isocalendar()
+            year, week, _weekday = monday.isocalendar()
             result["week_start"], result["week"] = monday, f"{year}-W{week:02d}"  # canonical
         except ValueError:
             out.error(
                 file,
                 seen["week"].row,
                 "week",
-                f'expected an ISO week like "2020-W41", got "{result["week"]}"',
+                _('expected an ISO week like "2020-W41", got "{text}"').format(text=result["week"]),
             )
             del result["week"]
     return result
@@ -986,22 +1054,24 @@ def _check_road_graph(
         path = (base if base.is_dir() else base.parent) / path
     problem = ""
     if not path.is_file():
-        problem = f"no file {path}"
+        problem = _("no file {path}").format(path=path)
     else:  # checked now, not at the route stage after the allocation
         try:
             with path.open("rb") as handle:
                 head = handle.read(4096)
         except OSError as exc:
-            problem = f"unreadable: {exc.strerror or exc}"
+            problem = _("unreadable: {error}").format(error=exc.strerror or exc)
         else:
             if b"<graphml" not in head:
-                problem = f"{path} is not GraphML"
+                problem = _("{path} is not GraphML").format(path=path)
     if problem:
         out.error(
             raw.settings_file,
             seen["logistics.road_graph"].row,
             "logistics.road_graph",
-            f'expected a GraphML road network file, got "{logistics.road_graph}" ({problem})',
+            _('expected a GraphML road network file, got "{file}" ({problem})').format(
+                file=logistics.road_graph, problem=problem
+            ),
         )
 
 
@@ -1077,30 +1147,32 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
 
     lots = []
     for r in lot_rows:
-        _check_reference(r, "site", site_ids, "a site id of sites.csv", lots_file, out)
+        _check_reference(r, "site", site_ids, N_("a site id of sites.csv"), lots_file, out)
         _check_lot(r, categories, week_start, lots_file, out)
         if r.ok and week_start is not None:
             lots.append(Lot(**r.values))
 
     vehicles = []
     for r in vehicle_rows:
-        _check_reference(r, "depot", site_ids, "a site id of sites.csv", vehicles_file, out)
+        _check_reference(r, "depot", site_ids, N_("a site id of sites.csv"), vehicles_file, out)
         capacity = r.values.get("capacity_kg")
         if capacity is not None and capacity > MAX_VEHICLE_CAPACITY_KG:
             out.warn(
                 vehicles_file,
                 r.row,
                 "capacity_kg",
-                f"expected a capacity of at most {_fmt(MAX_VEHICLE_CAPACITY_KG)} kg, got "
-                f'"{r.got("capacity_kg")}"',
+                _('expected a capacity of at most {maximum} kg, got "{text}"').format(
+                    maximum=_fmt(MAX_VEHICLE_CAPACITY_KG), text=r.got("capacity_kg")
+                ),
             )
         if r.ok:
             vehicles.append(Vehicle(**r.values))
 
     if "associations" in raw.tables and not assoc_rows:
-        out.error(assoc_file, None, None, "expected at least one association this week, got none")
+        message = _("expected at least one association this week, got none")
+        out.error(assoc_file, None, None, message)
     if "lots" in raw.tables and not lot_rows:
-        out.error(lots_file, None, None, "expected at least one lot this week, got none")
+        out.error(lots_file, None, None, _("expected at least one lot this week, got none"))
     cold = [lot for lot in lots if lot.temperature.needs_cold]
     all_vehicles_read = len(vehicles) == len(vehicle_rows)
     if cold and vehicles and all_vehicles_read and not any(v.refrigerated for v in vehicles):
@@ -1108,7 +1180,9 @@ def build_scenario(raw: RawScenario) -> tuple[Scenario | None, list[Problem]]:
             vehicles_file,
             None,
             "refrigerated",
-            f"expected a refrigerated vehicle for the {len(cold)} chilled or frozen lots, got none",
+            _(
+                "expected a refrigerated vehicle for the {count} chilled or frozen lots, got none"
+            ).format(count=len(cold)),
         )
 
     # Problems in file order, then row order (a row's parse and cross-reference problems meet).
@@ -1157,24 +1231,35 @@ def _check_hub(
             return None
         if len(hubs) == 1:
             return str(hubs[0])
-        found = f"{len(hubs)} ({', '.join(hubs)})" if hubs else "none"
+        found = f"{len(hubs)} ({', '.join(hubs)})" if hubs else _("none")
         out.error(
             file,
             None,
             "hub",
-            f"expected a key hub naming the hub site, or exactly one site of kind hub, got {found}",
+            _(
+                "expected a key hub naming the hub site, or exactly one site of kind hub, "
+                "got {found}"
+            ).format(found=found),
         )
         return None
     if "sites" not in raw.tables:
         return None
     if hub not in site_ids:
         hint = _did_you_mean(hub, site_ids)
-        out.error(file, row, "hub", f'expected a site id of {sites_file}{hint}, got "{hub}"')
+        message = _('expected a site id of {file}{hint}, got "{text}"').format(
+            file=sites_file, hint=hint, text=hub
+        )
+        out.error(file, row, "hub", message)
         return None
     kind = site_ids[hub].values.get("kind")
     if kind is not SiteKind.HUB and kind is not None:
         out.error(
-            file, row, "hub", f'expected a site of kind hub, got "{hub}" of kind {kind.value}'
+            file,
+            row,
+            "hub",
+            _('expected a site of kind hub, got "{site}" of kind {kind}').format(
+                site=hub, kind=kind.value
+            ),
         )
         return None
     return str(hub)
@@ -1204,9 +1289,13 @@ def _check_reach(
                 sites_file,
                 r.row,
                 "lat",
-                f"expected a site within {_fmt(reach_km)} km of an association "
-                f'(logistics.reach_km), got "{r.got("lat")}, {r.got("lon")}": the nearest '
-                f"association is {nearest:.0f} km away",
+                _(
+                    "expected a site within {reach} km of an association "
+                    '(logistics.reach_km), got "{lat}, {lon}": the nearest '
+                    "association is {km} km away"
+                ).format(
+                    reach=_fmt(reach_km), lat=r.got("lat"), lon=r.got("lon"), km=f"{nearest:.0f}"
+                ),
             )
     for r, nearest in zip(assoc_rows, km.min(axis=0), strict=True):
         if nearest > reach_km:
@@ -1214,9 +1303,13 @@ def _check_reach(
                 assoc_file,
                 r.row,
                 "lat",
-                f"expected an association within {_fmt(reach_km)} km of a site "
-                f'(logistics.reach_km), got "{r.got("lat")}, {r.got("lon")}": the nearest '
-                f"site is {nearest:.0f} km away",
+                _(
+                    "expected an association within {reach} km of a site "
+                    '(logistics.reach_km), got "{lat}, {lon}": the nearest '
+                    "site is {km} km away"
+                ).format(
+                    reach=_fmt(reach_km), lat=r.got("lat"), lon=r.got("lon"), km=f"{nearest:.0f}"
+                ),
             )
 
 
@@ -1228,8 +1321,9 @@ def _check_association(r: _Row, file: str, out: _Collector) -> None:
             file,
             r.row,
             "beneficiaries",
-            f"expected at most {MAX_BENEFICIARIES:,} persons a week in one association, "
-            f'got "{r.got("beneficiaries")}"',
+            _('expected at most {maximum} persons a week in one association, got "{text}"').format(
+                maximum=number(MAX_BENEFICIARIES), text=r.got("beneficiaries")
+            ),
         )
     for column in ("dry_kg", "chilled_kg", "frozen_kg"):
         kg = v.get(column)
@@ -1238,8 +1332,9 @@ def _check_association(r: _Row, file: str, out: _Collector) -> None:
                 file,
                 r.row,
                 column,
-                f"expected at most {_fmt(MAX_ASSOCIATION_STORAGE_KG)} kg of free storage in an "
-                f'association, got "{r.got(column)}"',
+                _(
+                    'expected at most {maximum} kg of free storage in an association, got "{text}"'
+                ).format(maximum=_fmt(MAX_ASSOCIATION_STORAGE_KG), text=r.got(column)),
             )
 
 
@@ -1265,15 +1360,26 @@ def _check_lot(
                 file,
                 r.row,
                 "temperature",
-                f'expected "{category.temperature.value}" for the category {category.id} '
-                f'(ambient only if shelf-stable), got "{temperature.value}"',
+                _(
+                    'expected "{expected}" for the category {category} '
+                    '(ambient only if shelf-stable), got "{text}"'
+                ).format(
+                    expected=category.temperature.value,
+                    category=category.id,
+                    text=temperature.value,
+                ),
             )
     if "available" in v and v["available"] is None and week_start is not None:
         v["available"] = week_start
     kg, unit = v.get("kg"), v.get("unit_kg")
     if kg is not None and unit is not None and unit > kg and kg > 0:
         out.error(
-            file, r.row, "unit_kg", f'expected a unit <= kg ({_fmt(kg)}), got "{r.got("unit_kg")}"'
+            file,
+            r.row,
+            "unit_kg",
+            _('expected a unit <= kg ({kg}), got "{text}"').format(
+                kg=_fmt(kg), text=r.got("unit_kg")
+            ),
         )
         r.ok = False
     price, value = v.get("price_eur_kg"), v.get("value_eur_kg")
@@ -1282,8 +1388,9 @@ def _check_lot(
             file,
             r.row,
             "price_eur_kg",
-            f"expected a price at most the market value ({_fmt(value)} €/kg), "
-            f'got "{r.got("price_eur_kg")}"',
+            _('expected a price at most the market value ({value} €/kg), got "{text}"').format(
+                value=_fmt(value), text=r.got("price_eur_kg")
+            ),
         )
     available, use_by = v.get("available"), v.get("use_by")
     if available is not None and use_by is not None and use_by < available:
@@ -1291,8 +1398,9 @@ def _check_lot(
             file,
             r.row,
             "use_by",
-            f"expected a DLC on or after available ({available.isoformat()}), got "
-            f'"{r.got("use_by")}"',
+            _('expected a DLC on or after available ({date}), got "{text}"').format(
+                date=available.isoformat(), text=r.got("use_by")
+            ),
         )
         r.ok = False
     elif week_start is not None and use_by is not None and use_by < week_start:
@@ -1300,8 +1408,10 @@ def _check_lot(
             file,
             r.row,
             "use_by",
-            f"expected a DLC on or after the week's Monday ({week_start.isoformat()}): nothing "
-            f'can be delivered, got "{r.got("use_by")}"',
+            _(
+                "expected a DLC on or after the week's Monday ({date}): nothing "
+                'can be delivered, got "{text}"'
+            ).format(date=week_start.isoformat(), text=r.got("use_by")),
         )
     if week_start is not None and available is not None:
         sunday = week_start + dt.timedelta(days=6)
@@ -1310,8 +1420,9 @@ def _check_lot(
                 file,
                 r.row,
                 "available",
-                f"expected a lot available by the week's Sunday ({sunday.isoformat()}), got "
-                f'"{r.got("available")}"',
+                _('expected a lot available by the week\'s Sunday ({date}), got "{text}"').format(
+                    date=sunday.isoformat(), text=r.got("available")
+                ),
             )
 
 
