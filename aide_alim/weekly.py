@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from aide_alim.background import in_background
 from aide_alim.errors import AideAlimError, ScenarioError, StageError
 from aide_alim.output import OutputExistsError, check_target, output_folder
 from aide_alim.scenario.model import RULES, Scenario
@@ -160,8 +161,14 @@ def run_week(
             progress(StageEvent(Stage.ROUTE, "step", message=message))
 
     def route() -> tuple[Any, Any]:
+        # The advice needs only the scenario: it is solved on another core while the
+        # planning model's skeleton is (before the rounds take both cores).
+        advice_of: Callable[[], Any] = lambda: None  # noqa: E731
+        if advice:
+            step("conseils : ce qu'une ressource de plus apporterait")
+            advice_of = in_background(lambda: _advice(loaded))
         routed = _route(loaded, allocation, step)
-        return routed, (_advice(loaded, step) if advice else None)
+        return routed, advice_of()
 
     planning, fleet_advice = stage(Stage.ROUTE, route)
     allocation, plan = planning.allocation, planning.plan
@@ -287,10 +294,9 @@ def _route(scenario: Scenario, allocation: Any, step: Callable[[str], None]) -> 
     )
 
 
-def _advice(scenario: Scenario, step: Callable[[str], None]) -> Any:
+def _advice(scenario: Scenario) -> Any:
     """What one more resource would bring this week (the bound re-solved, see
     :mod:`aide_alim.planning.advice`)."""
     from aide_alim.planning.advice import fleet_advice
 
-    step("conseils : ce qu'une ressource de plus apporterait")
     return fleet_advice(scenario)

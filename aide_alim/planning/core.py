@@ -153,8 +153,10 @@ def plan_bound(
     adm = adm if adm is not None else admissibility(scenario)
     fleet = fleet if fleet is not None else fleet_of(scenario)
     model = PlanningModel(scenario, adm, fleet, times="bound")
-    fill = model.solve("min_fill")
+    # Most kg first: the min-fill solve then starts from its basis (0.6 s in all on Dijon,
+    # against 3.5 s the other way round; the two optima do not depend on the order).
     kg = model.solve("kg")
+    fill = model.solve("min_fill")
     bound_fill, bound_kg = _bound_value(fill, "min_fill"), _bound_value(kg, "kg")
     if len(model.visits) <= BOUND_MIP_VISITS:
         # Small weeks: branch and bound on the visits tightens the relaxation a lot (a visit
