@@ -42,6 +42,7 @@ def in_background(compute: Callable[[], T], *, enabled: bool = True) -> Callable
 
     def child() -> None:
         try:
+            _fresh_threads()
             send.send((True, compute()))
         except BaseException:  # the parent does it again and raises
             send.send((False, None))
@@ -66,6 +67,16 @@ def in_background(compute: Callable[[], T], *, enabled: bool = True) -> Callable
         return value if ok else compute()  # type: ignore[return-value]
 
     return once(result)
+
+
+def _fresh_threads() -> None:
+    """A fork keeps none of the parent's threads: HiGHS's task scheduler, started by any
+    earlier branch and bound, would wait for its dead workers forever; start a new one."""
+    import sys
+
+    highspy = sys.modules.get("highspy")
+    if highspy is not None:
+        highspy.Highs.resetGlobalScheduler(True)
 
 
 def once(compute: Callable[[], T]) -> Callable[[], T]:

@@ -119,6 +119,25 @@ def test_a_week_too_large_for_the_planning_model_is_planned_without_it(
     assert routed.iterations[0].kg_allocated == pytest.approx(alone)
 
 
+def test_the_bound_of_a_small_week_is_solved_on_another_core_after_a_branch_and_bound(
+    cold_monday, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small week's bound is a branch and bound, which starts HiGHS's worker threads; a
+    # forked child has none of them and used to wait for them until the time-out.
+    import os
+
+    import aide_alim.background as background
+    from aide_alim.planning.core import plan_bound
+
+    if not background.can_fork():
+        pytest.skip("this machine cannot run a forked child alongside")
+    monkeypatch.setattr(background, "WAIT_S", 30.0)
+    here = plan_bound(cold_monday)
+    pid, there = background.in_background(lambda: (os.getpid(), plan_bound(cold_monday)))()
+    assert pid != os.getpid()  # answered by the child, not redone here after a time-out
+    assert there.min_fill_ratio == pytest.approx(here.min_fill_ratio)
+
+
 def test_day_limits_lower_the_delivery_capacity(cold_monday) -> None:
     free = allocate(cold_monday, price_of_fairness=False)
     assert free.lines["kg"].sum() == pytest.approx(360)
