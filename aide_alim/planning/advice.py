@@ -56,7 +56,7 @@ import pandas as pd
 
 from aide_alim.allocation.admissible import Admissibility, admissibility
 from aide_alim.i18n import fmt
-from aide_alim.planning.core import BOUND_MIP_SECONDS, BOUND_MIP_VISITS, _bound_value
+from aide_alim.planning.core import BOUND_MIP_VISITS, solve_bound
 from aide_alim.planning.fleet import Fleet, breakpoints, fleet_of
 from aide_alim.planning.model import PlanningModel
 from aide_alim.scenario.model import Day, Scenario, TimeWindow, Vehicle
@@ -236,16 +236,13 @@ class _Bound:
 
 
 def _bound(scenario: Scenario, adm: Admissibility, fleet: Fleet, *, duals: bool) -> _Bound:
-    """The bound of :func:`plan_bound` (same programmes, same branch and bound on small
-    weeks), solved kg first: the minimum fill then starts from a basis 5 times closer."""
+    """The bound of :func:`plan_bound` (:func:`solve_bound`), with each LP's duals."""
     model = PlanningModel(scenario, adm, fleet, times="bound")
-    kg = model.solve("kg")
     names = list(model._rows)
-    dual_kg: dict[str, float] = {}
-    dual_fill: dict[str, float] = {}
+    dual: dict[str, dict[str, float]] = {"kg": {}, "min_fill": {}}
     full: set[tuple[int, int]] = set()
 
-    def read(into: dict[str, float]) -> None:
+    def read(objective: str) -> None:
         assert model._h is not None
         sol = model._h.getSolution()
         if not duals or not sol.dual_valid:
@@ -253,21 +250,13 @@ def _bound(scenario: Scenario, adm: Admissibility, fleet: Fleet, *, duals: bool)
         y, act = np.asarray(sol.row_dual), np.asarray(sol.row_value)
         for i, name in enumerate(names):
             if abs(y[i]) > 1e-12:
-                into[name] = abs(float(y[i]))
+                dual[objective][name] = abs(float(y[i]))
             if name.startswith("storage:") and act[i] >= model._row_ub[name] - 1e-6:
                 _, a, temp = name.split(":")
                 full.add((int(a), int(temp)))
 
-    read(dual_kg)
-    fill = model.solve("min_fill")
-    read(dual_fill)
-    bound_fill, bound_kg = _bound_value(fill, "min_fill"), _bound_value(kg, "kg")
-    if len(model.visits) <= BOUND_MIP_VISITS:
-        mip_kg = model.solve("kg", integer_s=BOUND_MIP_SECONDS)
-        mip_fill = model.solve("min_fill", integer_s=BOUND_MIP_SECONDS)
-        bound_fill = min(bound_fill, _bound_value(mip_fill, "min_fill"))
-        bound_kg = min(bound_kg, _bound_value(mip_kg, "kg"))
-    return _Bound(bound_kg, bound_fill, model, dual_kg, dual_fill, fill.fill, full)
+    bound_fill, bound_kg, fill = solve_bound(model, read)
+    return _Bound(bound_kg, bound_fill, model, dual["kg"], dual["min_fill"], fill.fill, full)
 
 
 # --- candidates ---------------------------------------------------------------------------
