@@ -87,4 +87,3 @@ def test_a_run_folder_of_another_week_is_refused(tmp_path: Path) -> None:
 
 def test_the_saved_plan_format_is_the_history_one() -> None:
     assert week_module._PLAN_FORMAT == plan_file.FORMAT
-    assert week_module._PLAN_FILE == plan_file.PLAN_FILE

@@ -109,11 +109,9 @@ def is_plan_folder(path: Path) -> bool:
     return path.is_dir() and (path / PLAN_FILE).is_file()
 
 
-def load_plan(folder: str | Path) -> SavedPlan:
-    """Read the plan that ``run`` saved in ``folder`` (raises :class:`PlanFileError`)."""
-    from aide_alim.allocation.result import AllocationStatus
-    from aide_alim.scenario import load_scenario
-
+def read_plan_file(folder: str | Path) -> tuple[Path, dict[str, Any]]:
+    """The path and JSON content of the plan saved in ``folder`` (raises
+    :class:`PlanFileError` if there is none or it cannot be read)."""
     path = Path(folder) / PLAN_FILE
     try:
         content = json.loads(path.read_text(encoding="utf-8"))
@@ -124,6 +122,15 @@ def load_plan(folder: str | Path) -> SavedPlan:
         ) from None
     except (OSError, ValueError) as exc:
         raise PlanFileError(f"{path} cannot be read: {exc}") from None
+    return path, content
+
+
+def load_plan(folder: str | Path) -> SavedPlan:
+    """Read the plan that ``run`` saved in ``folder`` (raises :class:`PlanFileError`)."""
+    from aide_alim.allocation.result import AllocationStatus
+    from aide_alim.scenario import load_scenario
+
+    path, content = read_plan_file(folder)
     if content.get("format") != FORMAT:
         raise PlanFileError(f"{path} has format {content.get('format')!r}, expected {FORMAT}.")
     with tempfile.TemporaryDirectory(prefix="aide_alim_plan_") as tmp:

@@ -42,7 +42,6 @@ from aide_alim.routing.graph import file_digest, resolve_road_graph
 from aide_alim.scenario.model import Scenario
 
 _PLAN_FORMAT = 1  #: :data:`aide_alim.history.plan_file.FORMAT`, checked by a test
-_PLAN_FILE = "donnees/plan.json"  #: :data:`aide_alim.history.plan_file.PLAN_FILE`
 
 CACHE_ENV = "AIDE_ALIM_CACHE"
 _CACHE_VERSION = 1
@@ -158,18 +157,10 @@ def load_week(
 
 
 def _from_run(scenario: Scenario, folder: Path) -> Week:
+    from aide_alim.history.plan_file import read_plan_file
     from aide_alim.history.publish import scenario_snapshot
 
-    path = folder / _PLAN_FILE
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AideAlimError(
-            f"{folder} holds no saved plan ({_PLAN_FILE}): give the folder that "
-            "`aide-alim run SCENARIO --out FOLDER` wrote."
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise AideAlimError(f"{path} cannot be read: {exc}") from None
+    path, content = read_plan_file(folder)
     if content.get("scenario") != scenario_snapshot(scenario):
         raise AideAlimError(
             f"{path} was made from other scenario files than {scenario.source or 'this week'}: "
