@@ -71,6 +71,21 @@ def _date(text: str | None, option: str) -> dt.date | None:
     return date
 
 
+def _amount(text: str, what: str) -> Decimal:
+    """The ``--amount`` option as a number of euros (a located error if it is not one)."""
+    from aide_alim.ledger.convention import LedgerError
+    from aide_alim.ledger.entries import parse_amount
+    from aide_alim.parsing import Bad
+
+    value = parse_amount(text)
+    if isinstance(value, Bad):
+        message = _("expected {expected}, found {value!r}").format(
+            expected=value.expected, value=text
+        )
+        raise LedgerError([Problem("--amount", None, None, message)], what=what)
+    return Decimal(value)
+
+
 def _counts(errors: int, warnings: int) -> str:
     """``2 errors, 1 warning`` in the user's language."""
     return ", ".join(
@@ -175,29 +190,13 @@ def add_expense(
     --label "Formation aidants numériques" --amount 7500 --document F-2020-118
     """
     from aide_alim.ledger.checks import euros
-    from aide_alim.ledger.convention import LedgerError
-    from aide_alim.ledger.entries import Expense, add_expenses, parse_amount
-    from aide_alim.parsing import Bad
+    from aide_alim.ledger.entries import Expense, add_expenses
 
-    value = parse_amount(amount)
-    if isinstance(value, Bad):
-        raise LedgerError(
-            [
-                Problem(
-                    "--amount",
-                    None,
-                    None,
-                    _("expected {expected}, found {value!r}").format(
-                        expected=value.expected, value=amount
-                    ),
-                )
-            ],
-            what=_("the expenditure"),
-        )
+    value = _amount(amount, _("the expenditure"))
     date = _date(date_text, "--date")
     assert date is not None
     db, convention = _open(db_url, year, convention_file)
-    expense = Expense(action, funder.lower(), date, label, Decimal(value), document)
+    expense = Expense(action, funder.lower(), date, label, value, document)
     with db:
         (expense_id,) = add_expenses(db, convention, [expense], file="add-expense")
     click.echo(
@@ -268,10 +267,7 @@ def correct_expense(
 
     Example: aide-alim ledger correct-expense 12 --amount 7 250 --reason "montant de la facture"
     """  # fmt: skip
-    from aide_alim.ledger.convention import LedgerError
     from aide_alim.ledger.corrections import correct_expense as correct
-    from aide_alim.ledger.entries import parse_amount
-    from aide_alim.parsing import Bad
 
     changes: dict[str, Any] = {
         k: v
@@ -280,22 +276,7 @@ def correct_expense(
         if v is not None
     }  # fmt: skip
     if amount is not None:
-        value = parse_amount(amount)
-        if isinstance(value, Bad):
-            raise LedgerError(
-                [
-                    Problem(
-                        "--amount",
-                        None,
-                        None,
-                        _("expected {expected}, found {value!r}").format(
-                            expected=value.expected, value=amount
-                        ),
-                    )
-                ],
-                what=_("the correction"),
-            )
-        changes["amount_eur"] = Decimal(value)
+        changes["amount_eur"] = _amount(amount, _("the correction"))
     if not changes:
         raise AideAlimError(_("nothing to correct: give at least one of --action, --funder, "
                               "--date, --label, --amount, --document"))  # fmt: skip

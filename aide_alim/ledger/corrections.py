@@ -38,38 +38,19 @@ def _recorded(db: Database, convention: Convention, expense_id: int) -> Expense:
         ).first()
     where = _("expenditure #{id}").format(id=expense_id)
     if row is None:
-        raise LedgerError(
-            [
-                Problem(
-                    where,
-                    None,
-                    None,
-                    _("no such expenditure in {year}").format(year=convention.year),
-                )
-            ],
-            what=_("the correction"),
-        )
+        raise _refused(where, _("no such expenditure in {year}").format(year=convention.year))
     if cancelled is not None:
-        raise LedgerError(
-            [
-                Problem(
-                    where,
-                    None,
-                    None,
-                    _("already cancelled by expenditure #{id}").format(id=cancelled.id),
-                )
-            ],
-            what=_("the correction"),
-        )
+        raise _refused(where, _("already cancelled by expenditure #{id}").format(id=cancelled.id))
     if str(row.source).startswith(CANCELS):
-        raise LedgerError(
-            [Problem(where, None, None, _("it is itself a cancellation; correct the original"))],
-            what=_("the correction"),
-        )
+        raise _refused(where, _("it is itself a cancellation; correct the original"))
     return Expense(
         row.action, row.funder, row.date, row.label,
         Decimal(int(row.amount_cents)) / 100, row.document, row.source,
     )  # fmt: skip
+
+
+def _refused(where: str, message: str) -> LedgerError:
+    return LedgerError([Problem(where, None, None, message)], what=_("the correction"))
 
 
 def _counter_entry(original: Expense, expense_id: int, reason: str) -> Expense:
