@@ -19,6 +19,7 @@ A stage that fails raises :class:`~aide_alim.errors.StageError` naming the stage
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ import pandas as pd
 
 from aide_alim.background import in_background
 from aide_alim.errors import AideAlimError, ScenarioError, StageError
+from aide_alim.i18n import fmt
 from aide_alim.output import OutputExistsError, check_target, output_folder
 from aide_alim.scenario.model import RULES, Scenario
 
@@ -67,6 +69,7 @@ STAGES: tuple[Stage, ...] = tuple(Stage)
 @dataclass(frozen=True)
 class StageEvent:
     """One progress report: ``state`` is ``start``, ``step`` (a step inside the stage, in
+    ``message``), ``tick`` (a piece of a step done, such as one day of the rounds, in
     ``message``), ``done`` or ``failed``; ``seconds`` wall [s]."""
 
     stage: Stage
@@ -160,6 +163,10 @@ def run_week(
         if progress is not None:
             progress(StageEvent(Stage.ROUTE, "step", message=message))
 
+    def day_solved(date: dt.date) -> None:
+        if progress is not None:
+            progress(StageEvent(Stage.ROUTE, "tick", message=fmt.day_name(date)))
+
     def route() -> tuple[Any, Any]:
         # The advice needs only the scenario: it is solved on another core while the
         # planning model's skeleton is (before the rounds take both cores).
@@ -167,7 +174,7 @@ def run_week(
         if advice:
             step("conseils : ce qu'une ressource de plus apporterait")
             advice_of = in_background(lambda: _advice(loaded))
-        routed = _route(loaded, allocation, step)
+        routed = _route(loaded, allocation, step, day_solved)
         return routed, advice_of()
 
     planning, fleet_advice = stage(Stage.ROUTE, route)
@@ -280,7 +287,12 @@ def _with_chosen(table: pd.DataFrame, allocation: Any) -> pd.DataFrame:
     return out
 
 
-def _route(scenario: Scenario, allocation: Any, step: Callable[[str], None]) -> Any:
+def _route(
+    scenario: Scenario,
+    allocation: Any,
+    step: Callable[[str], None],
+    day_solved: Callable[[dt.date], None],
+) -> Any:
     """The plan the fleet carries: allocation and rounds decided together (see module
     docstring)."""
     from aide_alim.planning import allocate_and_route
@@ -291,6 +303,7 @@ def _route(scenario: Scenario, allocation: Any, step: Callable[[str], None]) -> 
         seed=scenario.routing.seed,
         first=allocation,
         progress=step,
+        on_day_solved=day_solved,
     )
 
 

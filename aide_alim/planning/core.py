@@ -224,6 +224,7 @@ def allocate_and_route(
     first: Allocation | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    on_day_solved: Callable[[dt.date], None] | None = None,
 ) -> RoutedAllocation:
     """Allocate the week and plan its rounds together (see the module docstring).
 
@@ -231,9 +232,10 @@ def allocate_and_route(
     ``time_limit_s``, ``seed`` and ``workers`` to :func:`aide_alim.routing.plan_routes`
     (defaults: the scenario's). ``first``: the allocation of this scenario without logistics
     (used for its price of fairness and as the plan if the fleet carries all of it).
-    ``progress`` receives a short French message at each step. If an allocation fails (status
-    not ok), it is returned as is with the rounds of its (empty) lines; callers check
-    ``allocation.status``.
+    ``progress`` receives a short French message at each step, ``on_day_solved`` each day of
+    the rounds as it is solved (see :func:`aide_alim.routing.plan_routes`). If an allocation
+    fails (status not ok), it is returned as is with the rounds of its (empty) lines; callers
+    check ``allocation.status``.
 
     Example::
 
@@ -298,6 +300,7 @@ def allocate_and_route(
             collection_days=skeleton.collection_days if skeleton is not None else None,
             priority=priority_of(allocation),
             workers=workers,
+            on_day_solved=on_day_solved,
         )
         kept = _take_out(scenario, allocation, plan, skeleton, without_kg)
         tried.append((allocation, plan, kept, skeleton))
