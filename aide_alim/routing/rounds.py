@@ -212,6 +212,7 @@ class Context:
     priority: dict[str, float] = field(default_factory=dict)
     workers: int | None = None
     on_day_solved: Callable[[dt.date], None] | None = None
+    iterations: int | None = None  # per round problem; None: a time-limited search
 
 
 def plan_routes(
@@ -225,6 +226,7 @@ def plan_routes(
     priority: Mapping[str, float] | None = None,
     workers: int | None = None,
     on_day_solved: Callable[[dt.date], None] | None = None,
+    iterations: int | None = None,
 ) -> RoutePlan:
     """Plan the week's collection and delivery rounds for the allocation ``lines``.
 
@@ -242,6 +244,8 @@ def plan_routes(
     the day problems in parallel (default: the CPUs, at most one per day; 1 = in this
     process); the result does not depend on it. ``on_day_solved(date)`` is called as each
     day's problem is solved (in the order they finish), for a progress display.
+    ``iterations``: the search budget of each round problem, instead of the scenario's
+    ``routing.iterations``.
     """
     started = time.perf_counter()
     table = _check_lines(scenario, lines)
@@ -258,6 +262,7 @@ def plan_routes(
         priority=dict(priority or {}),
         workers=workers,
         on_day_solved=on_day_solved,
+        iterations=(scenario.routing.iterations if iterations is None else iterations) or None,
     )
     if scenario.logistics.model == "hub":
         _plan_hub(ctx)
@@ -862,8 +867,7 @@ def _solve_one(args: tuple[VrpProblem, float, int, int | None]) -> VrpSolution:
 def _solve_all(ctx: Context, prepared: list[Prepared]) -> list[VrpSolution]:
     """Solve the prepared problems, in parallel processes when there are several (the
     solutions are those of a sequential run: each search has its own seed and budget)."""
-    iterations = ctx.scenario.routing.iterations or None
-    jobs = [(p.problem, ctx.time_limit_s, ctx.seed, iterations) for p in prepared]
+    jobs = [(p.problem, ctx.time_limit_s, ctx.seed, ctx.iterations) for p in prepared]
     import multiprocessing
 
     tell = ctx.on_day_solved or (lambda _date: None)
@@ -890,9 +894,8 @@ def _finish(ctx: Context, prep: Prepared, solution: VrpSolution) -> None:
     ctx.solves += 1
     ctx.solve_seconds += solution.runtime_s
     if not solution.is_feasible:
-        iterations = ctx.scenario.routing.iterations or None
         for stop in prep.kept:
-            effort = f"{iterations} iterations" if iterations else f"{ctx.time_limit_s:g} s"
+            effort = f"{ctx.iterations} iterations" if ctx.iterations else f"{ctx.time_limit_s:g} s"
             reason = f"no feasible {prep.family} round found in {effort}"
             _drop(ctx, stop, reason, "no_feasible_round")
         return
