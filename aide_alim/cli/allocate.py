@@ -116,7 +116,7 @@ def render_allocation(result: Allocation) -> str:
             labels = reason_labels(result)
             summary["reason"] = [labels.get(str(r), str(r)) for r in summary["reason"]]
         formats = {"kg": decimals(1)}
-        lines += ["", _("Not allocated:"), table_text(summary, formats)]
+        lines += ["", _("Not allocated:"), table_text(summary, formats, left=("reason",))]
     lines.append(
         "\n"
         + _(

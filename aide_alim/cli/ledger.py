@@ -162,13 +162,16 @@ def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
     if table.empty:
         click.echo("  " + _("(nothing recorded)"))
         return
-    from aide_alim.cli.tables import table_text
+    from aide_alim.cli.tables import day_cell, table_text
 
     formats: dict[str, Callable[[float], str]] = {
         c: _float for c in table.columns if pd.api.types.is_float_dtype(table[c])
     }
-    if "execution_rate" in formats and language() != "en":
-        formats["execution_rate"] = percent
+    if language() != "en":
+        if "execution_rate" in formats:
+            formats["execution_rate"] = percent
+        if "date" in table.columns:
+            formats["date"] = day_cell
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(table_text(table, formats, max_colwidth=50))
 

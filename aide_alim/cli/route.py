@@ -171,17 +171,23 @@ def render_plan(plan: RoutePlan) -> str:
     """The plan as text: totals, rounds, unserved lines grouped by reason."""
     t = plan.totals
     lines = [
-        _(
+        ngettext(
+            "Rounds of {week}, model {model} ({source} distances): {rounds} round, {km} km, "
+            "{hours} h, {cost} €, {co2} kg CO2",
             "Rounds of {week}, model {model} ({source} distances): {rounds} rounds, {km} km, "
-            "{hours} h, {cost} €, {co2} kg CO2"
+            "{hours} h, {cost} €, {co2} kg CO2",
+            int(t["rounds"]),
         ).format(
             week=plan.week, model=plan.model, source=_source(plan.matrix_source),
             rounds=t["rounds"], km=number(t["km"], 1), hours=number(t["hours"], 1),
             cost=number(t["cost_eur"], 2), co2=number(t["co2_kg"], 1),
         ),
-        _(
+        ngettext(
             "Delivered by vehicle {delivered} kg, fetched by associations {fetched} kg, not "
-            "carried {unserved} kg ({lines} lines); planned in {seconds} s"
+            "carried {unserved} kg ({lines} line); planned in {seconds} s",
+            "Delivered by vehicle {delivered} kg, fetched by associations {fetched} kg, not "
+            "carried {unserved} kg ({lines} lines); planned in {seconds} s",
+            int(t["lines_unserved"]),
         ).format(
             delivered=number(t["kg_delivered"], 1), fetched=number(t["kg_self_collected"], 1),
             unserved=number(t["kg_unserved"], 1), lines=t["lines_unserved"],
@@ -228,5 +234,6 @@ def _stage(code: str) -> str:
     """The leg a line misses (collection, delivery…), in the user's words."""
     return {
         "collection": _("collection"), "delivery": _("delivery"), "direct": _("direct round"),
+        "same_day": _("collection and delivery the same day"),
         "hub_pickup": _("pickup at the hub"), "site_pickup": _("pickup at the supplier"),
     }.get(code, code)  # fmt: skip

@@ -134,13 +134,26 @@ def day_cell(value: Any) -> str:
     return day(value)
 
 
+def _left(width: int) -> Format:
+    return lambda value: str(value).ljust(width)
+
+
 def table_text(
-    frame: pd.DataFrame, formats: Mapping[str, Format] | None = None, **to_string: Any
+    frame: pd.DataFrame,
+    formats: Mapping[str, Format] | None = None,
+    *,
+    left: tuple[str, ...] = (),
+    **to_string: Any,
 ) -> str:
     """``frame`` as a text table: headers in the user's language, ``formats`` per column code
-    (other columns as pandas prints them); ``to_string`` goes to :meth:`DataFrame.to_string`."""
+    (other columns as pandas prints them), the ``left`` columns (sentences) aligned left;
+    ``to_string`` goes to :meth:`DataFrame.to_string`."""
     names = headers()
     shown = frame.rename(columns=lambda c: names.get(str(c), str(c)))
     formatters = {names.get(c, c): f for c, f in (formats or {}).items() if c in frame.columns}
+    for column in left:
+        if column in frame.columns:
+            width = max((len(str(v)) for v in frame[column]), default=0)
+            formatters[names.get(column, column)] = _left(width)
     text: str = shown.to_string(index=False, formatters=formatters, **to_string)
     return text
