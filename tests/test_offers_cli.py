@@ -163,11 +163,17 @@ def test_register_speaks_french_by_default_and_english_when_asked(
     assert "2020-W41 O1 : Carottes — 120 kg, Ferme des Tilles — verdict prendre" in french
     assert "— refusée (loin)" in french and "— en attente" in french and "(rang 1)" in french
     assert f"Écrit dans {out}" in french and "pending" not in french
+    again = runner.invoke(main, ["offers", "refuse", "2020-W41", "O1", "--db", db]).output
+    assert "Erreur : L'offre O1 de 2020-W41 a déjà été refusée le " in again
+    missing = runner.invoke(main, ["offers", "list", "--db", str(tmp_path / "absent.sqlite")])
+    assert "Erreur : aucune base d'historique à " in missing.output
     speak("en_US.UTF-8")
     english = runner.invoke(main, ["offers", "list", "--db", db]).output
     assert "2020-W41 O1: Carottes — 120 kg, Ferme des Tilles — verdict take" in english
     assert "— refused (loin)" in english and "— pending" in english and "(rank 1)" in english
     assert "refusée" not in english and "rang" not in english
+    again = runner.invoke(main, ["offers", "refuse", "2020-W41", "O1", "--db", db]).output
+    assert "Error: Offer O1 of 2020-W41 was already refused on " in again
 
 
 def test_simulate_speaks_french_by_default_and_english_when_asked(

@@ -109,6 +109,8 @@ def test_users_and_serve_speak_french_by_default_and_english_when_asked(
     assert served.exit_code == 0, served.output
     assert served.output.startswith("Portail sur http://127.0.0.1:8000/, base sqlite:///")
     assert "(dépôts et calculs dans " in served.output
+    nobody = _run("users", "invite", "nobody", "--db", db).output
+    assert nobody == "Erreur : Aucun compte avec l'identifiant 'nobody'.\n"
     speak("en_US.UTF-8")
     assert (
         _run("users", "disable", "c@x.fr", "--enable", "--db", db).output == "c@x.fr is enabled.\n"
@@ -118,3 +120,5 @@ def test_users_and_serve_speak_french_by_default_and_english_when_asked(
     )
     served = _run("serve", "--db", db, "--data-dir", str(tmp_path / "data"))
     assert served.output.startswith("Portal on http://127.0.0.1:8000/ over sqlite:///")
+    nobody = _run("users", "invite", "nobody", "--db", db).output
+    assert nobody == "Error: No account with the login 'nobody'.\n"
