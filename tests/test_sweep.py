@@ -276,7 +276,17 @@ def test_cli_speaks_french_by_default_and_english_when_asked(
     assert "2 variantes en " in french.output
     assert f"(0 en échec) ; tableau écrit dans {out}." in french.output
     assert "variants" not in french.output
+    bad = _write(tmp_path, '[grid]\nrule = ["best"]\nvehicles = [-1]\n', name="bad.toml")
+    refused = CliRunner().invoke(main, ["sweep", str(TINY), "--spec", str(bad), "--out", str(out)])
+    assert refused.output.startswith("Erreur : 2 erreurs dans la spécification du balayage :\n")
+    assert f"{bad}, ligne 2, clé grid.rule : attendu rule parmi leximin" in refused.output
+    assert f"{bad}, ligne 3, clé grid.vehicles : attendu un entier >= 0, trouvé -1" in (
+        refused.output
+    )
     speak("en_US.UTF-8")
     english = CliRunner().invoke(main, args)
     assert f"(0 failed); table written to {out}." in english.output
     assert "2 variants in " in english.output and "variantes" not in english.output
+    refused = CliRunner().invoke(main, ["sweep", str(TINY), "--spec", str(bad), "--out", str(out)])
+    assert refused.output.startswith("Error: 2 errors in the sweep spec:\n")
+    assert f"{bad}, line 3, key grid.vehicles: expected an integer >= 0, got -1" in refused.output
