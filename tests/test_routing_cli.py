@@ -99,6 +99,7 @@ def test_route_speaks_french_by_default_and_english_when_asked(
     )
     assert "non transporté 80,0 kg (1 ligne)" in french.output
     assert "véhicule" in french.output and "mardi 06/10/2020" in french.output
+    assert " durée " in french.output and "42\u00a0min" in french.output
     assert "Non transporté :\n  ramasse : aucun véhicule réfrigéré" in french.output
     assert f"Écrit dans {out}/" in french.output
     assert "Rounds of" not in french.output and "kg_picked" not in french.output

@@ -9,7 +9,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
-from aide_alim.cli.tables import day_cell, decimals, table_text
+from aide_alim.cli.tables import day_cell, decimals, hours, table_text
 from aide_alim.errors import StageError
 from aide_alim.i18n import _, language, ngettext, number
 from aide_alim.scenario.model import Scenario
@@ -201,7 +201,7 @@ def render_plan(plan: RoutePlan) -> str:
         )[["day", "vehicle", "trips", "stops", "start", "end", "km", "hours", "kg_picked",
            "kg_dropped"]]  # fmt: skip
         three, one = decimals(3), decimals(1)
-        formats = {"day": day_cell, "km": three, "hours": three, "kg_picked": one,
+        formats = {"day": day_cell, "km": three, "hours": hours(3), "kg_picked": one,
                    "kg_dropped": one}  # fmt: skip
         lines += ["", table_text(table, formats)]
     if not plan.unserved.empty:

@@ -112,6 +112,15 @@ def ratio(english: int = 3) -> Format:
     return percent
 
 
+def hours(english: int = 3) -> Format:
+    """A duration in hours: ``2 h 08`` in French, ``english`` decimals in English (``2.131``)."""
+    if language() == "en":
+        return decimals(english)
+    from aide_alim.i18n.fmt import duration
+
+    return duration
+
+
 def allocation_status(code: str) -> str:
     """An allocation's status (``optimal``…) in words in French (the documents' words), else
     its code."""
