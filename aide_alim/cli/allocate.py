@@ -144,7 +144,7 @@ def _metric_lines(metrics: dict[str, float]) -> list[str]:
             rows.append((key, shown, unit))
             continue
         if unit == "ratio":
-            shown = percent(value)
+            shown = percent(value, 1)
         else:
             shown = number(value, 0 if unit in ("count", "kg", "€", "meals") else 3)
         rows.append((names.get(key, key), shown, units.get(unit, unit)))

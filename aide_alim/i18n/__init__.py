@@ -89,13 +89,13 @@ def number(x: float, decimals: int = 0) -> str:
     return french(x, decimals)
 
 
-def percent(ratio: float) -> str:
+def percent(ratio: float, decimals: int = 0) -> str:
     """A ratio for the console: ``80 %`` in French, ``80%`` in English."""
     if language() == "en":
-        return f"{ratio:.0%}"
+        return f"{ratio:.{decimals}%}"
     from aide_alim.i18n.fmt import pct
 
-    return pct(ratio)
+    return pct(ratio, decimals)
 
 
 def day(d: Any) -> str:
