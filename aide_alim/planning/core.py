@@ -63,9 +63,6 @@ with lots × associations (measured: Dijon 10,300 and 30 generated associations 
 two seconds per LP; 100 generated associations 111,000, more than two minutes per LP)."""
 REPRISES = 2
 """Re-allocations on the visits the rounds made, per pass, at most."""
-ROUNDS_BUDGET: tuple[float, ...] = (1.0, 1.0, 1.0)
-"""Share of the scenario's search budget (``routing.iterations``, or ``time_limit_s`` for a
-time-limited search) given to the rounds of a pass, then of each of its reprises."""
 PASS_GAP = 0.05
 """No further pass once a kept plan's minimum fill ratio is within this of the bound."""
 FAIRNESS_EUR = 200.0
@@ -283,9 +280,7 @@ def allocate_and_route(
     tried: list[tuple[Allocation, RoutePlan, Allocation, Skeleton | None]] = []
     iterations: list[Iteration] = []
 
-    def attempt(
-        skeleton: Skeleton | None, label: str, reprise: int = 0
-    ) -> tuple[Allocation, RoutePlan] | None:
+    def attempt(skeleton: Skeleton | None, label: str) -> tuple[Allocation, RoutePlan] | None:
         t0 = time.perf_counter()
         if skeleton is None:
             allocation = first
@@ -302,14 +297,10 @@ def allocate_and_route(
         if not allocation.status.is_ok:
             return None
         say(f"{label} : tournées")
-        share = ROUNDS_BUDGET[min(reprise, len(ROUNDS_BUDGET) - 1)]
-        limit = scenario.routing.time_limit_s if time_limit_s is None else time_limit_s
-        budget = scenario.routing.iterations
         plan = plan_routes(
             scenario,
             allocation.lines,
-            time_limit_s=limit if budget else limit * share,
-            iterations=max(1, round(budget * share)) if budget else 0,
+            time_limit_s=time_limit_s,
             seed=seed,
             collection_days=skeleton.collection_days if skeleton is not None else None,
             priority=priority_of(allocation),
@@ -331,9 +322,7 @@ def allocate_and_route(
             if last is None or last.unserved.empty:
                 break
             say("passe 1 : répartition sur les visites faites")
-            done = attempt(
-                served_skeleton(scenario, last, None), f"passe 1 (reprise {again + 1})", again + 1
-            )
+            done = attempt(served_skeleton(scenario, last, None), f"passe 1 (reprise {again + 1})")
             last = done[1] if done is not None else None
     for number in range(1, max_iterations + 1 if modelled else 1):
         say(f"passe {number} : visites de la semaine (modèle de planification)")
@@ -354,7 +343,7 @@ def allocate_and_route(
         for again in range(REPRISES):
             say(f"passe {number} : répartition sur les visites faites")
             served = served_skeleton(scenario, last, solution)
-            done = attempt(served, f"passe {number} (reprise {again + 1})", again + 1)
+            done = attempt(served, f"passe {number} (reprise {again + 1})")
             if done is None or done[1].unserved.empty:
                 break
             last = done[1]
