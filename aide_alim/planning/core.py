@@ -314,7 +314,8 @@ def allocate_and_route(
             if last is None or last.unserved.empty:
                 break
             say("passe 1 : répartition sur les visites faites")
-            done = attempt(served_skeleton(scenario, last, None), f"passe 1 (reprise {again + 1})")
+            served = served_skeleton(scenario, last, None, keep_unvisited=True)
+            done = attempt(served, f"passe 1 (reprise {again + 1})")
             last = done[1] if done is not None else None
     for number in range(1, max_iterations + 1 if modelled else 1):
         say(f"passe {number} : visites de la semaine (modèle de planification)")
