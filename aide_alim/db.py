@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from aide_alim.errors import AideAlimError
+from aide_alim.i18n import _
 
 ENV_VAR = "AIDE_ALIM_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -61,8 +62,10 @@ def normalize_url(url: str) -> str:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseError(
-            f'Expected a database URL like "sqlite:///history.sqlite" or '
-            f'"postgresql://user@host/db", got "{url}".'
+            _(
+                'Expected a database URL like "sqlite:///history.sqlite" or '
+                '"postgresql://user@host/db", got "{url}".'
+            ).format(url=url)
         ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -97,7 +100,9 @@ class Database:
             raise  # a constraint: the caller knows what it means (e.g. a concurrent publish)
         except DBAPIError as exc:
             raise DatabaseError(
-                _reason(exc, f"Could not write to the history database {self.url}")
+                _reason(
+                    exc, _("Could not write to the history database {url}").format(url=self.url)
+                )
             ) from exc
 
     @contextmanager
@@ -111,7 +116,7 @@ class Database:
                     yield conn
         except DBAPIError as exc:
             raise DatabaseError(
-                _reason(exc, f"Could not read the history database {self.url}")
+                _reason(exc, _("Could not read the history database {url}").format(url=self.url))
             ) from exc
 
     def close(self) -> None:
@@ -128,12 +133,14 @@ def _reason(exc: DBAPIError, what: str) -> str:
     """``what`` failed, and why, in words (the driver's first line; nothing was changed)."""
     why = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
     if "malformed" in why or "not a database" in why:
-        return f"{what}: the file is damaged ({why}); restore it from a backup."
-    if "readonly" in why or "read-only" in why:
-        return f"{what}: it is read-only ({why}); nothing was changed."
-    if isinstance(exc, DataError):
-        return f"{what}: a value does not fit its column ({why}); nothing was changed."
-    return f"{what}: {why}; nothing was changed."
+        text = _("{what}: the file is damaged ({why}); restore it from a backup.")
+    elif "readonly" in why or "read-only" in why:
+        text = _("{what}: it is read-only ({why}); nothing was changed.")
+    elif isinstance(exc, DataError):
+        text = _("{what}: a value does not fit its column ({why}); nothing was changed.")
+    else:
+        text = _("{what}: {why}; nothing was changed.")
+    return text.format(what=what, why=why)
 
 
 def open_database(url: str | None = None, *, upgrade: bool = True, create: bool = True) -> Database:
@@ -154,11 +161,15 @@ def open_database(url: str | None = None, *, upgrade: bool = True, create: bool 
         engine = create_engine(full, **_engine_options(full))
     except ModuleNotFoundError as exc:
         raise DatabaseError(
-            f"The database driver for {parsed.drivername} is not installed ({exc.name}); "
-            'for PostgreSQL install the extra: pip install "aide_alim[postgres]".'
+            _(
+                "The database driver for {driver} is not installed ({module}); for PostgreSQL "
+                'install the extra: pip install "aide_alim[postgres]".'
+            ).format(driver=parsed.drivername, module=exc.name)
         ) from None
     except ArgumentError as exc:
-        raise DatabaseError(f"Unusable database URL {parsed!r}: {exc}") from None
+        raise DatabaseError(
+            _("Unusable database URL {url!r}: {why}").format(url=parsed, why=exc)
+        ) from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     db = Database(engine)
@@ -168,35 +179,45 @@ def open_database(url: str | None = None, *, upgrade: bool = True, create: bool 
         except DBAPIError as exc:
             engine.dispose()
             raise DatabaseError(
-                _reason(exc, f"cannot open the history database {db.url}")
+                _reason(exc, _("cannot open the history database {url}").format(url=db.url))
             ) from None
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise DatabaseError(f"cannot open the history database {db.url}: {exc}") from None
+            raise DatabaseError(
+                _("cannot open the history database {url}: {why}").format(url=db.url, why=exc)
+            ) from None
     return db
 
 
 def _check_sqlite_path(path: Path, *, create: bool) -> None:
     """Fail early, in words, when a SQLite file cannot be opened (or created) at ``path``."""
-    cannot = f"cannot open the history database at {path}"
+    cannot = _("cannot open the history database at {path}").format(path=path)
     if path.is_dir():
-        raise DatabaseError(f"{cannot}: this is a folder; give a file path such as history.sqlite")
+        raise DatabaseError(
+            _("{cannot}: this is a folder; give a file path such as history.sqlite").format(
+                cannot=cannot
+            )
+        )
     if path.exists():
         return
     if not create:
         raise DatabaseError(
-            f"no history database at {path}; check the path (publish, simulate and the ledger's "
-            "add-expense, set-indicator and import create it)"
+            _(
+                "no history database at {path}; check the path (publish, simulate and the "
+                "ledger's add-expense, set-indicator and import create it)"
+            ).format(path=path)
         )
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if parent.exists() and not parent.is_dir():
-        raise DatabaseError(f"{cannot}: {parent} is not a folder")
+        raise DatabaseError(
+            _("{cannot}: {parent} is not a folder").format(cannot=cannot, parent=parent)
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatabaseError(f"{cannot}: {exc.strerror or exc}") from None
+        raise DatabaseError(f"{cannot}: {exc.strerror or exc}") from None  # the system's words
 
 
 def _engine_options(url: str) -> dict[str, Any]:

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from aide_alim.errors import AideAlimError, Problem
+from aide_alim.i18n import _, ngettext
 from aide_alim.scenario.model import Association, Logistics, Lot, Policy, Scenario, Vehicle
 
 __all__ = [
@@ -81,17 +82,22 @@ class SpecError(AideAlimError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         count = len(self.problems)
-        lines = [f"{count} error{'s' if count != 1 else ''} in the sweep spec:"]
-        lines += [f"  {_where(p)}: {p.message}" for p in self.problems]
+        lines = [
+            ngettext("{n} error in the sweep spec:", "{n} errors in the sweep spec:", count).format(
+                n=count
+            )
+        ]
+        lines += ["  " + _("{where}: {message}").format(where=_where(p), message=p.message)
+                  for p in self.problems]  # fmt: skip
         super().__init__("\n".join(lines))
 
 
 def _where(problem: Problem) -> str:
     parts = [problem.file]
     if problem.row is not None:
-        parts.append(f"line {problem.row}")
+        parts.append(_("line {n}").format(n=problem.row))
     if problem.column:
-        parts.append(f"key {problem.column}")
+        parts.append(_("key {key}").format(key=problem.column))
     return ", ".join(parts)
 
 
@@ -183,26 +189,30 @@ class SweepSpec:
 
         for key in data:
             if key not in _TOP_KEYS:
-                problem(None, key, f"unknown key; expected one of {', '.join(_TOP_KEYS)}")
+                problem(None, key, _unknown_key(_TOP_KEYS))
 
         route = data.get("route", False)
         if not isinstance(route, bool):
-            problem(None, "route", f"expected true or false, got {route!r}")
+            problem(None, "route", _got(_("expected true or false, got {value}"), route))
         time_limit = data.get("time_limit_s", _DEFAULT_TIME_LIMIT_S)
         if (
             isinstance(time_limit, bool)
             or not isinstance(time_limit, int | float)
             or time_limit <= 0
         ):
-            problem(None, "time_limit_s", f"expected a number of seconds > 0, got {time_limit!r}")
+            problem(
+                None,
+                "time_limit_s",
+                _got(_("expected a number of seconds > 0, got {value}"), time_limit),
+            )
         solver = data.get("solver", "highs")
         if solver not in _SOLVERS:
-            problem(None, "solver", f"expected one of {', '.join(_SOLVERS)}, got {solver!r}")
+            problem(None, "solver", _one_of(_SOLVERS, solver))
 
         grid: dict[str, tuple[Any, ...]] = {}
         raw_grid = data.get("grid", {})
         if not isinstance(raw_grid, Mapping):
-            problem(None, "grid", f"expected a table [grid], got {raw_grid!r}")
+            problem(None, "grid", _got(_("expected a table [grid], got {value}"), raw_grid))
             raw_grid = {}
         for key, raw in raw_grid.items():
             values = list(raw) if isinstance(raw, list) else [raw]
@@ -214,21 +224,27 @@ class SweepSpec:
 
         raw_random = data.get("random", {})
         if not isinstance(raw_random, Mapping):
-            problem(None, "random", f"expected a table [random], got {raw_random!r}")
+            problem(None, "random", _got(_("expected a table [random], got {value}"), raw_random))
             raw_random = {}
         for key in raw_random:
             if key not in _RANDOM_KEYS:
-                problem("random", key, f"unknown key; expected one of {', '.join(_RANDOM_KEYS)}")
+                problem("random", key, _unknown_key(_RANDOM_KEYS))
         replicates = raw_random.get("replicates", 1 if raw_random else 0)
         bad_count = isinstance(replicates, bool) or not isinstance(replicates, int)
         if raw_random and (bad_count or replicates < 1):
-            problem("random", "replicates", f"expected an integer >= 1, got {replicates!r}")
+            problem(
+                "random", "replicates", _got(_("expected an integer >= 1, got {value}"), replicates)
+            )
         supply_sd = raw_random.get("supply_sd", 0.0)
         if not _is_number(supply_sd) or supply_sd < 0:
-            problem("random", "supply_sd", f"expected a number >= 0, got {supply_sd!r}")
+            problem(
+                "random", "supply_sd", _got(_("expected a number >= 0, got {value}"), supply_sd)
+            )
         drop = raw_random.get("drop", 0.0)
         if not _is_number(drop) or not 0 <= drop < 1:
-            problem("random", "drop", f"expected a probability in [0, 1), got {drop!r}")
+            problem(
+                "random", "drop", _got(_("expected a probability in [0, 1), got {value}"), drop)
+            )
 
         if problems:
             raise SpecError(problems)
@@ -250,10 +266,17 @@ def load_spec(path: str | Path) -> SweepSpec:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(
-            [Problem(str(path), None, None, f"cannot read the file ({exc.strerror})")]
+            [
+                Problem(
+                    str(path),
+                    None,
+                    None,
+                    _("cannot read the file ({why})").format(why=exc.strerror),
+                )
+            ]
         ) from None
     except UnicodeDecodeError:
-        raise SpecError([Problem(str(path), None, None, "expected UTF-8 text")]) from None
+        raise SpecError([Problem(str(path), None, None, _("expected UTF-8 text"))]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -261,10 +284,29 @@ def load_spec(path: str | Path) -> SweepSpec:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line = int(found.group(1)) if found else None
         reason = str(exc)[: found.start()].strip() if found else str(exc)
-        where = f" at column {found.group(2)}" if found else ""
-        message = f"not valid TOML: {reason}{where}"
+        if found:
+            message = _("not valid TOML: {reason} at column {column}").format(
+                reason=reason, column=found.group(2)
+            )
+        else:
+            message = _("not valid TOML: {reason}").format(reason=reason)
         raise SpecError([Problem(str(path), line, None, message)]) from None
     return SweepSpec.from_dict(data, file=str(path), text=text)
+
+
+def _got(message: str, value: Any) -> str:
+    """``message`` (translated, with a ``{value}`` slot) with the value found, as written."""
+    return message.format(value=repr(value))
+
+
+def _one_of(choices: Sequence[str], value: Any) -> str:
+    return _("expected one of {choices}, got {value}").format(
+        choices=", ".join(choices), value=repr(value)
+    )
+
+
+def _unknown_key(choices: Sequence[str]) -> str:
+    return _("unknown key; expected one of {choices}").format(choices=", ".join(choices))
 
 
 def _is_number(value: Any) -> bool:
@@ -274,30 +316,32 @@ def _is_number(value: Any) -> bool:
 def _check_values(key: str, values: list[Any]) -> str | None:
     """The problem with a grid entry, or ``None``."""
     if key not in PARAMETERS:
-        return f"unknown parameter; expected one of {', '.join(PARAMETERS)}"
+        return _("unknown parameter; expected one of {choices}").format(
+            choices=", ".join(PARAMETERS)
+        )
     if not values:
-        return "expected at least one value, got an empty list"
+        return _("expected at least one value, got an empty list")
     kind = PARAMETERS[key].kind
     for value in values:
         if kind is bool:
             ok = isinstance(value, bool)
-            expected = "true or false"
+            expected = _("expected true or false for each value, got {value}")
         elif kind is int:
             ok = isinstance(value, int) and not isinstance(value, bool)
-            expected = "an integer"
+            expected = _("expected an integer for each value, got {value}")
         elif kind is float:
             ok = _is_number(value)
-            expected = "a number"
+            expected = _("expected a number for each value, got {value}")
         else:
             ok = isinstance(value, str)
-            expected = "a string"
+            expected = _("expected a string for each value, got {value}")
         if not ok:
-            return f"expected {expected} for each value, got {value!r}"
+            return _got(expected, value)
         message = _check_value(key, value)
         if message:
             return message
     if len(set(values)) != len(values):
-        return f"expected distinct values, got {values!r}"
+        return _got(_("expected distinct values, got {value}"), values)
     return None
 
 
@@ -308,15 +352,16 @@ def _check_value(key: str, value: Any) -> str | None:
         elif key in _LOGISTICS_PARAMS:
             Logistics().replace(**{key: value})
     except ValueError as exc:
-        return str(exc).rstrip(".").replace("Expected", "expected", 1)
+        text = str(exc).rstrip(".")
+        return text[:1].lower() + text[1:]  # "expected …", "attendu …" inside the sentence
     if key in ("vehicles", "refrigerated") and value < 0:
-        return f"expected an integer >= 0, got {value!r}"
+        return _got(_("expected an integer >= 0, got {value}"), value)
     if key == "capacity_kg" and value <= 0:
-        return f"expected a capacity > 0, got {value!r}"
+        return _got(_("expected a capacity > 0, got {value}"), value)
     if key.endswith("_scale") and value < 0:
-        return f"expected a factor >= 0, got {value!r}"
+        return _got(_("expected a factor >= 0, got {value}"), value)
     if key == "collects" and value not in _COLLECTS:
-        return f"expected one of {', '.join(_COLLECTS)}, got {value!r}"
+        return _one_of(_COLLECTS, value)
     return None
 
 
@@ -596,7 +641,7 @@ def require_dask() -> None:
         import dask  # noqa: F401
         import distributed  # noqa: F401
     except ImportError:
-        raise AideAlimError('sweeps need Dask: pip install -e ".[sweep]"') from None
+        raise AideAlimError(_('sweeps need Dask: pip install -e ".[sweep]"')) from None
 
 
 def sweep(
@@ -621,7 +666,9 @@ def sweep(
     from distributed import as_completed
 
     if scheduler is not None and workers is not None:
-        raise AideAlimError("Give either a scheduler (an existing cluster) or workers, not both.")
+        raise AideAlimError(
+            _("Give either a scheduler (an existing cluster) or workers, not both.")
+        )
     if isinstance(spec, str | Path):
         spec = load_spec(spec)
     elif not isinstance(spec, SweepSpec):
@@ -674,7 +721,14 @@ def _check_against(scenario: Scenario, spec: SweepSpec) -> None:
         if hub not in scenario.site_by_id:
             sites = ", ".join(scenario.site_by_id)
             problems.append(
-                Problem("<spec>", None, "grid.hub", f"expected a site id ({sites}), got {hub!r}")
+                Problem(
+                    "<spec>",
+                    None,
+                    "grid.hub",
+                    _("expected a site id ({sites}), got {value}").format(
+                        sites=sites, value=repr(hub)
+                    ),
+                )
             )
     if problems:
         raise SpecError(problems)
@@ -705,13 +759,17 @@ def _client(scheduler: Any, workers: int | None) -> Iterator[Any]:
         try:
             client = Client(str(scheduler), timeout="10s")
         except (OSError, TimeoutError) as exc:
-            raise AideAlimError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+            raise AideAlimError(
+                _("Cannot reach the Dask scheduler at {address}: {why}").format(
+                    address=scheduler, why=exc
+                )
+            ) from None
         with client:
             yield client
         return
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n < 1:
-        raise AideAlimError(f"Expected workers >= 1, got {n}.")
+        raise AideAlimError(_("Expected workers >= 1, got {n}.").format(n=n))
     with (
         LocalCluster(
             n_workers=n,

@@ -19,6 +19,7 @@ A stage that fails raises :class:`~aide_alim.errors.StageError` naming the stage
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ import pandas as pd
 
 from aide_alim.background import in_background
 from aide_alim.errors import AideAlimError, ScenarioError, StageError
+from aide_alim.i18n import fmt
 from aide_alim.output import OutputExistsError, check_target, output_folder
 from aide_alim.scenario.model import RULES, Scenario
 
@@ -67,6 +69,7 @@ STAGES: tuple[Stage, ...] = tuple(Stage)
 @dataclass(frozen=True)
 class StageEvent:
     """One progress report: ``state`` is ``start``, ``step`` (a step inside the stage, in
+    ``message``), ``tick`` (a piece of a step done, such as one day of the rounds, in
     ``message``), ``done`` or ``failed``; ``seconds`` wall [s]."""
 
     stage: Stage
@@ -160,14 +163,21 @@ def run_week(
         if progress is not None:
             progress(StageEvent(Stage.ROUTE, "step", message=message))
 
+    def day_solved(date: dt.date) -> None:
+        if progress is not None:
+            progress(StageEvent(Stage.ROUTE, "tick", message=fmt.day_name(date)))
+
     def route() -> tuple[Any, Any]:
         # The advice needs only the scenario: it is solved on another core while the
-        # planning model's skeleton is (before the rounds take both cores).
+        # planning model's skeleton is (before the rounds take both cores). It starts from
+        # the week's bound, which the planning then takes from it rather than solve it again.
         advice_of: Callable[[], Any] = lambda: None  # noqa: E731
+        bound_of: Callable[[], Any] | None = None
         if advice:
-            step("conseils : ce qu'une ressource de plus apporterait")
+            step("borne et conseils : ce que la flotte transporte au mieux, et avec un peu plus")
             advice_of = in_background(lambda: _advice(loaded))
-        routed = _route(loaded, allocation, step)
+            bound_of = lambda: _bound_of(advice_of())  # noqa: E731
+        routed = _route(loaded, allocation, step, day_solved, bound_of)
         return routed, advice_of()
 
     planning, fleet_advice = stage(Stage.ROUTE, route)
@@ -280,7 +290,13 @@ def _with_chosen(table: pd.DataFrame, allocation: Any) -> pd.DataFrame:
     return out
 
 
-def _route(scenario: Scenario, allocation: Any, step: Callable[[str], None]) -> Any:
+def _route(
+    scenario: Scenario,
+    allocation: Any,
+    step: Callable[[str], None],
+    day_solved: Callable[[dt.date], None],
+    bound_of: Callable[[], Any] | None,
+) -> Any:
     """The plan the fleet carries: allocation and rounds decided together (see module
     docstring)."""
     from aide_alim.planning import allocate_and_route
@@ -291,12 +307,30 @@ def _route(scenario: Scenario, allocation: Any, step: Callable[[str], None]) -> 
         seed=scenario.routing.seed,
         first=allocation,
         progress=step,
+        on_day_solved=day_solved,
+        bound_source=bound_of,
     )
 
 
 def _advice(scenario: Scenario) -> Any:
     """What one more resource would bring this week (the bound re-solved, see
-    :mod:`aide_alim.planning.advice`)."""
+    :mod:`aide_alim.planning.advice`); ``None`` for a week too large for the planning model,
+    whose linear programmes would take minutes each."""
+    from aide_alim.allocation.admissible import admissibility
     from aide_alim.planning.advice import fleet_advice
+    from aide_alim.planning.core import MAX_PLANNING_SIZE
+    from aide_alim.planning.model import planning_size
 
-    return fleet_advice(scenario)
+    adm = admissibility(scenario)
+    if planning_size(adm) > MAX_PLANNING_SIZE:
+        return None
+    return fleet_advice(scenario, adm)
+
+
+def _bound_of(advice: Any) -> Any:
+    """The week's bound that the fleet advice solved first (``None`` without advice)."""
+    from aide_alim.planning.core import PlanBound
+
+    if advice is None:
+        return None
+    return PlanBound(advice.bound_min_fill_ratio, advice.bound_kg, advice.seconds)

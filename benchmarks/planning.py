@@ -28,7 +28,8 @@ Determinism: the rounds stop on their iteration budget, but a round problem also
 wall-clock safety cap (10 × ``time_limit_s``, 20 s by default). On the 300-association week
 Friday's problem (35 stops and 694 pickup-and-delivery pairs, 38 s for its two searches under
 load) reached it in one of its searches, which then ended on the clock, not the budget (three
-runs under loads 4-7 gave the same plain row all the same). ``--time-limit 10`` raises the cap to 100 s so that the budget alone ends every search.
+runs under loads 4-7 gave the same plain row all the same). ``--time-limit 10`` raises the cap
+to 100 s so that the budget alone ends every search.
 
     python benchmarks/planning.py [--sizes dijon 30 100 300] [--iterations 800] [--workers 1]
 """

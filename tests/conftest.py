@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -22,3 +24,16 @@ os.environ["LANGUAGE"] = "en"
 
 # The week cache of `aide-alim offers` goes to a temporary folder, not the user's ~/.cache.
 os.environ.setdefault("AIDE_ALIM_CACHE", tempfile.mkdtemp(prefix="aide_alim_cache_"))
+
+
+@pytest.fixture
+def speak(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Set the language as a coordinator's machine does: ``speak("C.UTF-8")`` (no English asked
+    for: French, the default), ``speak("en_US.UTF-8")`` (English); only ``LANG`` is set."""
+
+    def set_lang(lang: str) -> None:
+        for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv("LANG", lang)
+
+    return set_lang

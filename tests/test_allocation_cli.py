@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -118,3 +119,37 @@ def test_allocate_json_with_cbc_is_only_json_on_stdout() -> None:
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert payload["solver"] == "cbc" and payload["status"] == "optimal"
+
+
+def test_allocate_speaks_french_by_default_and_english_when_asked(
+    speak: Callable[[str], None], tmp_path: Path
+) -> None:
+    out = tmp_path / "plans"
+    speak("C.UTF-8")
+    french = CliRunner().invoke(main, ["allocate", str(TINY), "--out", str(out)]).output
+    assert "Règle leximin, base kg : optimale" in french
+    assert "taux de couverture minimal" in french and "1\u202f040" in french  # Babel's grouping
+    header = next(line for line in french.splitlines() if line.lstrip().startswith("association"))
+    assert header.split()[:3] == ["association", "besoin", "reçu"] and "80\u00a0%" in french
+    assert f"Écrit dans {out}/" in french
+    assert "min_fill_ratio" not in french and "Written to" not in french and "Rule" not in french
+    speak("en_US.UTF-8")
+    english = CliRunner().invoke(main, ["allocate", str(TINY), "--out", str(out), "--force"])
+    assert "Rule leximin, basis kg: optimal" in english.output
+    assert "min_fill_ratio" in english.output and "1,040.000" in english.output
+    assert "fill_ratio" in english.output and f"Written to {out}/" in english.output
+    assert "couverture" not in english.output and "Règle" not in english.output
+
+
+def test_compare_speaks_french_by_default_and_english_when_asked(
+    speak: Callable[[str], None],
+) -> None:
+    speak("C.UTF-8")
+    french = CliRunner().invoke(main, ["compare", str(TINY), "--rules", "leximin,fcfs"]).output
+    assert french.split()[:3] == ["règle", "résultat", "couverture"]
+    assert "optimale" in french and "réalisable" in french and "40\u00a0%" in french
+    assert "feasible" not in french and "min_fill_ratio" not in french
+    speak("en_US.UTF-8")
+    english = CliRunner().invoke(main, ["compare", str(TINY), "--rules", "leximin,fcfs"]).output
+    assert english.split()[:3] == ["rule", "status", "min_fill_ratio"]
+    assert "feasible" in english and "0.400" in english and "réalisable" not in english

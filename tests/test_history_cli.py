@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,37 @@ def test_receive_with_a_mistyped_db_creates_nothing(tmp_path: Path) -> None:
     code, out = _run("receive", "2020-W41", str(receipts), "--db", str(typo))
     assert code == 1 and "no history database at" in out
     assert not typo.parent.exists()
+
+
+def test_receive_and_simulate_speak_french_by_default_and_english_when_asked(
+    url: str, tmp_path: Path, speak: Callable[[str], None]
+) -> None:
+    assert _run("publish", str(TINY), "--db", url, "--no-routes")[0] == 0
+    with open_database(url) as db:
+        from aide_alim.history import read_history
+
+        planned = read_history(db).deliveries.iloc[0]
+    returned = tmp_path / "retour.csv"
+    returned.write_text(
+        "lot;association;kg_received;comment\n"
+        f"{planned['lot']};{planned['association']};{planned['kg'] - 2.5:.1f};abîmé\n"
+    )
+    speak("C.UTF-8")
+    code, french = _run("receive", "2020-W41", str(returned), "--db", url)
+    assert code == 0, french
+    header, row = french.splitlines()[2:4]
+    assert header.split()[:3] == ["lot", "association", "prévu"] and "constat" in header
+    assert "moins" in row and f"{planned['kg'] - 2.5:.1f}".replace(".", ",") in row
+    speak("en_US.UTF-8")
+    code, english = _run("receive", "2020-W41", str(returned), "--db", url)
+    header, row = english.splitlines()[2:4]
+    assert header.split()[:3] == ["lot", "association", "planned_kg"] and "flag" in header
+    assert "less" in row and "moins" not in row
+    simulate = ("simulate", str(TINY), "--weeks", "1", "--seed", "1", "--db", url, "--replace")
+    speak("C.UTF-8")
+    code, french = _run(*simulate)
+    assert code == 0, french
+    assert french.split()[:3] == ["semaine", "publication", "résultat"] and "optimale" in french
+    speak("en_US.UTF-8")
+    code, english = _run(*simulate)
+    assert english.split()[:3] == ["week", "publication_id", "status"] and "optimal" in english

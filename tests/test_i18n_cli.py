@@ -3,7 +3,9 @@ catalogue shipped in the package is the one its ``.po`` file gives."""
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,8 @@ import pytest
 
 from aide_alim.i18n.catalogue import MO_FILE, PO_FILE, compiled
 
-TINY = Path(__file__).parents[1] / "scenarios" / "tiny"
+ROOT = Path(__file__).parents[1]
+TINY = ROOT / "scenarios" / "tiny"
 
 
 def _cli(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
@@ -64,3 +67,43 @@ def test_run_help_is_french_paragraph_by_paragraph() -> None:
 
 def test_the_shipped_catalogue_is_the_compiled_po_file() -> None:
     assert MO_FILE.read_bytes() == compiled(PO_FILE.read_bytes())
+
+
+CATALOGUE_CALLS = {"_", "N_", "ngettext", "pgettext"}
+# Help texts: click's decorators and the *_HELP constants they take, translated by localise().
+HELP_CALLS = {"option", "argument", "command", "group", "version_option"}
+SENTENCE = re.compile(r"\b[A-Za-z]+ [a-z]+ [a-z]+\b")  # three words in a row
+
+
+@pytest.mark.parametrize(
+    "module", sorted(p.name for p in (ROOT / "aide_alim" / "cli").glob("*.py"))
+)
+def test_the_command_line_words_nothing_outside_the_catalogue(module: str) -> None:
+    """Every sentence a command prints goes through the catalogue: a string of three words or
+    more outside ``_()``/``ngettext()``/``pgettext()``, a help text or a docstring would reach a
+    French coordinator in English."""
+    tree = ast.parse((ROOT / "aide_alim" / "cli" / module).read_text(encoding="utf-8"))
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name in CATALOGUE_CALLS or name in HELP_CALLS:
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    inside.update(id(n) for n in ast.walk(arg))
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and ast.get_docstring(
+            node
+        ):
+            inside.add(id(node.body[0].value))  # type: ignore[attr-defined]
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "").endswith("_HELP") for t in node.targets
+        ):
+            inside.update(id(n) for n in ast.walk(node.value))
+    loose = [
+        f"line {node.lineno}: {node.value[:60]!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in inside
+        and SENTENCE.search(node.value)
+    ]
+    assert loose == []

@@ -166,3 +166,24 @@ def test_import_says_how_many_corrections_and_refuses_negative_counts(run, tmp_p
     result = run("import", str(values))
     assert result.exit_code == 1
     assert "row 2, column value: expected a number >= 0 (a count), found -3" in result.output
+
+
+def test_show_speaks_french_by_default_and_english_when_asked(run, speak):
+    run("add-expense", "--action", "1.2", "--funder", "etat", "--date", "2020-11-15",
+        "--label", "Formation", "--amount", "7500", "--document", "F-118")  # fmt: skip
+    speak("C.UTF-8")
+    french = run("show", "--what", "expenses").output.splitlines()
+    assert french[0].endswith("— 2020 (dépenses)")
+    assert french[1].split() == ["n°", "action", "financeur", "date", "libellé", "montant",
+                                 "(€)", "pièce", "source"]  # fmt: skip
+    assert "dimanche 15/11/2020" in french[2] and "7\u202f500" in french[2]
+    statement = run("show", "--what", "statement").output
+    assert "engagé (€) dépensé (€) reste (€) taux d'exécution" in statement
+    assert "100\u00a0%" in statement and "execution_rate" not in statement
+    speak("en_US.UTF-8")
+    english = run("show", "--what", "expenses").output.splitlines()
+    assert english[0].endswith("— 2020 (expenses)")
+    assert english[1].split() == ["id", "action", "funder", "date", "label", "amount_eur",
+                                  "document", "source"]  # fmt: skip
+    assert "2020-11-15" in english[2] and "7500" in english[2]
+    assert "committed_eur" in run("show", "--what", "statement").output

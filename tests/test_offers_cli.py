@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -110,4 +111,81 @@ def test_prospector_flow_add_list_accept_refuse(tmp_path: Path) -> None:
     assert "O1" not in load_scenario(folder).lot_by_id
     out = tmp_path / "registre.csv"
     listed = runner.invoke(main, ["offers", "list", "--out", str(out), "--db", db])
-    assert "prise (40 kg à 0.35 €/kg)" in listed.output and out.exists()
+    assert "taken (40 kg at 0.35 €/kg)" in listed.output and out.exists()
+
+
+def test_score_speaks_french_by_default_and_english_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speak: Callable[[str], None]
+) -> None:
+    monkeypatch.setenv("AIDE_ALIM_CACHE", str(tmp_path / "cache"))
+    offers = tmp_path / "offres.csv"
+    speak("C.UTF-8")
+    runner = CliRunner()
+    made = runner.invoke(main, ["offers", "generate", str(TINY), str(offers), "--count", "3"])
+    assert made.output == f"3 offres pour 2020-W41 écrites dans {offers}\n"
+    french = runner.invoke(main, ["offers", "score", str(TINY), str(offers)])
+    assert french.exit_code == 0, french.output
+    assert "PRENDRE : 30 kg pris, 34 € économisés, +0,0 km" in french.stdout
+    assert "taux de couverture le plus bas 80,0 → 88,8 %" in french.stdout
+    assert "0,85 €/kg" in french.stdout and "0.85" not in french.stdout
+    assert "Semaine 2020-W41 préparée en" in french.stderr
+    assert "3 offres évaluées en" in french.stderr and "scored" not in french.stderr
+    speak("en_US.UTF-8")
+    made = runner.invoke(main, ["offers", "generate", str(TINY), str(offers), "--count", "3"])
+    assert made.output == f"3 offers for 2020-W41 written to {offers}\n"
+    english = runner.invoke(main, ["offers", "score", str(TINY), str(offers)])
+    assert "TAKE: 30 kg taken, 34 € saved, +0.0 km" in english.stdout
+    assert "lowest fill ratio 80.0 → 88.8 %" in english.stdout and "0.85 €/kg" in english.stdout
+    assert "Week 2020-W41 read from the week cache in" in english.stderr
+    assert "3 offers scored in" in english.stderr and "PRENDRE" not in english.stdout
+
+
+def test_register_speaks_french_by_default_and_english_when_asked(
+    tmp_path: Path, speak: Callable[[str], None]
+) -> None:
+    offers = tmp_path / "offres.csv"
+    offers.write_text(
+        "offre;fournisseur;produit;catégorie;kg;carton_kg;prix;disponible\n"
+        "O1;ferme;Carottes;Fruits et légumes;120;10;don;05/10/2020\n"
+        "O2;grossiste;Pâtes;épicerie sèche;50;5;0,40;06/10/2020\n",
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    runner = CliRunner()
+    speak("C.UTF-8")
+    added = runner.invoke(main, ["offers", "add", str(TINY), str(offers), "--db", db])
+    assert "2 offres de 2020-W41 enregistrées dans le registre" in added.output
+    refused = runner.invoke(main, ["offers", "refuse", "2020-W41", "O1", "--reason", "loin",
+                                   "--db", db])  # fmt: skip
+    assert refused.output == "Offre O1 de 2020-W41 refusée : loin\n"
+    out = tmp_path / "registre.csv"
+    french = runner.invoke(main, ["offers", "list", "--db", db, "--out", str(out)]).output
+    assert "2020-W41 O1 : Carottes — 120 kg, Ferme des Tilles — verdict prendre" in french
+    assert "— refusée (loin)" in french and "— en attente" in french and "(rang 1)" in french
+    assert f"Écrit dans {out}" in french and "pending" not in french
+    again = runner.invoke(main, ["offers", "refuse", "2020-W41", "O1", "--db", db]).output
+    assert "Erreur : L'offre O1 de 2020-W41 a déjà été refusée le " in again
+    missing = runner.invoke(main, ["offers", "list", "--db", str(tmp_path / "absent.sqlite")])
+    assert "Erreur : aucune base d'historique à " in missing.output
+    speak("en_US.UTF-8")
+    english = runner.invoke(main, ["offers", "list", "--db", db]).output
+    assert "2020-W41 O1: Carottes — 120 kg, Ferme des Tilles — verdict take" in english
+    assert "— refused (loin)" in english and "— pending" in english and "(rank 1)" in english
+    assert "refusée" not in english and "rang" not in english
+    again = runner.invoke(main, ["offers", "refuse", "2020-W41", "O1", "--db", db]).output
+    assert "Error: Offer O1 of 2020-W41 was already refused on " in again
+
+
+def test_simulate_speaks_french_by_default_and_english_when_asked(
+    tmp_path: Path, speak: Callable[[str], None]
+) -> None:
+    args = ["offers", "simulate", str(TINY), "--from", "2020-W41", "--weeks", "1", "--per-week",
+            "2", "--db"]  # fmt: skip
+    speak("C.UTF-8")
+    french = CliRunner().invoke(main, [*args, str(tmp_path / "fr.sqlite")]).output
+    assert french.split()[:5] == ["semaine", "offres", "prises", "refusées", "pris"]
+    assert "2 offres enregistrées, 2 prise(s) (74 kg)." in french
+    speak("en_US.UTF-8")
+    english = CliRunner().invoke(main, [*args, str(tmp_path / "en.sqlite")]).output
+    assert english.split()[:5] == ["week", "offers", "taken", "refused", "kg_taken"]
+    assert "2 offers recorded, 2 taken (74 kg)." in english

@@ -83,6 +83,12 @@ def test_more_freezer_space_where_the_freezer_is_full() -> None:
     assert "+10 kg, +10,0 points de couverture minimale (au mieux)" in sentence
     # No vehicle, hour or window would help: the summary says so after the advice.
     assert advice.sentences_fr()[-1].startswith("Un véhicule, une heure de service")
+    assert "tournées elles-mêmes" not in advice.sentences_fr()[-1]
+    # When the real rounds did leave food for want of a vehicle, the sentence says that the
+    # bound cannot see it, instead of seeming to contradict the summary's logistics.
+    last = advice.sentences_fr(left_by_rounds_kg=39.0)[-1].replace("\xa0", " ")
+    assert "Les 39 kg que les tournées elles-mêmes n'ont pas pu transporter" in last
+    assert "un véhicule de plus ces jours-là pourrait les transporter" in last
 
 
 def test_no_fleet_advice_when_the_fleet_is_not_the_limit() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing as mp
 import re
 import shutil
@@ -145,6 +146,27 @@ def test_same_scenario_and_seed_same_plan_under_load() -> None:
         pd.testing.assert_frame_equal(a[name], b[name])  # type: ignore[arg-type]
     assert a["totals"] == b["totals"]
     assert len(first.stops) > 15  # a real week, not an empty plan
+
+
+def test_each_day_is_reported_once_as_it_is_solved_and_the_plan_does_not_change() -> None:
+    sites = [site(f"S{i}", 47.28 + 0.02 * i, 4.98 + 0.03 * i) for i in range(3)]
+    assocs = [association(f"A{i}", 47.27 + 0.015 * i, 4.99 + 0.025 * i) for i in range(4)]
+    sc = scenario(
+        sites=sites,
+        associations=assocs,
+        lots=[lot(f"L{i}", f"S{i % 3}", 200, "ambient") for i in range(6)],
+        vehicles=[vehicle("V1", 900)],
+    )
+    days = [MONDAY + dt.timedelta(days=k) for k in range(3)]
+    rows = [(f"L{i}", f"A{i % 4}", days[i % 3], 100.0) for i in range(6)]
+    table = lines(sc, rows)
+    solved: list[dt.date] = []
+    watched = plan_routes(sc, table, on_day_solved=solved.append, workers=2)
+    assert sorted(solved) == days
+    quiet = plan_routes(sc, table, workers=1)
+    a, b = _plan_tables(watched), _plan_tables(quiet)
+    for name in ("stops", "rounds", "unserved", "lines"):
+        pd.testing.assert_frame_equal(a[name], b[name])  # type: ignore[arg-type]
 
 
 def test_the_scenarios_iteration_budget_reaches_the_solver(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +262,31 @@ def test_shipped_sweep_specs_are_valid() -> None:
     specs = {path.name: load_spec(path) for path in sorted(folder.glob("*.toml"))}
     assert specs["bench200.toml"].size == 200
     assert {"fairness.toml", "fleet.toml", "frontier.toml"} <= set(specs)
+
+
+def test_cli_speaks_french_by_default_and_english_when_asked(
+    tmp_path: Path, speak: Callable[[str], None]
+) -> None:
+    spec = _write(tmp_path, '[grid]\nrule = ["leximin", "round_robin"]\n')
+    out = tmp_path / "table.csv"
+    args = ["sweep", str(TINY), "--spec", str(spec), "--workers", "1", "--out", str(out)]
+    speak("C.UTF-8")
+    french = CliRunner().invoke(main, args)
+    assert french.exit_code == 0, french.output
+    assert "2 variantes en " in french.output
+    assert f"(0 en échec) ; tableau écrit dans {out}." in french.output
+    assert "variants" not in french.output
+    bad = _write(tmp_path, '[grid]\nrule = ["best"]\nvehicles = [-1]\n', name="bad.toml")
+    refused = CliRunner().invoke(main, ["sweep", str(TINY), "--spec", str(bad), "--out", str(out)])
+    assert refused.output.startswith("Erreur : 2 erreurs dans la spécification du balayage :\n")
+    assert f"{bad}, ligne 2, clé grid.rule : attendu rule parmi leximin" in refused.output
+    assert f"{bad}, ligne 3, clé grid.vehicles : attendu un entier >= 0, trouvé -1" in (
+        refused.output
+    )
+    speak("en_US.UTF-8")
+    english = CliRunner().invoke(main, args)
+    assert f"(0 failed); table written to {out}." in english.output
+    assert "2 variants in " in english.output and "variantes" not in english.output
+    refused = CliRunner().invoke(main, ["sweep", str(TINY), "--spec", str(bad), "--out", str(out)])
+    assert refused.output.startswith("Error: 2 errors in the sweep spec:\n")
+    assert f"{bad}, line 3, key grid.vehicles: expected an integer >= 0, got -1" in refused.output

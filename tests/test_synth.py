@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -244,3 +245,17 @@ def test_synth_refuses_a_size_that_cannot_fit_in_memory(tmp_path: Path) -> None:
         main, ["synth", "--associations", "3", "--lots", "5", "--supply-ratio", "1e6", str(out)]
     )
     assert result.exit_code == 2 and "--supply-ratio" in result.output  # was silently 143×
+
+
+def test_synth_speaks_french_by_default_and_english_when_asked(
+    tmp_path: Path, speak: Callable[[str], None]
+) -> None:
+    args = ["synth", "--associations", "3", "--lots", "20", "--seed", "3"]
+    speak("C.UTF-8")
+    french = CliRunner().invoke(main, [*args, str(tmp_path / "fr")]).output
+    assert "3 associations" in french and "20 lots" in french and "semaine 2020-W41" in french
+    assert "fournisseurs" in french and "véhicules" in french and "suppliers" not in french
+    speak("en_US.UTF-8")
+    english = CliRunner().invoke(main, [*args, str(tmp_path / "en")]).output
+    assert "suppliers" in english and "vehicles, week 2020-W41" in english
+    assert "fournisseurs" not in english and "semaine" not in english

@@ -66,7 +66,7 @@ def test_progress_reports_each_stage_in_order(
     tiny_run: tuple[WeekResult, list[StageEvent]],
 ) -> None:
     _, events = tiny_run
-    assert [(e.stage, e.state) for e in events if e.state != "step"] == [
+    assert [(e.stage, e.state) for e in events if e.state in ("start", "done")] == [
         (stage, state) for stage in STAGES for state in ("start", "done")
     ]
     assert all(e.seconds >= 0 for e in events)
@@ -76,6 +76,33 @@ def test_progress_reports_each_stage_in_order(
     assert route and all(e.stage is Stage.ROUTE and e.message for e in route)
     first = states.index((Stage.ROUTE, "step"))
     assert states.index((Stage.ROUTE, "start")) < first < states.index((Stage.ROUTE, "done"))
+    # Each day of the rounds is shown as it is solved, after the step that started them.
+    ticks = [e for e in events if e.state == "tick"]
+    assert ticks and all(e.stage is Stage.ROUTE for e in ticks)
+    assert {e.message for e in ticks} <= {"lundi", "mardi", "mercredi", "jeudi", "vendredi"}
+    assert first < states.index((Stage.ROUTE, "tick")) < states.index((Stage.ROUTE, "done"))
+
+
+def test_the_plan_takes_its_bound_from_the_fleet_advice_solved_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import aide_alim.planning.core
+    from aide_alim.planning import plan_bound
+
+    alone = plan_bound(load_scenario(TINY))
+
+    def solved_twice(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the week's bound was solved a second time")
+
+    monkeypatch.setattr(aide_alim.planning.core, "plan_bound", solved_twice)
+    result = run_week(TINY, tmp_path / "semaine")
+    assert result.planning is not None and result.advice is not None
+    bound = result.planning.bound
+    assert bound is not None
+    assert bound.min_fill_ratio == result.advice.bound_min_fill_ratio
+    assert bound.min_fill_ratio == pytest.approx(alone.min_fill_ratio, abs=1e-6)
+    assert bound.kg_distributed == pytest.approx(alone.kg_distributed, abs=1e-3)
+    assert result.allocation.metrics["bound_min_fill_ratio"] == bound.min_fill_ratio
 
 
 def test_summary_holds_metrics_comparison_and_prospection(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,8 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.cli.tables import Format, allocation_status, decimals, ratio, table_text
+from aide_alim.i18n import _, language, number, percent, pgettext
 from aide_alim.output import check_target, output_file, output_folder
 from aide_alim.scenario.model import BASES, RULES
 
@@ -81,38 +82,101 @@ def allocate_command(
     else:
         click.echo(render_allocation(result))
         if out is not None:
-            click.echo(f"\nWritten to {out}/")
+            click.echo("\n" + _("Written to {out}").format(out=f"{out}/"))
     if not result.is_ok:
         raise SystemExit(1)
 
 
 def render_allocation(result: Allocation) -> str:
     """The allocation as text: status, metrics, per-association table, what stays and why."""
-    from aide_alim.allocation import METRICS
-
-    lines = [f"Rule {result.rule}, basis {result.basis}: {result.status}"]
+    lines = [
+        _("Rule {rule}, basis {basis}: {status}").format(
+            rule=result.rule, basis=result.basis, status=allocation_status(str(result.status))
+        )
+    ]
     if result.message:
         lines.append(result.message)
     if not result.is_ok:
         return "\n".join(lines)
     lines.append("")
-    for key, value in result.metrics.items():
-        unit = METRICS[key][0]
-        shown = f"{value:>14,.0f}" if unit == "count" else f"{value:>14,.3f}"
-        lines.append(f"  {key:<24} {shown}  {unit}")
+    lines += _metric_lines(result.metrics)
     table = result.by_association[
         ["association", "need", "received", "other_supply", "fill_ratio", "deviation", "n_lots"]
     ]
-    lines += ["", table.to_string(index=False, float_format=lambda v: f"{v:,.2f}")]
+    two = decimals(2)
+    formats = {"need": two, "received": two, "other_supply": two, "fill_ratio": ratio(2),
+               "deviation": ratio(2)}  # fmt: skip
+    lines += ["", table_text(table, formats)]
     if len(result.unallocated):
         summary = result.unallocated.groupby("reason", as_index=False)["kg"].agg(["sum", "count"])
         summary.columns = ["reason", "kg", "lots"]
-        lines += ["", "Not allocated:", summary.to_string(index=False)]
+        if language() != "en":
+            from aide_alim.documents.tables import reason_labels
+
+            labels = reason_labels(result)
+            summary["reason"] = [labels.get(str(r), str(r)) for r in summary["reason"]]
+        formats = {"kg": decimals(1)}
+        lines += ["", _("Not allocated:"), table_text(summary, formats, left=("reason",))]
     lines.append(
-        f"\n{result.n_solves} LP solve(s); build {result.build_seconds:.2f} s, "
-        f"solve {result.solve_seconds:.2f} s, cartons {result.repair_seconds:.2f} s"
-    )
+        "\n"
+        + _(
+            "{n} LP solve(s); build {build} s, solve {solve} s, cartons {cartons} s"
+        ).format(
+            n=result.n_solves, build=number(result.build_seconds, 2),
+            solve=number(result.solve_seconds, 2), cartons=number(result.repair_seconds, 2),
+        )
+    )  # fmt: skip
     return "\n".join(lines)
+
+
+def _metric_lines(metrics: dict[str, float]) -> list[str]:
+    """One line per metric: its name, value and unit (French: named in words, ratios in %)."""
+    from aide_alim.allocation import METRICS
+
+    english = language() == "en"
+    names = _metric_names()
+    units = {"count": "", "meals": _("meals"), "ratio": "" if not english else "ratio"}
+    rows = []
+    for key, value in metrics.items():
+        unit = METRICS[key][0]
+        if english:
+            shown = f"{value:,.0f}" if unit == "count" else f"{value:,.3f}"
+            rows.append((key, shown, unit))
+            continue
+        if unit == "ratio":
+            shown = percent(value, 1)
+        else:
+            shown = number(value, 0 if unit in ("count", "kg", "€", "meals") else 3)
+        rows.append((names.get(key, key), shown, units.get(unit, unit)))
+    width = max((len(name) for name, _v, _u in rows), default=24)
+    width = max(width, 24)
+    return [f"  {name:<{width}} {shown:>14}  {unit}".rstrip() for name, shown, unit in rows]
+
+
+def _metric_names() -> dict[str, str]:
+    """The metrics in the user's words (English: their keys)."""
+    return {
+        "min_fill_ratio": pgettext("metric", "min_fill_ratio"),
+        "mean_fill_ratio": pgettext("metric", "mean_fill_ratio"),
+        "gini": pgettext("metric", "gini"),
+        "jain": pgettext("metric", "jain"),
+        "max_deviation": pgettext("metric", "max_deviation"),
+        "envy_max": pgettext("metric", "envy_max"),
+        "envy_pairs": pgettext("metric", "envy_pairs"),
+        "kg_distributed": pgettext("metric", "kg_distributed"),
+        "value_distributed_eur": pgettext("metric", "value_distributed_eur"),
+        "meals_distributed": pgettext("metric", "meals_distributed"),
+        "paid_eur": pgettext("metric", "paid_eur"),
+        "kg_left": pgettext("metric", "kg_left"),
+        "value_left_eur": pgettext("metric", "value_left_eur"),
+        "share_distributed": pgettext("metric", "share_distributed"),
+        "price_of_fairness_kg": pgettext("metric", "price_of_fairness_kg"),
+        "kg_past_ddm": pgettext("metric", "kg_past_ddm"),
+        "n_lines": pgettext("metric", "n_lines"),
+        "n_deliveries": pgettext("metric", "n_deliveries"),
+        "bound_min_fill_ratio": pgettext("metric", "bound_min_fill_ratio"),
+        "bound_kg_distributed": pgettext("metric", "bound_kg_distributed"),
+    }
 
 
 @main.command("compare")
@@ -139,7 +203,9 @@ def compare_command(
 
     if out is not None and out.is_dir():
         raise click.BadParameter(
-            f"expected a file such as {out / 'compare.csv'}, got the folder {out}",
+            _("expected a file such as {file}, got the folder {out}").format(
+                file=out / "compare.csv", out=out
+            ),
             param_hint="--out",
         )
     scenario = load_scenario(scenario_path)
@@ -147,7 +213,9 @@ def compare_command(
     unknown = [r for r in chosen if r not in RULES]
     if unknown:
         raise click.BadParameter(
-            f"expected rules among {', '.join(RULES)}, got {', '.join(unknown)}",
+            _("expected rules among {rules}, got {unknown}").format(
+                rules=", ".join(RULES), unknown=", ".join(unknown)
+            ),
             param_hint="--rules",
         )
     table = compare(scenario, chosen, solver=solver)
@@ -163,19 +231,25 @@ def compare_command(
     shown = table[[c for c in _COMPARE_COLUMNS if c in table.columns]]
     click.echo(render_compare(shown))
     if out is not None:
-        click.echo(f"\nWritten to {out}")
+        click.echo("\n" + _("Written to {out}").format(out=out))
 
 
 def render_compare(table: pd.DataFrame) -> str:
-    """Rules as rows, metrics as columns, 3 decimals for ratios and whole kg/€."""
+    """Rules as rows, metrics as columns: 3 decimals for indices, whole kg/€ (French: ratios in
+    %, statuses in words)."""
     from aide_alim.allocation import METRICS
 
-    def fmt(col: str) -> Callable[[object], str]:
-        if col in ("rule", "status"):
-            return str
+    formats: dict[str, Format] = {}
+    for col in table.columns:
         unit = METRICS.get(col, ("s", ""))[0]
+        if col in ("rule", "status"):
+            continue
         if unit in ("kg", "€", "meals"):
-            return lambda v: f"{v:,.0f}"
-        return lambda v: f"{v:.3f}"
-
-    return table.to_string(index=False, formatters={c: fmt(c) for c in table.columns})
+            formats[col] = decimals(0)
+        elif unit == "ratio":
+            formats[col] = ratio()
+        else:
+            formats[col] = decimals(3)
+    if "status" in table.columns and language() != "en":
+        table = table.assign(status=[allocation_status(str(s)) for s in table["status"]])
+    return table_text(table, formats)

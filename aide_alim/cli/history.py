@@ -11,6 +11,7 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
+from aide_alim.cli.tables import allocation_status, decimals, ratio, table_text
 from aide_alim.i18n import _, number, percent
 from aide_alim.output import output_file
 
@@ -134,7 +135,13 @@ def receive(week: str, file: Path, db_url: str | None, coordinator: bool, comple
         click.echo(_("No difference with the plan."))
     else:
         click.echo(_("{n} difference(s) with the plan:").format(n=len(diff)))
-        click.echo(diff.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+        flags = {
+            "less": _("less"), "more": _("more"), "missing": _("missing"),
+            "unplanned": _("unplanned"),
+        }  # fmt: skip
+        diff = diff.assign(flag=[flags.get(str(f), str(f)) for f in diff["flag"]])
+        one = decimals(1)
+        click.echo(table_text(diff, {"planned_kg": one, "kg_received": one, "difference_kg": one}))
 
 
 @main.command("indicators")
@@ -175,9 +182,15 @@ def indicators_command(
     from aide_alim.indicators import report as render
 
     if key not in INDICATORS:
-        raise AideAlimError(f"Expected --table in {', '.join(INDICATORS)}, got {key!r}.")
+        raise AideAlimError(
+            _("Expected --table in {choices}, got {value!r}.").format(
+                choices=", ".join(INDICATORS), value=key
+            )
+        )
     if fmt in ("xlsx", "html") and out is None:
-        raise AideAlimError(f"--format {fmt} writes a file: give it with --out FILE.")
+        raise AideAlimError(
+            _("--format {format} writes a file: give it with --out FILE.").format(format=fmt)
+        )
     check_period(start, end)
     with open_database(db_url, create=False) as db:
         tables = indicators(db, start, end)
@@ -240,5 +253,8 @@ def simulate(
             scenario, weeks, seed, db, memory=memory, route=route, replace=replace
         )
         where = db.url
-    click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    two = decimals(2)
+    formats = {"kg_offered": two, "kg_allocated": two, "min_fill_ratio": ratio(2), "seconds": two}
+    table = table.assign(status=[allocation_status(str(s)) for s in table["status"]])
+    click.echo(table_text(table, formats))
     click.echo(_("Published {n} simulated week(s) in {where}.").format(n=len(table), where=where))

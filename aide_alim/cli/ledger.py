@@ -13,7 +13,7 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
 from aide_alim.errors import AideAlimError, Problem
-from aide_alim.i18n import _, ngettext
+from aide_alim.i18n import _, language, ngettext, number, percent, pgettext
 
 if TYPE_CHECKING:  # the database and pandas are imported when a command runs (fast start)
     import pandas as pd
@@ -143,7 +143,13 @@ def show(
             table = read_indicator_values(db, convention)
         else:
             table = spent_by_action(convention, read_expenses(db, convention))
-    _render(table, as_json, title=f"{convention.name} — {convention.year} ({what})")
+    views = {  # English: the --what value
+        "statement": pgettext("ledger view", "statement"),
+        "commitments": pgettext("ledger view", "commitments"),
+        "expenses": pgettext("ledger view", "expenses"),
+        "indicators": pgettext("ledger view", "indicators"),
+    }
+    _render(table, as_json, title=f"{convention.name} — {convention.year} ({views[what]})")
 
 
 def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
@@ -156,12 +162,26 @@ def _render(table: pd.DataFrame, as_json: bool, *, title: str) -> None:
     if table.empty:
         click.echo("  " + _("(nothing recorded)"))
         return
+    from aide_alim.cli.tables import day_cell, table_text
+
+    formats: dict[str, Callable[[float], str]] = {
+        c: _float for c in table.columns if pd.api.types.is_float_dtype(table[c])
+    }
+    if language() != "en":
+        if "execution_rate" in formats:
+            formats["execution_rate"] = percent
+        if "date" in table.columns:
+            formats["date"] = day_cell
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        click.echo(table.to_string(index=False, max_colwidth=50, float_format=_float))
+        click.echo(table_text(table, formats, max_colwidth=50))
 
 
 def _float(value: float) -> str:
-    return f"{value:.10g}"
+    """A ledger number as exact as it is kept: ``7500``, ``0.25`` (French: ``7 500``, ``0,25``)."""
+    if language() == "en":
+        return f"{value:.10g}"
+    whole = float(value).is_integer()
+    return number(value, 0 if whole else 2)
 
 
 @ledger.command("add-expense")

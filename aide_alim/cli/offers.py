@@ -11,6 +11,8 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.cli.tables import decimals, table_text
+from aide_alim.i18n import _, language, ngettext, number, pgettext
 
 DB_HELP = (
     "History database: a SQLAlchemy URL (sqlite:///file, postgresql://user@host/db) or a file "
@@ -56,10 +58,32 @@ def _scored(
 
 def _week_origin(week: Any) -> str:
     if week.source == "computed":
-        return f"prepared in {week.seconds:.1f} s (allocation and rounds)"
+        return _("prepared in {seconds} s (allocation and rounds)").format(
+            seconds=number(week.seconds, 1)
+        )
     if week.source == "cache":
-        return f"read from the week cache in {week.seconds:.2f} s"
-    return f"read from {week.source} in {week.seconds:.2f} s"
+        return _("read from the week cache in {seconds} s").format(seconds=number(week.seconds, 2))
+    return _("read from {folder} in {seconds} s").format(
+        folder=week.source, seconds=number(week.seconds, 2)
+    )
+
+
+def _verdict(code: str) -> str:
+    """A verdict (``prendre``, ``négocier``, ``refuser``) in the user's language."""
+    return {
+        "prendre": pgettext("verdict", "take"),
+        "négocier": pgettext("verdict", "negotiate"),
+        "refuser": pgettext("verdict", "refuse"),
+    }.get(code, code)
+
+
+def _status(code: str) -> str:
+    """A register outcome (``pending``, ``taken``, ``refused``) in the user's language."""
+    if language() == "en":
+        return code
+    from aide_alim.offers.register import STATUS_FR
+
+    return STATUS_FR.get(code, code)
 
 
 @main.group("offers")
@@ -110,9 +134,15 @@ def score(
         echo_json([v.to_dict() for v in verdicts])
     else:
         click.echo(render_verdicts(verdicts))
+    scored = ngettext(
+        "{n} offer scored in {seconds} s ({cpu} s of CPU)",
+        "{n} offers scored in {seconds} s ({cpu} s of CPU)",
+        len(verdicts),
+    ).format(n=len(verdicts), seconds=number(seconds, 2), cpu=number(cpu, 2))
     click.echo(
-        f"Week {scenario.week} {_week_origin(week)}; "
-        f"{len(verdicts)} offers scored in {seconds:.2f} s ({cpu:.2f} s of CPU).",
+        _("Week {week} {origin}; {scored}.").format(
+            week=scenario.week, origin=_week_origin(week), scored=scored
+        ),
         err=True,
     )
 
@@ -122,19 +152,31 @@ def render_verdicts(verdicts: list[Any]) -> str:
     lines = []
     for v in verdicts:
         s, o = v.scores, v.offer
-        price = "don" if o.is_donation else f"{o.price_eur_kg:.2f} €/kg"
-        head = f"{v.rank:>2}. {o.id} — {o.product} ({o.kg:g} kg, {price}, {o.supplier.name})"
-        verdict = v.verdict.upper()
+        price = _("donation") if o.is_donation else f"{number(o.price_eur_kg, 2)} €/kg"
+        head = f"{v.rank:>2}. {o.id} — {o.product} ({_kg(o.kg)} kg, {price}, {o.supplier.name})"
+        verdict = _verdict(v.verdict).upper()
         if v.price_eur_kg is not None:
-            verdict += f" à {v.price_eur_kg:.2f} €/kg"
-        co2 = f"{s.co2_g_per_kg:.0f} g CO₂/kg" if s.co2_g_per_kg is not None else "– g CO₂/kg"
-        figures = (
-            f"    {verdict}: {s.kg_taken:.0f} kg pris, {s.saved_eur:.0f} € économisés, "
-            f"+{s.collection.km:.1f} km, {co2}, plus bas taux "
-            f"{100 * s.min_fill_before:.1f} → {100 * s.min_fill_after:.1f} %"
-        )
-        lines += [head, figures] + [f"      - {r}" for r in v.reasons]
+            verdict = _("{verdict} at {price} €/kg").format(
+                verdict=verdict, price=number(v.price_eur_kg, 2)
+            )
+        co2 = "–" if s.co2_g_per_kg is None else number(s.co2_g_per_kg)
+        figures = _(
+            "{verdict}: {kg} kg taken, {saved} € saved, +{km} km, {co2} g CO₂/kg, lowest fill "
+            "ratio {before} → {after} %"
+        ).format(
+            verdict=verdict, kg=number(s.kg_taken), saved=number(s.saved_eur),
+            km=number(s.collection.km, 1), co2=co2, before=number(100 * s.min_fill_before, 1),
+            after=number(100 * s.min_fill_after, 1),
+        )  # fmt: skip
+        lines += [head, "    " + figures] + [f"      - {r}" for r in v.reasons]
     return "\n".join(lines)
+
+
+def _kg(value: float) -> str:
+    """A quantity as the offer gives it: ``12.5`` → ``12,5`` in French (``:g`` in English)."""
+    if language() == "en":
+        return f"{value:g}"
+    return number(value, 0 if float(value).is_integer() else 1)
 
 
 @offers.command("generate")
@@ -153,7 +195,11 @@ def generate(scenario_path: Path, out: Path, count: int, seed: int) -> None:
 
     scenario = load_scenario(scenario_path)
     write_offers(generate_offers(scenario, count, seed), out)
-    click.echo(f"{count} offers for {scenario.week} written to {out}")
+    click.echo(
+        ngettext(
+            "{n} offer for {week} written to {out}", "{n} offers for {week} written to {out}", count
+        ).format(n=count, week=scenario.week, out=out)
+    )
 
 
 @offers.command("add")
@@ -197,7 +243,9 @@ def add(
 
     scenario = load_scenario(scenario_path)
     if (offers_path is None) == (not fields):
-        raise AideAlimError("Expected an offers file or --field KEY=VALUE options (one of them).")
+        raise AideAlimError(
+            _("Expected an offers file or --field KEY=VALUE options (one of them).")
+        )
     if offers_path is not None:
         offers_read = read_offers(offers_path, scenario)
     else:
@@ -205,15 +253,23 @@ def add(
         for item in fields:
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
-                raise AideAlimError(f"--field: expected KEY=VALUE, got {item!r}")
+                raise AideAlimError(
+                    _("--field: expected KEY=VALUE, got {value!r}").format(value=item)
+                )
             pairs[key.strip()] = value
         offers_read = (offer_from_fields(pairs, scenario),)
-    _, verdicts, _, _ = _scored(scenario, offers_read, run_folder, no_cache)
+    verdicts = _scored(scenario, offers_read, run_folder, no_cache)[1]
     with open_database(db_url) as db:
         ids = record_verdicts(db, scenario.week, verdicts)
         where = db.url
     click.echo(render_verdicts(verdicts))
-    click.echo(f"{len(ids)} offers of {scenario.week} recorded in the register ({where}).")
+    click.echo(
+        ngettext(
+            "{n} offer of {week} recorded in the register ({where}).",
+            "{n} offers of {week} recorded in the register ({where}).",
+            len(ids),
+        ).format(n=len(ids), week=scenario.week, where=where)
+    )
 
 
 @offers.command("list")
@@ -253,19 +309,27 @@ def list_command(
         echo_json(shown.to_dict("records"))
         return
     if shown.empty:
-        click.echo("The register has no offer for this selection.")
+        click.echo(_("The register has no offer for this selection."))
     for r in shown.to_dict("records"):
-        outcome = r["status_fr"]
+        outcome = _status(r["status"])
         if r["status"] == "taken":
-            outcome += f" ({r['kg_taken']:g} kg à {r['price_paid_eur_kg']:.2f} €/kg)"
+            outcome += " " + _("({kg} kg at {price} €/kg)").format(
+                kg=_kg(r["kg_taken"]), price=number(r["price_paid_eur_kg"], 2)
+            )
         elif r["status"] == "refused":
             outcome += f" ({r['outcome_reason'].splitlines()[0] if r['outcome_reason'] else ''})"
         click.echo(
-            f"{r['week']} {r['offer_id']}: {r['product']} — {r['kg']:g} kg, "
-            f"{r['supplier_name']} — verdict {r['verdict']} (rang {r['rank']}) — {outcome}"
-        )
+            _(
+                "{week} {offer}: {product} — {kg} kg, {supplier} — verdict {verdict} (rank "
+                "{rank}) — {outcome}"
+            ).format(
+                week=r["week"], offer=r["offer_id"], product=r["product"], kg=_kg(r["kg"]),
+                supplier=r["supplier_name"], verdict=_verdict(r["verdict"]), rank=r["rank"],
+                outcome=outcome,
+            )
+        )  # fmt: skip
     if out is not None:
-        click.echo(f"Written to {out}")
+        click.echo(_("Written to {out}").format(out=out))
 
 
 @offers.command("accept")
@@ -304,11 +368,19 @@ def accept(
 
     scenario = load_scenario(scenario_path)
     if scenario.week != week:
-        raise AideAlimError(f"The scenario is the week {scenario.week}, not {week}.")
+        raise AideAlimError(
+            _("The scenario is the week {week}, not {asked}.").format(
+                week=scenario.week, asked=week
+            )
+        )
     with open_database(db_url, create=False) as db:
         row = find_offer(db, week, offer_id)
         if row["status"] != "pending":
-            raise AideAlimError(f"Offer {offer_id} of {week} was already {row['status']}.")
+            raise AideAlimError(
+                _("Offer {offer} of {week} was already {status}.").format(
+                    offer=offer_id, week=week, status=_status(row["status"])
+                )
+            )
         offer = offer_of(row)
         today = dt.date.today()
         with restored_on_error(scenario_path):  # the register refuses: the files go back
@@ -318,9 +390,14 @@ def accept(
             done = decide_offer(db, week, offer_id, "taken", kg=kg, price_eur_kg=price)
     lot = week_now.lot_by_id[offer.id]
     click.echo(
-        f"Offer {offer_id} taken: {done['kg_taken']:g} kg at {done['price_paid_eur_kg']:.2f} "
-        f"€/kg; lot {lot.id} added to the week {week} ({scenario_path})."
-    )
+        _(
+            "Offer {offer} taken: {kg} kg at {price} €/kg; lot {lot} added to the week {week} "
+            "({path})."
+        ).format(
+            offer=offer_id, kg=_kg(done["kg_taken"]), price=number(done["price_paid_eur_kg"], 2),
+            lot=lot.id, week=week, path=scenario_path,
+        )
+    )  # fmt: skip
 
 
 @offers.command("refuse")
@@ -340,7 +417,11 @@ def refuse(week: str, offer_id: str, reason: str, db_url: str | None) -> None:
     with open_database(db_url, create=False) as db:
         done = decide_offer(db, week, offer_id, "refused", reason=reason)
     first = str(done["outcome_reason"]).splitlines()[0] if done["outcome_reason"] else ""
-    click.echo(f"Offer {offer_id} of {week} refused: {first}")
+    click.echo(
+        _("Offer {offer} of {week} refused: {reason}").format(
+            offer=offer_id, week=week, reason=first
+        )
+    )
 
 
 @offers.command("simulate")
@@ -373,8 +454,12 @@ def simulate(
         table = simulate_prospection(
             db, scenario, start=start, weeks=weeks, offers_per_week=per_week, seed=seed
         )
-    click.echo(table.to_string(index=False))
+    click.echo(table_text(table, {"kg_taken": decimals(1)}))
+    recorded = int(table["offers"].sum())
     click.echo(
-        f"{int(table['offers'].sum())} offers recorded, {int(table['taken'].sum())} taken "
-        f"({table['kg_taken'].sum():,.0f} kg)."
+        ngettext(
+            "{n} offer recorded, {taken} taken ({kg} kg).",
+            "{n} offers recorded, {taken} taken ({kg} kg).",
+            recorded,
+        ).format(n=recorded, taken=int(table["taken"].sum()), kg=number(table["kg_taken"].sum()))
     )

@@ -12,12 +12,15 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.cli.history import _db_option
+from aide_alim.i18n import _, ngettext
 
 
 def _portal_missing() -> click.ClickException:
     return click.ClickException(
-        'The portal needs the web extra: pip install -e ".[web]" '
-        "(starlette, uvicorn, argon2-cffi, python-multipart)."
+        _(
+            'The portal needs the web extra: pip install -e ".[web]" (starlette, uvicorn, '
+            "argon2-cffi, python-multipart)."
+        )
     )
 
 
@@ -88,7 +91,11 @@ def serve(
     os.environ[portal.ENV_DATA] = str(folder)
     if insecure_cookies:
         os.environ[portal.ENV_INSECURE] = "1"
-    click.echo(f"Portal on http://{host}:{port}/ over {shown} (uploads and runs in {folder}).")
+    click.echo(
+        _("Portal on {url} over {db} (uploads and runs in {folder}).").format(
+            url=f"http://{host}:{port}/", db=shown, folder=folder
+        )
+    )
     uvicorn.run(
         "aide_alim.portal.app:app_from_environment", factory=True, host=host, port=port,
         workers=workers, log_level="warning", proxy_headers=False,
@@ -98,18 +105,23 @@ def serve(
 def _demo(db: Any, scenario: Path) -> None:
     from aide_alim.portal.demo import prepare
 
-    click.echo(f"Demo: {scenario} (publishing its week the first time takes a minute or two)…")
+    click.echo(
+        _("Demo: {scenario} (publishing its week the first time takes a minute or two)…").format(
+            scenario=scenario
+        )
+    )
     done = prepare(db, scenario)
     if done.published:
-        click.echo(f"Published week {done.week}.")
+        click.echo(_("Published week {week}.").format(week=done.week))
     if done.created:
         click.echo(
-            f"Created {len(done.created)} accounts with the password {done.password} "
-            f"(shown once): coordination, pilotage, and one per association id "
-            f"(e.g. {done.created[-1]})."
+            _(
+                "Created {n} accounts with the password {password} (shown once): coordination, "
+                "pilotage, and one per association id (e.g. {example})."
+            ).format(n=len(done.created), password=done.password, example=done.created[-1])
         )
     else:
-        click.echo("The demonstration accounts exist already (aide-alim users list).")
+        click.echo(_("The demonstration accounts exist already (aide-alim users list)."))
 
 
 def _default_data_dir(database: str | None, dialect: str) -> Path:
@@ -155,7 +167,8 @@ def users_add(
     with open_database(db_url) as db, db.transaction() as conn:
         user = auth.add_user(conn, login, role, name=name, association=association,
                              password=password)  # fmt: skip
-    click.echo(f"Added {user.login} ({user.role}{', ' + association if association else ''}).")
+    what = _role(user.role) + (f", {association}" if association else "")
+    click.echo(_("Added {login} ({what}).").format(login=user.login, what=what))
 
 
 @users.command("invite")
@@ -186,7 +199,8 @@ def users_disable(login: str, enable: bool, db_url: str | None) -> None:
 
     with open_database(db_url) as db, db.transaction() as conn:
         user = auth.set_active(conn, login, enable)
-    click.echo(f"{user.login} is {'enabled' if user.active else 'disabled'}.")
+    text = _("{login} is enabled.") if user.active else _("{login} is disabled.")
+    click.echo(text.format(login=user.login))
 
 
 @users.command("list")
@@ -200,9 +214,17 @@ def users_list(db_url: str | None) -> None:
     with open_database(db_url, create=False) as db:
         accounts = auth.list_users(db)
     for u in accounts:
-        state = "active" if u.active else "disabled"
-        click.echo(f"{u.login}\t{u.role}\t{u.association or ''}\t{state}\t{u.name}")
-    click.echo(f"{len(accounts)} account(s).")
+        state = _("active") if u.active else _("disabled")
+        click.echo(f"{u.login}\t{_role(u.role)}\t{u.association or ''}\t{state}\t{u.name}")
+    click.echo(ngettext("{n} account.", "{n} accounts.", len(accounts)).format(n=len(accounts)))
+
+
+def _role(code: str) -> str:
+    """An account's role in the user's language (the option's value in English)."""
+    return {
+        "association": _("association"), "coordinator": _("coordinator"),
+        "steering": _("steering"),
+    }.get(code, code)  # fmt: skip
 
 
 @main.group("declarations")
@@ -239,7 +261,13 @@ def declarations_export(week: str, db_url: str | None, base: Path | None, out: P
     with output_file(out) as temporary:  # never half a file
         temporary.write_text(text, encoding="utf-8")
     declared = int(changes["declared"].sum()) if len(changes) else 0
-    click.echo(f"Wrote {out}: {len(changes)} associations, {declared} with a declaration.")
+    click.echo(
+        ngettext(
+            "Wrote {out}: {n} association, {declared} with a declaration.",
+            "Wrote {out}: {n} associations, {declared} with a declaration.",
+            len(changes),
+        ).format(out=out, n=len(changes), declared=declared)
+    )
     for row in changes.to_dict("records"):
         if row["changes"]:
             click.echo(f"  {row['association']}: {row['changes']}")

@@ -9,7 +9,9 @@ import click
 
 from aide_alim.cli import main
 from aide_alim.cli.common import echo_json, handle_errors
+from aide_alim.cli.tables import day_cell, decimals, hours, table_text
 from aide_alim.errors import StageError
+from aide_alim.i18n import _, language, ngettext, number
 from aide_alim.scenario.model import Scenario
 
 if TYPE_CHECKING:  # routing and pandas are imported when the command runs (fast start)
@@ -63,7 +65,9 @@ def route_command(
     if model is not None:
         scenario = scenario.replace(logistics=scenario.logistics.replace(model=model))
     if time_limit is not None and time_limit <= 0:
-        raise click.BadParameter(f"expected a time limit > 0 s, got {time_limit}")
+        raise click.BadParameter(
+            _("expected a time limit > 0 s, got {value}").format(value=time_limit)
+        )
     lines = _read_lines(allocation_file) if allocation_file else _allocate(scenario)
     plan = plan_routes(scenario, lines, time_limit_s=time_limit, seed=seed)
     if out is not None:
@@ -73,21 +77,23 @@ def route_command(
         return
     click.echo(render_plan(plan))
     if out is not None:
-        click.echo(f"\nWritten to {out}/")
+        click.echo("\n" + _("Written to {out}").format(out=f"{out}/"))
 
 
 def _read_lines(path: Path) -> pd.DataFrame:
     """The allocation lines of ``allocate --out``: allocation_lines.csv or allocation.json."""
     import pandas as pd
 
-    expected = (
-        "expected the allocation_lines.csv or allocation.json that "
-        "`aide-alim allocate --out` writes"
+    expected = _(
+        "expected the allocation_lines.csv or allocation.json that `aide-alim allocate --out` "
+        "writes"
     )
     try:
         head = path.read_bytes()[:4096].lstrip()
     except OSError as exc:
-        raise StageError("routing", f"{path}: cannot read it ({exc.strerror})") from None
+        raise StageError(
+            "routing", _("{path}: cannot read it ({why})").format(path=path, why=exc.strerror)
+        ) from None
     if path.suffix.lower() == ".json" or head.startswith(b"{"):
         table = _json_lines(path, expected)
     else:
@@ -100,8 +106,12 @@ def _read_lines(path: Path) -> pd.DataFrame:
     if missing:
         raise StageError(
             "routing",
-            f"{path}: {expected}; no column(s) {', '.join(missing)} "
-            f"(found {', '.join(map(str, table.columns)) or 'none'})",
+            _("{path}: {expected}; no column(s) {missing} (found {found})").format(
+                path=path,
+                expected=expected,
+                missing=", ".join(missing),
+                found=", ".join(map(str, table.columns)) or _("none"),
+            ),
         )
     table["lot"] = table["lot"].astype(str)
     table["association"] = table["association"].astype(str)
@@ -116,10 +126,20 @@ def _json_lines(path: Path, expected: str) -> pd.DataFrame:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise StageError("routing", f"{path}: {expected}; not valid JSON ({exc})") from None
+        raise StageError(
+            "routing",
+            _("{path}: {expected}; not valid JSON ({why})").format(
+                path=path, expected=expected, why=exc
+            ),
+        ) from None
     records = data.get("lines") if isinstance(data, dict) else None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise StageError("routing", f'{path}: {expected}; this JSON has no list of "lines"')
+        raise StageError(
+            "routing",
+            _('{path}: {expected}; this JSON has no list of "lines"').format(
+                path=path, expected=expected
+            ),
+        )
     return pd.DataFrame.from_records(records)
 
 
@@ -151,29 +171,69 @@ def render_plan(plan: RoutePlan) -> str:
     """The plan as text: totals, rounds, unserved lines grouped by reason."""
     t = plan.totals
     lines = [
-        f"Rounds of {plan.week}, model {plan.model} ({plan.matrix_source} distances): "
-        f"{t['rounds']} rounds, {t['km']:.1f} km, {t['hours']:.1f} h, {t['cost_eur']:.2f} €, "
-        f"{t['co2_kg']:.1f} kg CO2",
-        f"Delivered by vehicle {t['kg_delivered']:.1f} kg, fetched by associations "
-        f"{t['kg_self_collected']:.1f} kg, not carried {t['kg_unserved']:.1f} kg "
-        f"({t['lines_unserved']} lines); planned in {t['wall_s']:.1f} s",
-    ]
+        ngettext(
+            "Rounds of {week}, model {model} ({source} distances): {rounds} round, {km} km, "
+            "{hours} h, {cost} €, {co2} kg CO2",
+            "Rounds of {week}, model {model} ({source} distances): {rounds} rounds, {km} km, "
+            "{hours} h, {cost} €, {co2} kg CO2",
+            int(t["rounds"]),
+        ).format(
+            week=plan.week, model=plan.model, source=_source(plan.matrix_source),
+            rounds=t["rounds"], km=number(t["km"], 1), hours=number(t["hours"], 1),
+            cost=number(t["cost_eur"], 2), co2=number(t["co2_kg"], 1),
+        ),
+        ngettext(
+            "Delivered by vehicle {delivered} kg, fetched by associations {fetched} kg, not "
+            "carried {unserved} kg ({lines} line); planned in {seconds} s",
+            "Delivered by vehicle {delivered} kg, fetched by associations {fetched} kg, not "
+            "carried {unserved} kg ({lines} lines); planned in {seconds} s",
+            int(t["lines_unserved"]),
+        ).format(
+            delivered=number(t["kg_delivered"], 1), fetched=number(t["kg_self_collected"], 1),
+            unserved=number(t["kg_unserved"], 1), lines=t["lines_unserved"],
+            seconds=number(t["wall_s"], 1),
+        ),
+    ]  # fmt: skip
     if not plan.rounds.empty:
         table = plan.rounds.assign(
             start=plan.rounds["start"].dt.strftime("%H:%M"),
             end=plan.rounds["end"].dt.strftime("%H:%M"),
         )[["day", "vehicle", "trips", "stops", "start", "end", "km", "hours", "kg_picked",
            "kg_dropped"]]  # fmt: skip
-        lines += ["", table.to_string(index=False)]
+        three, one = decimals(3), decimals(1)
+        formats = {"day": day_cell, "km": three, "hours": hours(3), "kg_picked": one,
+                   "kg_dropped": one}  # fmt: skip
+        lines += ["", table_text(table, formats)]
     if not plan.unserved.empty:
+        unserved = plan.unserved
+        if language() != "en" and "reason_fr" in unserved.columns:  # the routing's French words
+            unserved = unserved.assign(reason=unserved["reason_fr"])
         grouped = (
-            plan.unserved.groupby(["stage", "reason"], sort=False)["kg"]
+            unserved.groupby(["stage", "reason"], sort=False)["kg"]
             .agg(["count", "sum"])
             .reset_index()
         )
-        lines += ["", "Not carried:"]
+        lines += ["", _("Not carried:")]
         lines += [
-            f"  {r.stage}: {r.reason} ({r['count']} lines, {r['sum']:.1f} kg)"
-            for _, r in grouped.iterrows()
-        ]
+            "  "
+            + ngettext(
+                "{stage}: {reason} ({n} line, {kg} kg)", "{stage}: {reason} ({n} lines, {kg} kg)",
+                int(r["count"]),
+            ).format(stage=_stage(r.stage), reason=r.reason, n=r["count"], kg=number(r["sum"], 1))
+            for _i, r in grouped.iterrows()
+        ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _source(code: str) -> str:
+    """Where the distances come from, in the user's words."""
+    return {"geodesic": _("geodesic"), "osm": _("road network")}.get(code, code)
+
+
+def _stage(code: str) -> str:
+    """The leg a line misses (collection, delivery…), in the user's words."""
+    return {
+        "collection": _("collection"), "delivery": _("delivery"), "direct": _("direct round"),
+        "same_day": _("collection and delivery the same day"),
+        "hub_pickup": _("pickup at the hub"), "site_pickup": _("pickup at the supplier"),
+    }.get(code, code)  # fmt: skip

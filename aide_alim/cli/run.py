@@ -65,6 +65,8 @@ def _show(event: StageEvent) -> None:
         click.echo(f"[{number}/{len(STAGES)}] {text}… ", nl=False, err=True)
     elif event.state == "step":
         click.echo(f"\n      {event.message}… ", nl=False, err=True)
+    elif event.state == "tick":
+        click.echo(f"{event.message} ", nl=False, err=True)
     elif event.state == "done":
         click.secho(f"ok ({_num(event.seconds, 1)} s)", fg="green", err=True)
     else:

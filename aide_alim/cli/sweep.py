@@ -11,6 +11,7 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import AideAlimError
+from aide_alim.i18n import _, ngettext, number
 from aide_alim.output import output_file
 
 
@@ -76,13 +77,16 @@ def sweep_command(
             import pyarrow  # noqa: F401
         except ImportError:
             raise AideAlimError(
-                "Writing Parquet needs pyarrow: pip install 'aide_alim[sweep]', or use --out *.csv."
+                _(
+                    "Writing Parquet needs pyarrow: pip install 'aide_alim[sweep]', or use --out "
+                    "*.csv."
+                )
             ) from None
     start = time.perf_counter()
     # No bar when stderr is not a terminal (logs, CI): it would only print its label.
     hidden = not sys.stderr.isatty()
     with click.progressbar(
-        length=spec.size, label="Variants", file=sys.stderr, hidden=hidden
+        length=spec.size, label=_("Variants"), file=sys.stderr, hidden=hidden
     ) as bar:
         last = 0
 
@@ -100,8 +104,12 @@ def sweep_command(
             table.to_csv(temporary, index=False)
     failed = int((table["status"] == "error").sum()) if len(table) else 0
     click.echo(
-        f"{len(table)} variants in {elapsed:.1f} s ({failed} failed); table written to {out}."
+        ngettext(
+            "{n} variant in {seconds} s ({failed} failed); table written to {out}.",
+            "{n} variants in {seconds} s ({failed} failed); table written to {out}.",
+            len(table),
+        ).format(n=len(table), seconds=number(elapsed, 1), failed=failed, out=out)
     )
     if failed:
         first = table.loc[table["status"] == "error", "error"].iloc[0]
-        click.echo(f"First failure: {first}", err=True)
+        click.echo(_("First failure: {error}").format(error=first), err=True)

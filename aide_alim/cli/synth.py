@@ -9,6 +9,7 @@ import click
 from aide_alim.cli import main
 from aide_alim.cli.common import handle_errors
 from aide_alim.errors import AideAlimError
+from aide_alim.i18n import _, number
 from aide_alim.scenario.synth import MAX_SUPPLY_RATIO
 
 # Measured peak memory of synth (10 M lots: 13 GB), with room for the writer's copy [bytes].
@@ -81,10 +82,15 @@ def synth_command(
         path = write_scenario(scenario, out, overwrite=overwrite)
     supply = sum(lot.kg for lot in scenario.lots)
     click.echo(
-        f"{path}: {len(scenario.associations)} associations, {len(scenario.sites) - 1} "
-        f"suppliers, {len(scenario.lots)} lots ({supply:,.0f} kg), "
-        f"{len(scenario.vehicles)} vehicles, week {scenario.week}"
-    )
+        _(
+            "{path}: {associations} associations, {suppliers} suppliers, {lots} lots ({kg} kg), "
+            "{vehicles} vehicles, week {week}"
+        ).format(
+            path=path, associations=len(scenario.associations),
+            suppliers=len(scenario.sites) - 1, lots=len(scenario.lots), kg=number(supply),
+            vehicles=len(scenario.vehicles), week=scenario.week,
+        )
+    )  # fmt: skip
 
 
 def _check_memory(associations: int, lots: int) -> None:
@@ -93,9 +99,14 @@ def _check_memory(associations: int, lots: int) -> None:
     free = _available_memory()
     if free is not None and need > free:
         raise AideAlimError(
-            f"{associations:,} associations and {lots:,} lots need about {need / 2**30:.1f} GB "
-            f"of memory; this machine has {free / 2**30:.1f} GB free. Ask for fewer lots."
-        )
+            _(
+                "{associations} associations and {lots} lots need about {need} GB of memory; "
+                "this machine has {free} GB free. Ask for fewer lots."
+            ).format(
+                associations=number(associations), lots=number(lots),
+                need=number(need / 2**30, 1), free=number(free / 2**30, 1),
+            )
+        )  # fmt: skip
 
 
 def _available_memory() -> int | None:

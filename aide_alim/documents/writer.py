@@ -272,7 +272,11 @@ def _write(
         comparison=comparison,
         documents=[("Classeur de tous les tableaux (xlsx)", WORKBOOK), *plan_links, *sheet_links],
         notes=notes,
-        fleet_advice=advice.sentences_fr() if advice is not None else (),
+        fleet_advice=advice.sentences_fr(
+            left_by_rounds_kg=sum(prospection.left_for_vehicles(left).values())
+        )
+        if advice is not None
+        else (),
     )
     (out_dir / SUMMARY).write_text(page, encoding="utf-8")
     return Documents(

@@ -47,6 +47,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations(language()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the user's language, as meant in ``context`` (``column``: a table's header,
+    named by its code in English)."""
+    return _translations(language()).pgettext(context, message)
+
+
 def translate_help(text: str | None) -> str | None:
     """A help text translated paragraph by paragraph (paragraphs not in the catalogue, such
     as examples, stay as written)."""
@@ -83,13 +89,26 @@ def number(x: float, decimals: int = 0) -> str:
     return french(x, decimals)
 
 
-def percent(ratio: float) -> str:
+def percent(ratio: float, decimals: int = 0) -> str:
     """A ratio for the console: ``80 %`` in French, ``80%`` in English."""
     if language() == "en":
-        return f"{ratio:.0%}"
+        return f"{ratio:.{decimals}%}"
     from aide_alim.i18n.fmt import pct
 
-    return pct(ratio)
+    return pct(ratio, decimals)
+
+
+def day(d: Any) -> str:
+    """A day for the console: ``lundi 05/10/2020`` in French, ``2020-10-05`` in English."""
+    import datetime as dt
+
+    if not isinstance(d, dt.date):
+        return str(d)
+    if language() == "en":
+        return d.isoformat()
+    from aide_alim.i18n.fmt import day_name, short_date
+
+    return f"{day_name(d)} {short_date(d)}"
 
 
 def localise(command: Any) -> None:

@@ -53,9 +53,9 @@ def template() -> Catalog:
 
     catalog = Catalog(domain=DOMAIN, project="aide_alim", charset="utf-8")
     for root in (PACKAGE, Path(click.__file__).parent):
-        for filename, lineno, message, _comments, _context in extract_from_dir(root):
+        for filename, lineno, message, _comments, context in extract_from_dir(root):
             where = (f"click/{filename}" if root != PACKAGE else filename, lineno)
-            catalog.add(message, locations=[where])
+            catalog.add(message, locations=[where], context=context)
     for paragraph in _help_paragraphs():
         catalog.add(paragraph, locations=[("help", 0)])
     return catalog
@@ -80,7 +80,7 @@ def missing_translations() -> list[str]:
         shipped = read_po(handle, locale="fr", domain=DOMAIN)
     missing = set(untranslated(shipped))
     for message in template():
-        if message.id and shipped.get(message.id) is None:
+        if message.id and shipped.get(message.id, context=message.context) is None:
             missing.add(message.id if isinstance(message.id, str) else message.id[0])
     return sorted(missing)
 

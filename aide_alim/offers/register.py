@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from aide_alim.db import Database
 from aide_alim.errors import AideAlimError
+from aide_alim.i18n import N_, _, ngettext
 from aide_alim.offers.model import Offer, Supplier
 from aide_alim.offers.scoring import Verdict
 from aide_alim.scenario.categories import slug
@@ -126,20 +127,31 @@ def record_in(
         key = _content(row)
         earlier = by_id.get(row["offer_id"]) or by_content.get(key)
         if earlier is not None:
+            same = _("id") if earlier.offer_id == row["offer_id"] else _(_SAME_CONTENT)
             problems.append(
-                f"offer {row['offer_id']}: already recorded for {week} as #{earlier.id} "
-                f"(offer {earlier.offer_id} of {earlier.received_on:%d/%m/%Y}, same "
-                f"{'id' if earlier.offer_id == row['offer_id'] else _SAME_CONTENT})"
-            )
+                _(
+                    "offer {offer}: already recorded for {week} as #{number} (offer {earlier} "
+                    "of {date}, same {same})"
+                ).format(
+                    offer=row["offer_id"], week=week, number=earlier.id,
+                    earlier=earlier.offer_id, date=f"{earlier.received_on:%d/%m/%Y}", same=same,
+                )
+            )  # fmt: skip
         elif row["offer_id"] in seen.values() or key in seen:
             twin = seen.get(key, row["offer_id"])
-            problems.append(f"offer {row['offer_id']}: given twice (same as offer {twin})")
+            problems.append(
+                _("offer {offer}: given twice (same as offer {twin})").format(
+                    offer=row["offer_id"], twin=twin
+                )
+            )
         seen[key] = row["offer_id"]
     if problems:
-        raise RegisterError(
-            f"{len(problems)} offer(s) already in the register; nothing was recorded:\n  "
-            + "\n  ".join(problems)
-        )
+        head = ngettext(
+            "{n} offer already in the register; nothing was recorded:",
+            "{n} offers already in the register; nothing was recorded:",
+            len(problems),
+        ).format(n=len(problems))
+        raise RegisterError(head + "\n  " + "\n  ".join(problems))
     ids = []
     for row in rows:
         result = conn.execute(opportunity.insert().values(**row))
@@ -148,7 +160,7 @@ def record_in(
     return ids
 
 
-_SAME_CONTENT = "supplier, product, kg, price and availability"
+_SAME_CONTENT = N_("supplier, product, kg, price and availability")
 
 
 def _content(row: Any) -> tuple[Any, ...]:
@@ -212,7 +224,11 @@ def read_register(
     """The register as a table (one row per offer, oldest first), optionally of one ``week``,
     one ``status`` or a range of ``weeks`` (first, last; ISO weeks compare as text)."""
     if status is not None and status not in STATUSES:
-        raise RegisterError(f"Expected a status among {', '.join(STATUSES)}, got {status!r}.")
+        raise RegisterError(
+            _("Expected a status among {choices}, got {status!r}.").format(
+                choices=", ".join(STATUSES), status=status
+            )
+        )
     query = sa.select(opportunity).order_by(opportunity.c.week, opportunity.c.rank)
     if week is not None:
         query = query.where(opportunity.c.week == week)
@@ -236,7 +252,9 @@ def find_offer(db: Database, week: str, offer_id: str) -> dict[str, Any]:
             )
         ).first()
     if row is None:
-        raise RegisterError(f"No offer {offer_id!r} in the register for {week}.")
+        raise RegisterError(
+            _("No offer {offer!r} in the register for {week}.").format(offer=offer_id, week=week)
+        )
     return dict(row._mapping)
 
 
@@ -302,23 +320,37 @@ def decide_in(
 ) -> dict[str, Any]:
     """:func:`decide_offer` inside the caller's transaction ``conn``."""
     if status not in ("taken", "refused"):
-        raise RegisterError(f"Expected an outcome taken or refused, got {status!r}.")
+        raise RegisterError(
+            _("Expected an outcome taken or refused, got {status!r}.").format(status=status)
+        )
     row = conn.execute(
         sa.select(opportunity)
         .where(opportunity.c.week == week, opportunity.c.offer_id == offer_id)
         .with_for_update()
     ).first()
     if row is None:
-        raise RegisterError(f"No offer {offer_id!r} in the register for {week}.")
-    if row.status != "pending":
         raise RegisterError(
-            f"Offer {offer_id} of {week} was already {row.status} on "
-            f"{row.decided_at:%d/%m/%Y}; nothing was changed."
+            _("No offer {offer!r} in the register for {week}.").format(offer=offer_id, week=week)
+        )
+    if row.status != "pending":
+        already = (
+            _("Offer {offer} of {week} was already taken on {date}; nothing was changed.")
+            if row.status == "taken"
+            else _("Offer {offer} of {week} was already refused on {date}; nothing was changed.")
+        )
+        raise RegisterError(
+            already.format(offer=offer_id, week=week, date=f"{row.decided_at:%d/%m/%Y}")
         )
     if kg is not None and not 0 < kg <= row.kg:
-        raise RegisterError(f"Expected kg taken in ]0, {row.kg:g}], got {kg:g}.")
+        raise RegisterError(
+            _("Expected kg taken in ]0, {most}], got {kg}.").format(
+                most=f"{row.kg:g}", kg=f"{kg:g}"
+            )
+        )
     if price_eur_kg is not None and price_eur_kg < 0:
-        raise RegisterError(f"Expected a price >= 0, got {price_eur_kg:g}.")
+        raise RegisterError(
+            _("Expected a price >= 0, got {price}.").format(price=f"{price_eur_kg:g}")
+        )
     values: dict[str, Any] = {"status": status, "decided_at": _now()}
     if status == "taken":
         values.update(

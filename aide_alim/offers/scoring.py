@@ -408,7 +408,7 @@ def _positives(offer: Offer, s: Scores) -> list[str]:
     reasons = []
     if s.raises_worst_off:
         reasons.append(
-            f"relève la structure la moins servie : taux de remplissage minimal de "
+            f"relève la structure la moins servie : taux de couverture minimal de "
             f"{_pct(s.min_fill_before)} à {_pct(s.min_fill_after)}"
         )
     if offer.is_donation:

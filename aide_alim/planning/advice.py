@@ -175,12 +175,22 @@ class FleetAdvice(Sequence[Advice]):
     def helpful(self) -> tuple[Advice, ...]:
         return tuple(a for a in self.advice if a.helps)
 
-    def sentences_fr(self, limit: int = 3) -> list[str]:
+    def sentences_fr(self, limit: int = 3, *, left_by_rounds_kg: float = 0.0) -> list[str]:
         """The ``limit`` best pieces of advice in French (and a sentence when no vehicle, hour
         or window helps), or one sentence saying that none of the resources tried would help
-        and what the limit is."""
+        and what the limit is. ``left_by_rounds_kg``: what the week's real rounds left at the
+        suppliers for want of a vehicle [kg]; the advice, measured on the bound, cannot see
+        it, and says so rather than seem to contradict the rounds."""
         best = self.helpful[:limit]
         fleet_kinds = {"refrigerated_van", "shift_hour", "afternoon_window"}
+        rounds_text = ""
+        if left_by_rounds_kg >= 1:
+            rounds_text = (
+                f" Les {fmt.kg(left_by_rounds_kg)} que les tournées elles-mêmes n'ont pas pu "
+                "transporter tiennent à l'enchaînement des arrêts de ces jours-là, que ce calcul "
+                "« au mieux » ne voit pas : un véhicule de plus ces jours-là pourrait les "
+                "transporter."
+            )
         if best:
             out = [a.text_fr for a in best]
             tried = [a for a in self.advice if a.kind in fleet_kinds and a.status != "skipped"]
@@ -188,13 +198,13 @@ class FleetAdvice(Sequence[Advice]):
                 limit_text = f" : ce qui le limite est {self.limit_fr}" if self.limit_fr else ""
                 out.append(
                     "Un véhicule, une heure de service ou un créneau de réception de plus ne "
-                    f"relèverait pas ce « au mieux » cette semaine{limit_text}."
+                    f"relèverait pas ce « au mieux » cette semaine{limit_text}.{rounds_text}"
                 )
             return out
         limit_text = f" : la limite est {self.limit_fr}" if self.limit_fr else ""
         return [
             "Aucune ressource supplémentaire testée (véhicule, heure, créneau, congélateur) ne "
-            f"permettrait de mieux servir cette semaine{limit_text}."
+            f"relèverait ce « au mieux » cette semaine{limit_text}.{rounds_text}"
         ]
 
     def table(self) -> pd.DataFrame:

@@ -63,6 +63,9 @@ with lots × associations (measured: Dijon 10,300 and 30 generated associations 
 two seconds per LP; 100 generated associations 111,000, more than two minutes per LP)."""
 REPRISES = 2
 """Re-allocations on the visits the rounds made, per pass, at most."""
+ROUNDS_BUDGET: tuple[float, ...] = (1.0, 1.0, 1.0)
+"""Share of the scenario's search budget (``routing.iterations``, or ``time_limit_s`` for a
+time-limited search) given to the rounds of a pass, then of each of its reprises."""
 PASS_GAP = 0.05
 """No further pass once a kept plan's minimum fill ratio is within this of the bound."""
 FAIRNESS_EUR = 200.0
@@ -224,6 +227,8 @@ def allocate_and_route(
     first: Allocation | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    on_day_solved: Callable[[dt.date], None] | None = None,
+    bound_source: Callable[[], PlanBound | None] | None = None,
 ) -> RoutedAllocation:
     """Allocate the week and plan its rounds together (see the module docstring).
 
@@ -231,9 +236,12 @@ def allocate_and_route(
     ``time_limit_s``, ``seed`` and ``workers`` to :func:`aide_alim.routing.plan_routes`
     (defaults: the scenario's). ``first``: the allocation of this scenario without logistics
     (used for its price of fairness and as the plan if the fleet carries all of it).
-    ``progress`` receives a short French message at each step. If an allocation fails (status
-    not ok), it is returned as is with the rounds of its (empty) lines; callers check
-    ``allocation.status``.
+    ``progress`` receives a short French message at each step, ``on_day_solved`` each day of
+    the rounds as it is solved (see :func:`aide_alim.routing.plan_routes`). If an allocation
+    fails (status not ok), it is returned as is with the rounds of its (empty) lines; callers
+    check ``allocation.status``. ``bound_source``: a function that returns the week's
+    :class:`PlanBound` when the caller solves it anyway (the fleet advice does); else it is
+    solved here, on another core.
 
     Example::
 
@@ -256,7 +264,9 @@ def allocate_and_route(
     fleet = fleet_of(scenario)
     modelled = planning_size(adm) <= MAX_PLANNING_SIZE
     bound_of: Callable[[], PlanBound | None] = lambda: None  # noqa: E731
-    if modelled:
+    if modelled and bound_source is not None:
+        bound_of = bound_source
+    elif modelled:
         say("borne : ce que la flotte peut transporter au mieux")
         # The bound needs no other step: it is solved on another core while the skeleton is.
         bound_of = in_background(lambda: plan_bound(scenario, adm, fleet), enabled=workers != 1)
@@ -273,7 +283,9 @@ def allocate_and_route(
     tried: list[tuple[Allocation, RoutePlan, Allocation, Skeleton | None]] = []
     iterations: list[Iteration] = []
 
-    def attempt(skeleton: Skeleton | None, label: str) -> tuple[Allocation, RoutePlan] | None:
+    def attempt(
+        skeleton: Skeleton | None, label: str, reprise: int = 0
+    ) -> tuple[Allocation, RoutePlan] | None:
         t0 = time.perf_counter()
         if skeleton is None:
             allocation = first
@@ -290,14 +302,19 @@ def allocate_and_route(
         if not allocation.status.is_ok:
             return None
         say(f"{label} : tournées")
+        share = ROUNDS_BUDGET[min(reprise, len(ROUNDS_BUDGET) - 1)]
+        limit = scenario.routing.time_limit_s if time_limit_s is None else time_limit_s
+        budget = scenario.routing.iterations
         plan = plan_routes(
             scenario,
             allocation.lines,
-            time_limit_s=time_limit_s,
+            time_limit_s=limit if budget else limit * share,
+            iterations=max(1, round(budget * share)) if budget else 0,
             seed=seed,
             collection_days=skeleton.collection_days if skeleton is not None else None,
             priority=priority_of(allocation),
             workers=workers,
+            on_day_solved=on_day_solved,
         )
         kept = _take_out(scenario, allocation, plan, skeleton, without_kg)
         tried.append((allocation, plan, kept, skeleton))
@@ -315,7 +332,7 @@ def allocate_and_route(
                 break
             say("passe 1 : répartition sur les visites faites")
             served = served_skeleton(scenario, last, None, keep_unvisited=True)
-            done = attempt(served, f"passe 1 (reprise {again + 1})")
+            done = attempt(served, f"passe 1 (reprise {again + 1})", again + 1)
             last = done[1] if done is not None else None
     for number in range(1, max_iterations + 1 if modelled else 1):
         say(f"passe {number} : visites de la semaine (modèle de planification)")
@@ -336,7 +353,7 @@ def allocate_and_route(
         for again in range(REPRISES):
             say(f"passe {number} : répartition sur les visites faites")
             served = served_skeleton(scenario, last, solution)
-            done = attempt(served, f"passe {number} (reprise {again + 1})")
+            done = attempt(served, f"passe {number} (reprise {again + 1})", again + 1)
             if done is None or done[1].unserved.empty:
                 break
             last = done[1]

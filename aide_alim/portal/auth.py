@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from aide_alim.db import Database
 from aide_alim.errors import AideAlimError
+from aide_alim.i18n import _
 from aide_alim.portal import tables as t
 
 SESSION_HOURS = 12
@@ -127,13 +128,17 @@ def add_user(
     """Create an account (with a password, or none yet: then invite it)."""
     login = login.strip().lower()
     if not login or len(login) > 200:
-        raise AccountError("Expected a login of 1 to 200 characters.")
+        raise AccountError(_("Expected a login of 1 to 200 characters."))
     if role not in t.ROLES:
-        raise AccountError(f"Expected a role in {', '.join(t.ROLES)}, got {role!r}.")
+        raise AccountError(
+            _("Expected a role in {roles}, got {role!r}.").format(
+                roles=", ".join(t.ROLES), role=role
+            )
+        )
     if (role == "association") != bool(association):
-        raise AccountError("An association account needs --association; other roles take none.")
+        raise AccountError(_("An association account needs --association; other roles take none."))
     if conn.execute(sa.select(t.portal_user.c.id).where(t.portal_user.c.login == login)).first():
-        raise AccountError(f"The login {login!r} already exists.")
+        raise AccountError(_("The login {login!r} already exists.").format(login=login))
     name = name.strip()
     values = {
         "login": login,
@@ -162,7 +167,7 @@ def invite(conn: sa.Connection, login: str) -> str:
     """A new invitation token for ``login`` (valid :data:`INVITE_DAYS` days)."""
     user = find_user(conn, login)
     if user is None:
-        raise AccountError(f"No account with the login {login!r}.")
+        raise AccountError(_("No account with the login {login!r}.").format(login=login))
     token = secrets.token_urlsafe(32)
     conn.execute(
         t.portal_user.update()
@@ -203,7 +208,7 @@ def set_active(conn: sa.Connection, login: str, active: bool) -> User:
     """Disable (or enable again) an account; disabling ends its sessions."""
     user = find_user(conn, login)
     if user is None:
-        raise AccountError(f"No account with the login {login!r}.")
+        raise AccountError(_("No account with the login {login!r}.").format(login=login))
     conn.execute(t.portal_user.update().where(t.portal_user.c.id == user.id).values(active=active))
     if not active:
         conn.execute(t.portal_session.delete().where(t.portal_session.c.user_id == user.id))

@@ -55,8 +55,8 @@ import math
 import os
 import time
 from collections import defaultdict
-from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,6 +211,8 @@ class Context:
     collection_days: dict[tuple[str, bool], frozenset[dt.date]] = field(default_factory=dict)
     priority: dict[str, float] = field(default_factory=dict)
     workers: int | None = None
+    on_day_solved: Callable[[dt.date], None] | None = None
+    iterations: int | None = None  # per round problem; None: a time-limited search
 
 
 def plan_routes(
@@ -223,6 +225,8 @@ def plan_routes(
     collection_days: Mapping[tuple[str, bool], frozenset[dt.date]] | None = None,
     priority: Mapping[str, float] | None = None,
     workers: int | None = None,
+    on_day_solved: Callable[[dt.date], None] | None = None,
+    iterations: int | None = None,
 ) -> RoutePlan:
     """Plan the week's collection and delivery rounds for the allocation ``lines``.
 
@@ -238,7 +242,10 @@ def plan_routes(
     in the stops' prizes (the fairness value of a kg: high for the worst-served), so that a
     day short of time leaves out the food that matters least. ``workers``: processes solving
     the day problems in parallel (default: the CPUs, at most one per day; 1 = in this
-    process); the result does not depend on it.
+    process); the result does not depend on it. ``on_day_solved(date)`` is called as each
+    day's problem is solved (in the order they finish), for a progress display.
+    ``iterations``: the search budget of each round problem, instead of the scenario's
+    ``routing.iterations``.
     """
     started = time.perf_counter()
     table = _check_lines(scenario, lines)
@@ -254,6 +261,8 @@ def plan_routes(
         collection_days=dict(collection_days or {}),
         priority=dict(priority or {}),
         workers=workers,
+        on_day_solved=on_day_solved,
+        iterations=(scenario.routing.iterations if iterations is None else iterations) or None,
     )
     if scenario.logistics.model == "hub":
         _plan_hub(ctx)
@@ -858,23 +867,26 @@ def _solve_one(args: tuple[VrpProblem, float, int, int | None]) -> VrpSolution:
 def _solve_all(ctx: Context, prepared: list[Prepared]) -> list[VrpSolution]:
     """Solve the prepared problems, in parallel processes when there are several (the
     solutions are those of a sequential run: each search has its own seed and budget)."""
-    iterations = ctx.scenario.routing.iterations or None
-    jobs = [(p.problem, ctx.time_limit_s, ctx.seed, iterations) for p in prepared]
+    jobs = [(p.problem, ctx.time_limit_s, ctx.seed, ctx.iterations) for p in prepared]
     import multiprocessing
 
+    tell = ctx.on_day_solved or (lambda _date: None)
     workers = ctx.workers or min(len(jobs), os.cpu_count() or 1)
     # A daemonic process (a Dask or multiprocessing worker) may not start children.
     if workers <= 1 or len(jobs) <= 1 or multiprocessing.current_process().daemon:
-        return [_solve_one(job) for job in jobs]
+        solutions = []
+        for prep, job in zip(prepared, jobs, strict=True):
+            solutions.append(_solve_one(job))
+            tell(prep.date)
+        return solutions
 
     # Largest problems first, so that the last one to finish is a small one.
     order = sorted(range(len(jobs)), key=lambda i: -len(prepared[i].kept))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        done = list(pool.map(_solve_one, [jobs[i] for i in order]))
-    out: list[VrpSolution] = [done[0]] * len(jobs)
-    for k, i in enumerate(order):
-        out[i] = done[k]
-    return out
+        futures = {pool.submit(_solve_one, jobs[i]): i for i in order}
+        for future in as_completed(futures):
+            tell(prepared[futures[future]].date)
+        return [future.result() for future in sorted(futures, key=futures.__getitem__)]
 
 
 def _finish(ctx: Context, prep: Prepared, solution: VrpSolution) -> None:
@@ -882,9 +894,8 @@ def _finish(ctx: Context, prep: Prepared, solution: VrpSolution) -> None:
     ctx.solves += 1
     ctx.solve_seconds += solution.runtime_s
     if not solution.is_feasible:
-        iterations = ctx.scenario.routing.iterations or None
         for stop in prep.kept:
-            effort = f"{iterations} iterations" if iterations else f"{ctx.time_limit_s:g} s"
+            effort = f"{ctx.iterations} iterations" if ctx.iterations else f"{ctx.time_limit_s:g} s"
             reason = f"no feasible {prep.family} round found in {effort}"
             _drop(ctx, stop, reason, "no_feasible_round")
         return

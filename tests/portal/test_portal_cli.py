@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from conftest import TINY
 
@@ -86,3 +88,37 @@ def test_demo_publishes_once_and_creates_the_missing_accounts(tmp_path: Path) ->
         assert not again.published and again.created == ()
         assert len(publications(db)) == 1
         assert {u.role for u in auth.list_users(db)} == {"coordinator", "steering", "association"}
+
+
+def test_users_and_serve_speak_french_by_default_and_english_when_asked(
+    tmp_path: Path, speak: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)  # no server in a test
+    db = str(tmp_path / "h.sqlite")
+    speak("C.UTF-8")
+    added = _run("users", "add", "c@x.fr", "--role", "coordinator", "--db", db)
+    assert added.output == "Compte c@x.fr créé (coordination).\n"
+    assert _run("users", "disable", "c@x.fr", "--db", db).output == "Compte c@x.fr désactivé.\n"
+    assert (
+        _run("users", "list", "--db", db).output
+        == "c@x.fr\tcoordination\t\tdésactivé\t\n1 compte.\n"
+    )
+    served = _run("serve", "--db", db, "--data-dir", str(tmp_path / "data"))
+    assert served.exit_code == 0, served.output
+    assert served.output.startswith("Portail sur http://127.0.0.1:8000/, base sqlite:///")
+    assert "(dépôts et calculs dans " in served.output
+    nobody = _run("users", "invite", "nobody", "--db", db).output
+    assert nobody == "Erreur : Aucun compte avec l'identifiant 'nobody'.\n"
+    speak("en_US.UTF-8")
+    assert (
+        _run("users", "disable", "c@x.fr", "--enable", "--db", db).output == "c@x.fr is enabled.\n"
+    )
+    assert (
+        _run("users", "list", "--db", db).output == "c@x.fr\tcoordinator\t\tactive\t\n1 account.\n"
+    )
+    served = _run("serve", "--db", db, "--data-dir", str(tmp_path / "data"))
+    assert served.output.startswith("Portal on http://127.0.0.1:8000/ over sqlite:///")
+    nobody = _run("users", "invite", "nobody", "--db", db).output
+    assert nobody == "Error: No account with the login 'nobody'.\n"
