@@ -92,3 +92,36 @@ def test_levels_highs_finds_infeasible_within_its_tolerance_are_redone_with_cbc(
     assert out.status == "optimal", out.message
     cbc = lp.solve_rule(sc, adm, "leximin", solver="cbc")
     np.testing.assert_allclose(out.levels, cbc.levels, atol=1e-6)
+
+
+@pytest.mark.parametrize("van_scale", [1.0, 0.08])
+def test_the_food_bound_is_the_max_min_and_most_kg_fleet_aside(van_scale: float) -> None:
+    from aide_alim.planning import plan_bound
+
+    sc = synthesize(30, 200, seed=3)
+    sc = sc.replace(
+        vehicles=tuple(replace(v, capacity_kg=v.capacity_kg * van_scale) for v in sc.vehicles)
+    )
+    adm = admissibility(sc)
+    fill, kg = lp.food_bound(sc, adm)
+    # The same LPs with vans too large to bind: the max-min level and the most kg.
+    roomy = sc.replace(vehicles=tuple(replace(v, capacity_kg=1e9) for v in sc.vehicles))
+    assert not lp._Model.days_matter(admissibility(roomy))
+    maxmin = lp.solve_rule(roomy, admissibility(roomy), "maxmin")
+    assert fill == pytest.approx(maxmin.levels[0], abs=1e-6)
+    assert kg <= adm.lot_kg.sum() + 1e-6
+    assert kg >= maxmin.objective_kg - 1e-6  # the max-min allocation's food is a lower bound
+    # A relaxation of the planning model: never below its bound; the vans' capacity does not
+    # enter it (rounds reload at the hub).
+    bound = plan_bound(sc, adm)
+    assert fill >= bound.min_fill_ratio - 1e-6
+    assert kg >= bound.kg_distributed - 1e-3
+
+
+def test_the_food_bound_of_a_week_nothing_can_reach_is_the_other_supply() -> None:
+    sc = synthesize(10, 40, seed=1)
+    sc = sc.replace(logistics=sc.logistics.replace(reach_km=0.001))
+    adm = admissibility(sc)
+    fill, kg = lp.food_bound(sc, adm)
+    assert kg == 0.0
+    assert fill == pytest.approx(float((adm.assoc_other / adm.assoc_need).min()))

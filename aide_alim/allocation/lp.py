@@ -1012,6 +1012,45 @@ def solve_rule(
     return out
 
 
+def food_bound(scenario: Scenario, adm: Admissibility) -> tuple[float, float]:
+    """What no plan can beat, the fleet aside: (the highest minimum fill ratio, the most kg
+    [kg]) of the allocation LP without vehicle rows and without category balance (supply,
+    storage, budgets and the admissible pairs only).
+
+    A relaxation of the planning model of :mod:`aide_alim.planning.model` (same rows for the
+    food, fewer columns there): a valid, looser bound that takes seconds where the planning
+    model has millions of columns (two LPs here, by column generation). NaN if HiGHS fails.
+    """
+    policy = scenario.policy
+    if policy.category_balance:
+        scenario = scenario.replace(policy=policy.replace(category_balance=False))
+    need = adm.assoc_need
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alone = np.where(need > 0, adm.assoc_other / need, np.inf)
+    if not _highspy_available():
+        return float("nan"), float("nan")
+    classes = merge_lots(scenario, adm)
+    model = _HighsModel(scenario, adm, classes, fairness=True, shortfall=None, with_days=False)
+    if model.n_columns == 0:
+        worst = float(alone.min()) if alone.size else float("nan")
+        return worst, 0.0
+    run = _Solver("highs")
+    model.activate(model.initial_columns())
+    # Associations no lot can reach are fixed at their other supply by the model.
+    fill = min(model.fixed.values(), default=float("inf"))
+    if model.free():
+        model.set_level_objective()
+        if _solve_cg(model, run, np.zeros(model.n_columns), 1.0) != "optimal":
+            return float("nan"), float("nan")
+        fill = min(fill, model.t_value())
+    # Most kg: t stays free, so the fill rows do not bind.
+    model.gain = np.ones(model.n_columns)
+    model.set_food_objective()
+    if _solve_cg(model, run, model.gain, 0.0) != "optimal":
+        return fill, float("nan")
+    return fill, float(model.values().sum())
+
+
 def _solve(
     scenario: Scenario,
     adm: Admissibility,

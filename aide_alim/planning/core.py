@@ -174,24 +174,30 @@ def solve_bound(
     fill = model.solve("min_fill")
     if after_lp is not None:
         after_lp("min_fill")
-    bound_fill, bound_kg = _bound_value(fill, "min_fill"), _bound_value(kg, "kg")
+    visits = len(model.visits)
+    bound_fill, bound_kg = _bound_value(fill, "min_fill"), _bound_value(kg, "kg", visits)
     if len(model.visits) <= BOUND_MIP_VISITS:
         # Small weeks: branch and bound on the visits tightens the relaxation a lot (a visit
         # cannot be 1/10th made); its bound is valid even if the time runs out.
         mip_kg = model.solve("kg", integer_s=BOUND_MIP_SECONDS)
         mip_fill = model.solve("min_fill", integer_s=BOUND_MIP_SECONDS)
         bound_fill = min(bound_fill, _bound_value(mip_fill, "min_fill"))
-        bound_kg = min(bound_kg, _bound_value(mip_kg, "kg"))
+        bound_kg = min(bound_kg, _bound_value(mip_kg, "kg", visits))
     return bound_fill, bound_kg, fill
 
 
-def _bound_value(solution: PlanningSolution, objective: str) -> float:
+def _bound_value(solution: PlanningSolution, objective: str, visits: int = 0) -> float:
     if solution.status == "infeasible":
         return 0.0
     value = solution.dual_bound
     if objective == "min_fill":
         # The objective carries a 1e-6 reward per kg: take it back out, rounding up.
         value = value - 1e-6 * solution.kg + 1e-6
+    else:
+        # The kg objective (PlanningModel.solve) weighs a kg delivered on day d by
+        # 1 - 2e-5 d (d <= 6) and costs 1e-4 per visit: a plan carrying K kg scores at least
+        # (1 - 1.2e-4) K - 1e-4 visits, so K is at most this.
+        value = (value + 1e-4 * visits) / (1 - 1.2e-4)
     return float(value) if math.isfinite(value) else math.inf
 
 
@@ -322,7 +328,8 @@ def allocate_and_route(
             if last is None or last.unserved.empty:
                 break
             say("passe 1 : répartition sur les visites faites")
-            done = attempt(served_skeleton(scenario, last, None), f"passe 1 (reprise {again + 1})")
+            served = served_skeleton(scenario, last, None, keep_unvisited=True)
+            done = attempt(served, f"passe 1 (reprise {again + 1})")
             last = done[1] if done is not None else None
     for number in range(1, max_iterations + 1 if modelled else 1):
         say(f"passe {number} : visites de la semaine (modèle de planification)")

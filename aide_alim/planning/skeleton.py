@@ -97,11 +97,23 @@ def skeleton_of(scenario: Scenario, solution: PlanningSolution) -> Skeleton:
 
 
 def served_skeleton(
-    scenario: Scenario, plan: RoutePlan, solution: PlanningSolution | None
+    scenario: Scenario,
+    plan: RoutePlan,
+    solution: PlanningSolution | None,
+    *,
+    keep_unvisited: bool = False,
 ) -> Skeleton:
     """The visits the rounds did make: delivery days of the lines delivered, collection days
-    of the lines collected."""
+    of the lines collected.
+
+    ``keep_unvisited``: an association the rounds made no delivery to (of a class) keeps the
+    days its lines of that class were planned on. Otherwise leximin over the visits made gives
+    it nothing at all, and it stays at its other supply whatever the next rounds do; with its
+    days kept, it shares the day's kg with the others and its food, now the worst-served's,
+    carries the highest prize in the rounds. Used by the large-week path (100 generated
+    associations: minimum fill 0.049 → 0.125)."""
     delivery: dict[tuple[str, bool], int] = defaultdict(int)
+    planned: dict[tuple[str, bool], int] = defaultdict(int)
     collection: dict[tuple[str, bool], set[dt.date]] = defaultdict(set)
     per_day: dict[tuple[int, bool], float] = defaultdict(float)
     lines = plan.lines
@@ -113,9 +125,16 @@ def served_skeleton(
             day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
             delivery[(str(row["association"]), cold)] |= 1 << day
             per_day[(day, cold)] += float(row["kg"])
+        elif keep_unvisited and status in ("unserved", "partial"):
+            day = (pd.Timestamp(row["day"]).date() - scenario.week_start).days
+            planned[(str(row["association"]), cold)] |= 1 << day
         collected = row["collection_day"]
         if status in ("delivered", "hub_pickup") and isinstance(collected, dt.date | str):
             collection[(str(row["site"]), cold)].add(pd.Timestamp(collected).date())
+    collects = {a.id for a in scenario.associations if a.collects}
+    for key, mask in planned.items():
+        if key not in delivery and key[0] not in collects:
+            delivery[key] = mask
     return Skeleton(
         delivery_days=dict(delivery),
         collection_days={k: frozenset(d) for k, d in collection.items()},
