@@ -14,6 +14,13 @@ from aide_alim.cli import main
 TINY = Path(__file__).parents[1] / "scenarios" / "tiny"
 
 
+TWO_OFFERS = (
+    "offre;fournisseur;produit;catégorie;kg;carton_kg;prix;disponible\n"
+    "O1;ferme;Carottes;Fruits et légumes;120;10;don;05/10/2020\n"
+    "O2;grossiste;Pâtes;épicerie sèche;50;5;0,40;06/10/2020\n"
+)
+
+
 def test_generate_then_score_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIDE_ALIM_CACHE", str(tmp_path / "cache"))
     offers = tmp_path / "offres.csv"
@@ -77,12 +84,7 @@ def test_prospector_flow_add_list_accept_refuse(tmp_path: Path) -> None:
     folder = tmp_path / "semaine"
     shutil.copytree(TINY, folder)
     offers = tmp_path / "offres.csv"
-    offers.write_text(
-        "offre;fournisseur;produit;catégorie;kg;carton_kg;prix;disponible\n"
-        "O1;ferme;Carottes;Fruits et légumes;120;10;don;05/10/2020\n"
-        "O2;grossiste;Pâtes;épicerie sèche;50;5;0,40;06/10/2020\n",
-        encoding="utf-8",
-    )
+    offers.write_text(TWO_OFFERS, encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'h.sqlite'}"
     runner = CliRunner()
     added = runner.invoke(main, ["offers", "add", str(folder), str(offers), "--db", db])
@@ -144,12 +146,7 @@ def test_register_speaks_french_by_default_and_english_when_asked(
     tmp_path: Path, speak: Callable[[str], None]
 ) -> None:
     offers = tmp_path / "offres.csv"
-    offers.write_text(
-        "offre;fournisseur;produit;catégorie;kg;carton_kg;prix;disponible\n"
-        "O1;ferme;Carottes;Fruits et légumes;120;10;don;05/10/2020\n"
-        "O2;grossiste;Pâtes;épicerie sèche;50;5;0,40;06/10/2020\n",
-        encoding="utf-8",
-    )
+    offers.write_text(TWO_OFFERS, encoding="utf-8")
     db = f"sqlite:///{tmp_path / 'h.sqlite'}"
     runner = CliRunner()
     speak("C.UTF-8")
