@@ -59,23 +59,23 @@ class Documents:
         )
 
 
+def _sheet_stems(week_sheets: Sequence[sheets.RouteSheet]) -> list[str]:
+    """The file stem of each route sheet: ``<vehicle>_<date>``."""
+    vehicle_names = FileNamer("vehicule")
+    return [f"{vehicle_names.stem(s.vehicle_id)}_{s.day.isoformat()}" for s in week_sheets]
+
+
 def _write_sheets(
     scenario: Scenario,
-    lines: pd.DataFrame,
-    stops: pd.DataFrame,
-    plan: Any,
+    week_sheets: Sequence[sheets.RouteSheet],
+    stems: Sequence[str],
     out_dir: Path,
     created: Any,
     fonts: pdf.Fonts,
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """Write each vehicle's route sheet of each day (map, HTML, PDF) into ``out_dir``;
-    the files written and the summary's links to them."""
-    sheet_files: list[str] = []
-    sheet_links: list[tuple[str, str]] = []
-    vehicle_names = FileNamer("vehicule")
-    for sheet in sheets.route_sheets(scenario, lines, stops, plan):
-        stem = f"{vehicle_names.stem(sheet.vehicle_id)}_{sheet.day.isoformat()}"
-        folder = out_dir / SHEETS
+) -> None:
+    """Write each vehicle's route sheet of each day (map, HTML, PDF) into ``out_dir``."""
+    folder = out_dir / SHEETS
+    for sheet, stem in zip(week_sheets, stems, strict=True):
         png = charts.sheet_map(scenario, sheet.stops)
         inside(folder, f"{stem}.png").write_bytes(png)
         inside(folder, f"{stem}.html").write_text(
@@ -83,14 +83,6 @@ def _write_sheets(
             encoding="utf-8",
         )
         inside(folder, f"{stem}.pdf").write_bytes(pdf.route_sheet_pdf(sheet, png, created, fonts))
-        sheet_files += [f"{SHEETS}/{stem}.{ext}" for ext in ("html", "pdf", "png")]
-        sheet_links.append(
-            (
-                f"Feuille de route – {sheet.vehicle_label} – {fmt.date(sheet.day)}",
-                f"{SHEETS}/{stem}.html",
-            )
-        )
-    return sheet_files, sheet_links
 
 
 def _csv(frame: pd.DataFrame, path: Path, *, french: bool = False) -> None:
@@ -173,32 +165,14 @@ def _write(
     (out_dir / SHEETS).mkdir()
     (out_dir / DATA).mkdir()
 
-    # The route sheets (maps and PDFs, a few seconds) are drawn on another core meanwhile.
-    route_sheets = in_background(
-        lambda: _write_sheets(scenario, lines, stops, plan, out_dir, created, fonts)
-    )
-
-    # --- distribution plans
-    namer = FileNamer("association")
-    plan_files: list[str] = []
-    week_plans = plans.association_plans(scenario, allocation, lines, stops, plan)
-    plan_links: list[tuple[str, str]] = []
-    for p in week_plans:
-        stem = namer.stem(p.association.id)
-        folder = out_dir / PLANS
-        rows = [
-            {**line, "temperature_label": Temperature(line["temperature"]).label_fr}
-            for line in p.lines.to_dict("records")
-        ]
-        inside(folder, f"{stem}.html").write_text(
-            html.render("plan.html.j2", plan=p, rows=rows), encoding="utf-8"
-        )
-        inside(folder, f"{stem}.pdf").write_bytes(pdf.plan_pdf(p, created, fonts))
-        _csv(plans.plan_csv_table(p), inside(folder, f"{stem}.csv"), french=True)
-        plan_files += [f"{PLANS}/{stem}.{ext}" for ext in ("html", "pdf", "csv")]
-        plan_links.append((f"Plan – {p.association.name}", f"{PLANS}/{stem}.html"))
-
-    sheet_files, sheet_links = route_sheets()
+    # The route sheets are listed here (the summary links to them) and drawn on the other core.
+    week_sheets = sheets.route_sheets(scenario, lines, stops, plan)
+    stems = _sheet_stems(week_sheets)
+    sheet_files = [f"{SHEETS}/{stem}.{ext}" for stem in stems for ext in ("html", "pdf", "png")]
+    sheet_links = [
+        (f"Feuille de route – {s.vehicle_label} – {fmt.date(s.day)}", f"{SHEETS}/{stem}.html")
+        for s, stem in zip(week_sheets, stems, strict=True)
+    ]
 
     # --- tables
     rounds = getattr(plan, "rounds", None)
@@ -241,16 +215,44 @@ def _write(
         week_tables["comparaison"] = comparison
     if advice is not None:
         week_tables["conseils_flotte"] = advice.table()
+
+    def other_core() -> None:
+        # Maps and route sheet PDFs, then the workbook: about half of this stage's work, so
+        # that both cores finish at about the same time (measured on Dijon: ~3 s each).
+        _write_sheets(scenario, week_sheets, stems, out_dir, created, fonts)
+        # People read the workbook: French headers and words; the CSV files keep the codes.
+        write_workbook(
+            out_dir / WORKBOOK, {n: french_table(f) for n, f in week_tables.items()}, created
+        )
+
+    drawn = in_background(other_core)
+
+    # --- distribution plans
+    namer = FileNamer("association")
+    plan_files: list[str] = []
+    week_plans = plans.association_plans(scenario, allocation, lines, stops, plan)
+    plan_links: list[tuple[str, str]] = []
+    for p in week_plans:
+        stem = namer.stem(p.association.id)
+        folder = out_dir / PLANS
+        rows = [
+            {**line, "temperature_label": Temperature(line["temperature"]).label_fr}
+            for line in p.lines.to_dict("records")
+        ]
+        inside(folder, f"{stem}.html").write_text(
+            html.render("plan.html.j2", plan=p, rows=rows), encoding="utf-8"
+        )
+        inside(folder, f"{stem}.pdf").write_bytes(pdf.plan_pdf(p, created, fonts))
+        _csv(plans.plan_csv_table(p), inside(folder, f"{stem}.csv"), french=True)
+        plan_files += [f"{PLANS}/{stem}.{ext}" for ext in ("html", "pdf", "csv")]
+        plan_links.append((f"Plan – {p.association.name}", f"{PLANS}/{stem}.html"))
+
     data_files = []
     for name, frame in week_tables.items():
         _csv(frame, inside(out_dir / DATA, f"{name}.csv"))
         data_files.append(f"{DATA}/{name}.csv")
     (out_dir / PLAN_FILE).write_text(plan_json(scenario, allocation, plan), encoding="utf-8")
     data_files.append(PLAN_FILE)
-    # People read the workbook: French headers and words; the CSV files keep the codes.
-    write_workbook(
-        out_dir / WORKBOOK, {n: french_table(f) for n, f in week_tables.items()}, created
-    )
 
     # --- summary
     page = summary.summary_html(
@@ -279,6 +281,7 @@ def _write(
         else (),
     )
     (out_dir / SUMMARY).write_text(page, encoding="utf-8")
+    drawn()
     return Documents(
         SUMMARY,
         WORKBOOK,
