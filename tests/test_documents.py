@@ -198,6 +198,22 @@ def test_route_sheet_lists_loads_and_cold_chain(week_docs: Path) -> None:
     assert "data:image/png;base64," in sheet
 
 
+def test_documents_are_the_same_bytes_on_one_core_and_on_two(
+    week_docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # week_docs drew the route sheets and the workbook in a forked child (where fork exists);
+    # here everything is written in this process: the files must not depend on which.
+    monkeypatch.setattr("aide_alim.background.can_fork", lambda: False)
+    scenario = hostile_scenario()
+    written = write_documents(scenario, hand_allocation(scenario), hand_plan(scenario), tmp_path)
+    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(week_docs) for p in week_docs.rglob("*") if p.is_file())
+    assert sorted(map(Path, written.all)) == files
+    assert any(f.parts[0] == "feuilles_de_route" for f in files)
+    for f in files:
+        assert (tmp_path / f).read_bytes() == (week_docs / f).read_bytes(), f
+
+
 def test_unmet_need_points_the_prospection_at_what_fits() -> None:
     scenario = hostile_scenario()
     lines = lines_table(scenario, hand_allocation(scenario).lines)
