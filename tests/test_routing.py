@@ -26,10 +26,13 @@ from aide_alim.errors import ScenarioError, StageError
 from aide_alim.routing import plan_routes
 from aide_alim.routing.matrices import cache_info, clear_cache
 from aide_alim.routing.solver import (
+    PyVrpSolver,
     VrpClient,
     VrpDepot,
     VrpProblem,
+    VrpShipment,
     VrpVehicleType,
+    _same_routes,
     solve,
 )
 from aide_alim.scenario import Day, TimeWindow
@@ -101,6 +104,50 @@ def test_solver_respects_capacity_on_a_known_cvrp() -> None:
     solution = solve(problem, time_limit_s=1.0, seed=1, no_improvement=2000)
     assert solution.distance == 80
     assert len(solution.routes) == 2
+
+
+def _line_with_reloads(required: bool) -> VrpProblem:
+    """Four stops on a line, two each side, a shipment from the far left to the far right, and
+    one vehicle of capacity 2 that reloads at the depot."""
+    coords = np.array([[0, 0], [10, 0], [20, 0], [-10, 0], [-20, 0]], dtype=float)
+    dist = np.abs(coords[:, None, 0] - coords[None, :, 0]).astype(np.int64)
+    prize = 0 if required else 1000
+    return VrpProblem(
+        coords=coords,
+        distances=(dist,),
+        durations=(dist,),
+        depots=(VrpDepot(location=0),),
+        vehicle_types=(VrpVehicleType(num_available=1, capacity=(2,), reload_depots=(0,)),),
+        clients=tuple(
+            VrpClient(location=i, delivery=(1,), required=required, prize=prize)
+            for i in range(1, 5)
+        ),
+        shipments=(VrpShipment(4, 2, amount=(1,), required=required, prize=prize),),
+    )
+
+
+def test_optional_stops_that_fit_are_all_served_on_the_shortest_rounds() -> None:
+    # Everything fits: serving what can be served must find the rounds that serve everything.
+    required = solve(_line_with_reloads(True), time_limit_s=1.0, seed=1, no_improvement=2000)
+    optional = solve(_line_with_reloads(False), time_limit_s=1.0, seed=1, no_improvement=2000)
+    assert optional.is_feasible
+    assert not optional.unserved_clients and not optional.unserved_shipments
+    assert optional.distance == required.distance
+
+
+def test_the_prize_search_starts_from_the_probes_rounds_unchanged() -> None:
+    import pyvrp
+    from pyvrp.stop import MaxIterations
+
+    required = PyVrpSolver._data(_line_with_reloads(True))
+    probe = pyvrp.solve(required, MaxIterations(50), seed=1, collect_stats=False).best
+    start = _same_routes(PyVrpSolver._data(_line_with_reloads(False)), probe)
+    assert start.is_feasible()
+    assert start.num_trips() == probe.num_trips() > 1
+    assert (start.distance(), start.duration()) == (probe.distance(), probe.duration())
+    assert [[(a.type, a.idx) for a in r.schedule()] for r in start.routes()] == [
+        [(a.type, a.idx) for a in r.schedule()] for r in probe.routes()
+    ]
 
 
 @pytest.mark.skipif(not (SHARED / "benchmarks" / "cvrp").exists(), reason="no shared benchmarks")

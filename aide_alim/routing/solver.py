@@ -312,21 +312,27 @@ def solve(
     )
 
 
-FEASIBILITY_SHARE: Final[int] = 4
-"""The "serve everything" attempt of a serve-what-you-can problem gives up when a quarter of the
-iteration budget has found no feasible plan (most of the week's infeasible days never find one,
-and their iterations are the slowest); the prize-collecting search then gets the full budget."""
+FEASIBILITY_SHARE: Final[int] = 8
+"""The "serve everything" attempt of a serve-what-you-can problem gives up when an eighth of the
+iteration budget has found no feasible plan. Measured on the Dijon week's 15 day problems (800
+iterations): the feasible ones found their first feasible plan by iteration 6 to 61, the
+infeasible ones never did, and their iterations are the slowest of all (about 7 ms against 2 ms
+in the prize-collecting search)."""
 
 
-class _NoFeasibleAfter:
-    """Stop once ``iterations`` have passed without any feasible solution (deterministic)."""
+class _FirstFeasible:
+    """Stop at the first feasible solution, or once ``iterations`` (if given) have found none."""
 
-    def __init__(self, iterations: int) -> None:
+    def __init__(self, iterations: int | None) -> None:
         self._left = iterations
 
     def __call__(self, best_cost: int) -> bool:
+        if best_cost < np.iinfo(np.int64).max:
+            return True
+        if self._left is None:
+            return False
         self._left -= 1
-        return self._left < 0 and best_cost >= np.iinfo(np.int64).max
+        return self._left < 0
 
 
 def _pyvrp_stop(
@@ -337,14 +343,16 @@ def _pyvrp_stop(
     probe: bool = False,
 ) -> Any:
     """PyVRP's stopping criterion: the time limit, plus the iteration rules asked for.
-    ``probe``: the search only asks whether every stop can be served."""
+    ``probe``: the search only asks whether every stop can be served, and stops at the first
+    plan that does."""
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
     criteria: list[Any] = []
-    if max_iterations is not None:
+    if probe:
+        cap = None if max_iterations is None else max(1, max_iterations // FEASIBILITY_SHARE)
+        criteria.append(_FirstFeasible(cap))
+    elif max_iterations is not None:
         criteria.append(MaxIterations(max_iterations))
-        if probe:
-            criteria.append(_NoFeasibleAfter(max(1, max_iterations // FEASIBILITY_SHARE)))
     if no_improvement is not None:
         criteria.append(NoImprovement(no_improvement))
     # Last, so that it is consulted only while the iteration rules let the search go on.
@@ -400,10 +408,15 @@ class PyVrpSolver:
         started = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", PenaltyBoundWarning)
-            if all_optional:
-                # "Serve what you can": first try to serve everything (PyVRP's search is at its
-                # best on required stops, and opens new trips freely); only if that fails,
-                # solve the prize-collecting problem.
+            data = self._data(problem)
+            if not all_optional:
+                result = run(data)
+            else:
+                # "Serve what you can": first look for a plan that serves everything (PyVRP's
+                # search finds one far sooner when every stop is required), then improve it in
+                # the prize-collecting search, which keeps a feasible best throughout. Started
+                # from nothing, that search often ends up serving everything too, but on some
+                # Dijon days over a quarter to a third more kilometres.
                 required = dataclasses.replace(
                     problem,
                     clients=tuple(
@@ -413,24 +426,19 @@ class PyVrpSolver:
                         dataclasses.replace(s, required=True, prize=0) for s in problem.shipments
                     ),
                 )
-                result = run(self._data(required), probe=True)
-                if result.best.is_feasible():
-                    return self._solution(problem, result, time.perf_counter() - started, stops)
-            data = self._data(problem)
-            params = pyvrp.SolveParams()
-            initial = None
-            if all_optional:
-                # Penalties must be able to outweigh the prizes, or serving everything late
-                # or overloaded always looks better than a feasible plan that serves less; the
-                # empty plan is feasible, so starting there keeps a feasible best throughout.
-                top_prize = max(x.prize for x in optional)
-                params = pyvrp.SolveParams(
-                    penalty=PenaltyParams(
-                        max_penalty=max(PenaltyParams().max_penalty, 20 * top_prize)
-                    )
+                probe = run(self._data(required), probe=True).best
+                initial = (
+                    _same_routes(data, probe) if probe.is_feasible() else pyvrp.Solution(data, [])
                 )
-                initial = pyvrp.Solution(data, [])
-            result = run(data, params=params, initial_solution=initial)
+                # Penalties must be able to outweigh the prizes, or serving everything late
+                # or overloaded always looks better than a feasible plan that serves less.
+                top_prize = max(x.prize for x in optional)
+                penalty = PenaltyParams(
+                    max_penalty=max(PenaltyParams().max_penalty, 20 * top_prize)
+                )
+                result = run(
+                    data, params=pyvrp.SolveParams(penalty=penalty), initial_solution=initial
+                )
         return self._solution(problem, result, time.perf_counter() - started, stops)
 
     def _solution(
@@ -533,6 +541,23 @@ class PyVrpSolver:
             [],
             shipments,
         )
+
+
+def _same_routes(data: Any, solution: Any) -> Any:
+    """``solution``'s routes, trips and vehicles as a solution of ``data``, a problem with the
+    same depots, stops and vehicles (only required flags and prizes may differ)."""
+    from pyvrp import Activity, Route, Solution
+
+    return Solution(
+        data,
+        [
+            # The schedule opens and closes with the route's depots, which Route adds itself.
+            Route(
+                data, [Activity(a.type, a.idx) for a in list(r.schedule())[1:-1]], r.vehicle_type()
+            )
+            for r in solution.routes()
+        ],
+    )
 
 
 def _pyvrp_route(problem: VrpProblem, route: Any) -> VrpRoute:
