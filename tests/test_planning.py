@@ -212,3 +212,25 @@ def test_the_prospection_never_asks_for_food_the_fleet_could_not_move(tmp_path: 
         if lt.kg <= float(left.set_index("lot")["kg"].get(lt.id, 0)) + 1e-6
     }
     assert not set(left[left["lot"].isin(whole)]["reason"]) & {"below_min_delivery"}
+
+
+def test_cut_passes_cut_vehicle_time_and_keep_the_fairest_plan(
+    cold_monday, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aide_alim.planning.core as core
+
+    # No re-sharing, and every pass runs while the rounds leave food, however close the plan
+    # is to the bound: the cut passes (opt-in) are what is left to carry the food.
+    monkeypatch.setattr(core, "REPRISES", 0)
+    monkeypatch.setattr(core, "PASS_GAP", -1.0)
+    one = allocate_and_route(cold_monday)
+    more = allocate_and_route(cold_monday, max_iterations=3)
+    first = one.table().drop(columns="seconds")
+    assert first["kg_not_carried"].iloc[0] > 0
+    # The default (one pass) is where the longer run starts; each later pass has cuts.
+    assert more.table().drop(columns="seconds").head(len(first)).equals(first)
+    later = more.table().iloc[len(first) :]
+    assert len(later) > 0 and later["cuts"].gt(0).all()
+    kept = more.iterations[more.chosen]
+    assert kept.min_fill_kept == max(it.min_fill_kept for it in more.iterations)
+    assert kept.min_fill_kept >= one.iterations[one.chosen].min_fill_kept

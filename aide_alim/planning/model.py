@@ -486,6 +486,10 @@ class PlanningModel:
                 ub[vc[list(free)]] = 1.0
         inf = highspy.kHighsInf
         every = np.arange(n, dtype=np.int32)
+        # From scratch, primal simplex (see _highs). Once visits are fixed open or closed, the
+        # previous basis is mostly still dual feasible: dual simplex re-solves the fixed model
+        # 4 times faster (Dijon week: 0.46 s against 1.88 s for both fixed LPs).
+        h.setOptionValue("simplex_strategy", 1 if open_visits is not None else 4)
         h.changeColsBounds(n, every, lb, np.where(np.isinf(ub), inf, ub))
         h.changeColsCost(n, every, cost)
         binary = np.array([*self._visit_col, *self._place_day_col], dtype=np.int32)

@@ -165,7 +165,7 @@ def relax_and_fix(
     per site the day with most cold kg, and other days carrying at least ``keep_share`` of it
     — drop, in each vehicle-time row they overfill, the visits carrying least, then solve the
     LP with those cold visits fixed (ambient visits stay continuous: the ambient vans rarely
-    bind and the rounds serve them in any case). Deterministic, three LPs.
+    bind and the rounds serve them in any case). Deterministic, four LPs.
 
     Used instead of branch and bound: HiGHS needs 6–8 s on the Dijon week to find a first
     good integer solution, this takes about 2 s and reaches the same minimum fill.
