@@ -31,10 +31,13 @@ def can_fork() -> bool:
     )
 
 
-def in_background(compute: Callable[[], T], *, enabled: bool = True) -> Callable[[], T]:
+def in_background(
+    compute: Callable[[], T], *, enabled: bool = True, niceness: int = 0
+) -> Callable[[], T]:
     """Start ``compute()`` in a forked child (if ``enabled`` and :func:`can_fork`); the function
     returned waits for its result (computing it here if the child could not), and returns the
-    same value at every call."""
+    same value at every call. ``niceness`` > 0 lowers the child's priority: work that is not
+    needed soon then runs on whatever core the urgent work leaves idle."""
     if not (enabled and can_fork()):
         return once(compute)
     context = multiprocessing.get_context("fork")
@@ -42,6 +45,8 @@ def in_background(compute: Callable[[], T], *, enabled: bool = True) -> Callable
 
     def child() -> None:
         try:
+            if niceness > 0:
+                os.nice(niceness)
             _fresh_threads()
             send.send((True, compute()))
         except BaseException:  # the parent does it again and raises

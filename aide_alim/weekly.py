@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+ADVICE_NICENESS = 10
+"""Priority drop of the fleet advice's process (``nice``): about a tenth of a core while the
+rounds use both."""
+
 
 class Stage(StrEnum):
     """The stages of the weekly run, in order."""
@@ -169,13 +173,15 @@ def run_week(
 
     def route() -> tuple[Any, Any]:
         # The advice needs only the scenario: it is solved on another core while the
-        # planning model's skeleton is (before the rounds take both cores). It starts from
-        # the week's bound, which the planning then takes from it rather than solve it again.
+        # planning model's skeleton is, at a low priority so that it yields to the rounds'
+        # day problems if it is not done when they start (it is read after them). It starts
+        # from the week's bound, which the planning then takes from it rather than solve it
+        # again.
         advice_of: Callable[[], Any] = lambda: None  # noqa: E731
         bound_of: Callable[[], Any] | None = None
         if advice:
             step("borne et conseils : ce que la flotte transporte au mieux, et avec un peu plus")
-            advice_of = in_background(lambda: _advice(loaded))
+            advice_of = in_background(lambda: _advice(loaded), niceness=ADVICE_NICENESS)
             bound_of = lambda: _bound_of(advice_of())  # noqa: E731
         routed = _route(loaded, allocation, step, day_solved, bound_of)
         return routed, advice_of()
