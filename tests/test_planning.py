@@ -223,8 +223,13 @@ def test_cut_passes_cut_vehicle_time_and_keep_the_fairest_plan(
     # is to the bound: the cut passes (opt-in) are what is left to carry the food.
     monkeypatch.setattr(core, "REPRISES", 0)
     monkeypatch.setattr(core, "PASS_GAP", -1.0)
-    one = allocate_and_route(cold_monday)
-    more = allocate_and_route(cold_monday, max_iterations=3)
+    said_one: list[str] = []
+    said_more: list[str] = []
+    one = allocate_and_route(cold_monday, progress=said_one.append)
+    more = allocate_and_route(cold_monday, max_iterations=3, progress=said_more.append)
+    # The progress names passes only when there can be more than one.
+    assert "tournées" in said_one and not any("passe" in m for m in said_one)
+    assert "passe 1 : tournées" in said_more and "passe 2 : tournées" in said_more
     first = one.table().drop(columns="seconds")
     assert first["kg_not_carried"].iloc[0] > 0
     # The default (one pass) is where the longer run starts; each later pass has cuts.

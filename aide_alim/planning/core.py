@@ -291,6 +291,18 @@ def allocate_and_route(
     tried: list[tuple[Allocation, RoutePlan, Allocation, Skeleton | None]] = []
     iterations: list[Iteration] = []
 
+    several = modelled and max_iterations > 1
+
+    def label_of(number: int, reprise: int = 0) -> str:
+        # The pass number only means something to whoever asked for several passes.
+        name = f"passe {number}" if several else ""
+        if reprise:
+            name = f"{name} (reprise {reprise})" if name else f"reprise {reprise}"
+        return name
+
+    def tell(label: str, what: str) -> None:
+        say(f"{label} : {what}" if label else what)
+
     def attempt(skeleton: Skeleton | None, label: str) -> tuple[Allocation, RoutePlan] | None:
         t0 = time.perf_counter()
         if skeleton is None:
@@ -307,7 +319,7 @@ def allocate_and_route(
             )
         if not allocation.status.is_ok:
             return None
-        say(f"{label} : tournées")
+        tell(label, "tournées")
         plan = plan_routes(
             scenario,
             allocation.lines,
@@ -327,23 +339,23 @@ def allocate_and_route(
         # Too large a week for the planning model to solve in minutes: the allocation alone,
         # its rounds, then leximin again over the visits they made (no bound).
         say("semaine trop grande pour le modèle de planification : répartition puis tournées")
-        done = attempt(None, "passe 1")
+        done = attempt(None, label_of(1))
         last = done[1] if done is not None else None
         for again in range(REPRISES):
             if last is None or last.unserved.empty:
                 break
-            say("passe 1 : répartition sur les visites faites")
+            tell(label_of(1), "répartition sur les visites faites")
             served = served_skeleton(scenario, last, None, keep_unvisited=True)
-            done = attempt(served, f"passe 1 (reprise {again + 1})")
+            done = attempt(served, label_of(1, again + 1))
             last = done[1] if done is not None else None
     for number in range(1, max_iterations + 1 if modelled else 1):
-        say(f"passe {number} : visites de la semaine (modèle de planification)")
+        tell(label_of(number), "visites de la semaine (modèle de planification)")
         model = PlanningModel(scenario, adm, fleet, factor=factor, cuts=cuts)
         solution = relax_and_fix(model, min_kg=scenario.policy.min_delivery_kg)
         if solution.status not in ("optimal", "time_limit"):
             break
         skeleton = skeleton_of(scenario, solution)
-        done = attempt(skeleton, f"passe {number}")
+        done = attempt(skeleton, label_of(number))
         if done is None:
             break
         allocation, plan = done
@@ -353,9 +365,9 @@ def allocate_and_route(
         # new shares may again not all fit: then once more over what those rounds made).
         last = plan
         for again in range(REPRISES):
-            say(f"passe {number} : répartition sur les visites faites")
+            tell(label_of(number), "répartition sur les visites faites")
             served = served_skeleton(scenario, last, solution)
-            done = attempt(served, f"passe {number} (reprise {again + 1})")
+            done = attempt(served, label_of(number, again + 1))
             if done is None or done[1].unserved.empty:
                 break
             last = done[1]
