@@ -25,14 +25,13 @@ from routing_helpers import (
 from aide_alim.errors import ScenarioError, StageError
 from aide_alim.routing import plan_routes
 from aide_alim.routing.matrices import cache_info, clear_cache
+from aide_alim.routing.pyvrp_backend import PyVrpSolver, _same_routes
 from aide_alim.routing.solver import (
-    PyVrpSolver,
     VrpClient,
     VrpDepot,
     VrpProblem,
     VrpShipment,
     VrpVehicleType,
-    _same_routes,
     solve,
 )
 from aide_alim.scenario import Day, TimeWindow
