@@ -170,16 +170,16 @@ def test_each_day_is_reported_once_as_it_is_solved_and_the_plan_does_not_change(
 
 
 def test_the_scenarios_iteration_budget_reaches_the_solver(monkeypatch: pytest.MonkeyPatch) -> None:
-    import aide_alim.routing.rounds as rounds
+    import aide_alim.routing.day_problem as day_problem
 
     seen: list[tuple[object, float]] = []
-    real_solve = rounds.solve
+    real_solve = day_problem.solve
 
     def spy(problem: object, **kwargs: object) -> object:
         seen.append((kwargs.get("max_iterations"), kwargs["time_limit_s"]))  # type: ignore[arg-type]
         return real_solve(problem, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(rounds, "solve", spy)
+    monkeypatch.setattr(day_problem, "solve", spy)
     sc = scenario(
         sites=[site("S1", 47.30, 5.00)],
         associations=[association("A1", 47.32, 5.03)],

@@ -48,7 +48,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from aide_alim.routing.rounds import Context
+    from aide_alim.routing.round_types import Context
 
 STOP_COLUMNS: tuple[str, ...] = (
     "day", "family", "vehicle", "trip", "seq", "kind", "place", "place_name", "place_kind",

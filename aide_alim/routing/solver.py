@@ -1,12 +1,12 @@
 """The one small adapter between aide_alim and a vehicle-routing solver: the solver-neutral
 problem and solution types, and :func:`solve`, which hands a problem to a backend.
 
-Rounds (``rounds.py``) and the benchmark script (``benchmarks/vrp.py``) both describe a problem as
-a solver-neutral :class:`VrpProblem` (integer matrices, stops, shipments, vehicle types) and get a
-:class:`VrpSolution` back; no solver object leaks past the backends. The default backend is PyVRP
-(``pyvrp_backend.py``, chosen by measurement, see ``benchmarks/README.md``); OR-Tools and VROOM
-backends (``comparison_backends.py``) exist for the comparison and as drop-in replacements for the
-features they support.
+The rounds (``day_problem.py``) and the benchmark script (``benchmarks/vrp.py``) both describe a
+problem as a solver-neutral :class:`VrpProblem` (integer matrices, stops, shipments, vehicle
+types) and get a :class:`VrpSolution` back; no solver object leaks past the backends. The default
+backend is PyVRP (``pyvrp_backend.py``, chosen by measurement, see ``benchmarks/README.md``);
+OR-Tools and VROOM backends (``comparison_backends.py``) exist for the comparison and as drop-in
+replacements for the features they support.
 
 Units are the caller's: matrices, times and loads are non-negative integers (rounds use metres,
 seconds and kilograms).
