@@ -15,7 +15,7 @@ the kg, the gap of the min fill to its bound, wall seconds and CPU seconds (this
 children: the day problems run in parallel processes unless ``--workers 1``).
 
 The bound (``bound_source``): ``food``, the allocation LP without vehicles
-(:func:`aide_alim.allocation.lp.food_bound`, seconds), on every week; ``planning+food``, the
+(:func:`aide_alim.allocation.lp_rules.food_bound`, seconds), on every week; ``planning+food``, the
 lower of it and the planning model's relaxation (:func:`aide_alim.planning.plan_bound`), on the
 weeks the planning model plans (``--planning-bound``: on every week). On larger weeks the
 planning model has up to a million columns and its first LP did not finish in 240 s (300
@@ -48,7 +48,7 @@ from pathlib import Path
 from aide_alim.allocation import allocate
 from aide_alim.allocation.admissible import admissibility
 from aide_alim.allocation.core import without_kg
-from aide_alim.allocation.lp import food_bound
+from aide_alim.allocation.lp_rules import food_bound
 from aide_alim.planning import allocate_and_route, plan_bound
 from aide_alim.planning.core import MAX_PLANNING_SIZE
 from aide_alim.planning.model import planning_size

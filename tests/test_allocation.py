@@ -321,13 +321,13 @@ def test_unknown_solver_is_a_clear_error() -> None:
 
 
 def test_highs_failure_falls_back_to_cbc(monkeypatch: pytest.MonkeyPatch) -> None:
-    from aide_alim.allocation import lp
+    from aide_alim.allocation.lp_highs import HighsModel
 
     def fail(self, run):  # type: ignore[no-untyped-def]
         run.n_solves += 1
         return "failed"
 
-    monkeypatch.setattr(lp._HighsModel, "solve", fail)
+    monkeypatch.setattr(HighsModel, "solve", fail)
     sc = scenario([association("A", 100), association("B", 100)], [lot("L", 100)])
     alloc = allocate(sc)
     assert alloc.status is AllocationStatus.OPTIMAL

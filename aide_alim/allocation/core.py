@@ -2,7 +2,7 @@
 
 The pipeline: admissible pairs and the reasons lots can go nowhere
 (:mod:`~aide_alim.allocation.admissible`) → for ``leximin``, ``maxmin`` and ``proportional``
-the LP over lot classes (:mod:`~aide_alim.allocation.lp`) then whole cartons
+the LP over lot classes (:mod:`~aide_alim.allocation.lp_rules`) then whole cartons
 (:func:`~aide_alim.allocation.rounding.repair`); for the baselines the same carton ledger with
 their own sharing rule (:mod:`~aide_alim.allocation.baselines`) → tables and metrics.
 
@@ -32,7 +32,8 @@ from aide_alim.allocation.admissible import (
     admissibility,
 )
 from aide_alim.allocation.baselines import BASELINES, run_baseline
-from aide_alim.allocation.lp import LotClasses, merge_lots, solve_rule
+from aide_alim.allocation.lot_classes import LotClasses, merge_lots
+from aide_alim.allocation.lp_rules import solve_rule
 from aide_alim.allocation.metrics import allocation_metrics, envy, fill_ratios, proportional_fill
 from aide_alim.allocation.result import (
     LINE_COLUMNS,

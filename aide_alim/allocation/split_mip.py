@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from aide_alim.allocation.lp import quiet_highs
+from aide_alim.allocation.solvers import quiet_highs
 
 if TYPE_CHECKING:
     from aide_alim.allocation.rounding import Ledger

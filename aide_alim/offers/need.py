@@ -2,13 +2,12 @@
 fill ratio with it.
 
 For the optimising rules (``leximin``, ``maxmin``, ``proportional``) the offer is scored on the
-allocation's **linear relaxation** (:func:`~aide_alim.allocation.lp.solve_rule`), with the offer
-added as one more lot; the carton stage of :func:`~aide_alim.allocation.allocate` (about 80 %
-of each re-solve on the Dijon week) is left out. Only the offer's own lot is rounded: the kg
-the relaxation gives it, down to whole cartons. The worst-off fill ratio before and after are
-both the relaxation's, so their difference is the offer's effect without the cartons' noise
-(the rounded plan's worst-off moves ±0.5 point from one re-solve to the next, whatever the
-offer).
+allocation's **linear relaxation** (:func:`~aide_alim.allocation.lp_rules.solve_rule`), with the
+offer added as one more lot; the carton stage of :func:`~aide_alim.allocation.allocate` (about 80 %
+of each re-solve on the Dijon week) is left out. Only the offer's own lot is rounded: the kg the
+relaxation gives it, down to whole cartons. The worst-off fill ratio before and after are both the
+relaxation's, so their difference is the offer's effect without the cartons' noise (the rounded
+plan's worst-off moves ±0.5 point from one re-solve to the next, whatever the offer).
 
 Tolerance (see ``tests/test_offers_need.py``): on the hand-made weeks of the tests, the
 relaxation's kg of the offer and its worst-off fill ratio agree with a full re-solve
@@ -31,7 +30,7 @@ import numpy as np
 from aide_alim.allocation import allocate
 from aide_alim.allocation.admissible import admissibility
 from aide_alim.allocation.core import OPTIMISING
-from aide_alim.allocation.lp import solve_rule
+from aide_alim.allocation.lp_rules import solve_rule
 from aide_alim.allocation.metrics import fill_ratios
 from aide_alim.offers.model import Offer, with_offers
 from aide_alim.scenario.model import Scenario

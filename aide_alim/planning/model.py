@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from aide_alim.allocation.admissible import Admissibility, days_of
-from aide_alim.allocation.lp import quiet_highs
+from aide_alim.allocation.solvers import quiet_highs
 from aide_alim.planning.fleet import Fleet, Visit, intervals
 from aide_alim.scenario.model import Day, Lot, Scenario
 

@@ -7,8 +7,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aide_alim.allocation import lp
+from aide_alim.allocation import lp_highs, lp_model, lp_rules
 from aide_alim.allocation.admissible import admissibility
+from aide_alim.allocation.lot_classes import merge_lots
 from aide_alim.scenario.synth import synthesize
 
 
@@ -29,19 +30,19 @@ def test_column_generation_reaches_the_full_lp_optimum(
     # columns go on with primal simplex from the basis instead of a fresh interior point
     sc = synthesize(40, 300, seed=seed, supply_ratio=supply_ratio)
     adm = admissibility(sc)
-    full = lp.solve_rule(sc, adm, rule)
+    full = lp_rules.solve_rule(sc, adm, rule)
     assert full.n_active == full.n_columns  # small: every column from the start
-    monkeypatch.setattr(lp, "_FULL_MODEL_COLUMNS", 50)
+    monkeypatch.setattr(lp_model, "_FULL_MODEL_COLUMNS", 50)
     if crossover:
-        monkeypatch.setattr(lp, "_NO_CROSSOVER_MAX_ROWS", 0)
-    generated = lp.solve_rule(sc, adm, rule)
+        monkeypatch.setattr(lp_highs, "_NO_CROSSOVER_MAX_ROWS", 0)
+    generated = lp_rules.solve_rule(sc, adm, rule)
     assert generated.status == full.status == "optimal"
     assert generated.n_active < generated.n_columns  # columns were generated
     np.testing.assert_allclose(generated.levels, full.levels, atol=1e-6)
     assert generated.objective_kg == pytest.approx(full.objective_kg, rel=1e-6)
     if rule == "leximin":  # the leximin fill vector is unique: the same association by association
 
-        def fill(out: lp.LpOutcome) -> np.ndarray:
+        def fill(out: lp_rules.LpOutcome) -> np.ndarray:
             basis = adm.lot_basis[adm.pair_lot[out.pair_index]] * out.kg
             got = np.bincount(adm.pair_assoc[out.pair_index], basis, adm.assoc_need.size)
             return (got + adm.assoc_other) / adm.assoc_need
@@ -58,10 +59,10 @@ def test_solving_without_days_first_gives_the_optimum_of_the_model_with_days(
         vehicles=tuple(replace(v, capacity_kg=v.capacity_kg * van_scale) for v in sc.vehicles)
     )
     adm = admissibility(sc)
-    assert lp._Model.days_matter(adm)
-    classes = lp.merge_lots(sc, adm)
-    with_days, _ = lp._solve(sc, adm, "leximin", "highs", None, classes, with_days=True)
-    out = lp.solve_rule(sc, adm, "leximin", classes=classes)
+    assert lp_model.LpModel.days_matter(adm)
+    classes = merge_lots(sc, adm)
+    with_days, _ = lp_rules._solve(sc, adm, "leximin", "highs", None, classes, with_days=True)
+    out = lp_rules.solve_rule(sc, adm, "leximin", classes=classes)
     np.testing.assert_allclose(out.levels, with_days.levels, atol=1e-6)
     assert out.objective_kg == pytest.approx(with_days.objective_kg, rel=1e-6)
     # every van association's line has a day, and no day carries more than the vans can
@@ -87,10 +88,10 @@ def test_levels_highs_finds_infeasible_within_its_tolerance_are_redone_with_cbc(
         vehicles=tuple(replace(v, capacity_kg=v.capacity_kg * 0.05) for v in sc.vehicles)
     )
     adm = admissibility(sc)
-    monkeypatch.setattr(lp, "_FULL_MODEL_COLUMNS", 0)
-    out = lp.solve_rule(sc, adm, "leximin")
+    monkeypatch.setattr(lp_model, "_FULL_MODEL_COLUMNS", 0)
+    out = lp_rules.solve_rule(sc, adm, "leximin")
     assert out.status == "optimal", out.message
-    cbc = lp.solve_rule(sc, adm, "leximin", solver="cbc")
+    cbc = lp_rules.solve_rule(sc, adm, "leximin", solver="cbc")
     np.testing.assert_allclose(out.levels, cbc.levels, atol=1e-6)
 
 
@@ -103,11 +104,11 @@ def test_the_food_bound_is_the_max_min_and_most_kg_fleet_aside(van_scale: float)
         vehicles=tuple(replace(v, capacity_kg=v.capacity_kg * van_scale) for v in sc.vehicles)
     )
     adm = admissibility(sc)
-    fill, kg = lp.food_bound(sc, adm)
+    fill, kg = lp_rules.food_bound(sc, adm)
     # The same LPs with vans too large to bind: the max-min level and the most kg.
     roomy = sc.replace(vehicles=tuple(replace(v, capacity_kg=1e9) for v in sc.vehicles))
-    assert not lp._Model.days_matter(admissibility(roomy))
-    maxmin = lp.solve_rule(roomy, admissibility(roomy), "maxmin")
+    assert not lp_model.LpModel.days_matter(admissibility(roomy))
+    maxmin = lp_rules.solve_rule(roomy, admissibility(roomy), "maxmin")
     assert fill == pytest.approx(maxmin.levels[0], abs=1e-6)
     assert kg <= adm.lot_kg.sum() + 1e-6
     assert kg >= maxmin.objective_kg - 1e-6  # the max-min allocation's food is a lower bound
@@ -122,6 +123,6 @@ def test_the_food_bound_of_a_week_nothing_can_reach_is_the_other_supply() -> Non
     sc = synthesize(10, 40, seed=1)
     sc = sc.replace(logistics=sc.logistics.replace(reach_km=0.001))
     adm = admissibility(sc)
-    fill, kg = lp.food_bound(sc, adm)
+    fill, kg = lp_rules.food_bound(sc, adm)
     assert kg == 0.0
     assert fill == pytest.approx(float((adm.assoc_other / adm.assoc_need).min()))
