@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from aide_alim.cli import main
-from aide_alim.scenario.validate import data_dictionary
+from aide_alim.scenario.dictionary import data_dictionary
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

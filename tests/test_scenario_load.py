@@ -25,10 +25,10 @@ from scenario_helpers import (
 
 import aide_alim
 from aide_alim.errors import Problem, ScenarioError
-from aide_alim.parsing import detect_separator
+from aide_alim.parsing import Bad, detect_separator, parse_number
 from aide_alim.scenario import Day, Scenario, Temperature, check_scenario, load_scenario
 from aide_alim.scenario.io import cell_text
-from aide_alim.scenario.validate import Bad, parse_bool, parse_date, parse_days, parse_number
+from aide_alim.scenario.parsers import parse_bool, parse_date, parse_days
 
 
 def comparable(scenario: Scenario) -> Scenario:

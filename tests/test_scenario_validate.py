@@ -28,8 +28,9 @@ from scenario_helpers import (
 from aide_alim.errors import Problem, ScenarioError
 from aide_alim.scenario import check_scenario, load_scenario
 from aide_alim.scenario.categories import DEFAULT_CATEGORIES
+from aide_alim.scenario.dictionary import data_dictionary
 from aide_alim.scenario.model import RULES
-from aide_alim.scenario.validate import COLUMNS, data_dictionary
+from aide_alim.scenario.schema import COLUMNS
 
 CATEGORIES = ", ".join(c.label for c in DEFAULT_CATEGORIES.values())
 DAYS = 'days like "mon wed fri" (or "lun mer ven", "mon-fri")'

@@ -1,6 +1,6 @@
 """Reading offers: a CSV or ``.xlsx`` file, or one offer typed field by field.
 
-The parsing is the scenario's (:mod:`aide_alim.scenario.validate`): decimal commas, ``;``
+The parsing is the scenario's (:mod:`aide_alim.scenario.reading`): decimal commas, ``;``
 separators, Windows-1252, ``DD/MM/YYYY`` dates, ``oui/non``, category names as people write
 them; and every problem is collected with its file, row (as the spreadsheet numbers it) and
 column before anything is refused. French column names are accepted (``fournisseur``,
@@ -24,17 +24,9 @@ from aide_alim.parsing import Bad, parse_number
 from aide_alim.scenario.categories import slug
 from aide_alim.scenario.io import RawRow, RawTable, cell_text, read_csv
 from aide_alim.scenario.model import WORKING_DAYS, Scenario, Site
-from aide_alim.scenario.validate import (
-    REQUIRED,
-    ColumnSpec,
+from aide_alim.scenario.parsers import (
     Context,
-    _check_lot,
-    _check_unique,
-    _Collector,
-    _number,
-    _range,
-    _read_table,
-    _Row,
+    number_parser,
     parse_category,
     parse_date,
     parse_days,
@@ -42,7 +34,11 @@ from aide_alim.scenario.validate import (
     parse_temperature,
     parse_text,
     parse_window,
+    range_parser,
 )
+from aide_alim.scenario.reading import Collector, Row, check_unique, read_table
+from aide_alim.scenario.schema import REQUIRED, ColumnSpec
+from aide_alim.scenario.validate import check_lot
 
 _DONATION_WORDS = frozenset({"don", "donation", "gratuit", "offert", "free"})
 
@@ -57,8 +53,8 @@ def parse_price(text: str, ctx: Context) -> float | Bad:
     return value
 
 
-_POSITIVE = _number(0, strict=True)
-_AT_LEAST_ZERO = _number(0)
+_POSITIVE = number_parser(0, strict=True)
+_AT_LEAST_ZERO = number_parser(0)
 
 
 def _col(name: str, parse: Any, doc: str, *, required: bool = False, default: Any = None) -> Any:
@@ -75,8 +71,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         default=REQUIRED,
     ),
     _col("supplier_name", parse_text, "display name of a new supplier", default=""),
-    _col("lat", _range(-90, 90, "latitude"), "WGS84 latitude of a new supplier"),
-    _col("lon", _range(-180, 180, "longitude"), "WGS84 longitude of a new supplier"),
+    _col("lat", range_parser(-90, 90, "latitude"), "WGS84 latitude of a new supplier"),
+    _col("lon", range_parser(-180, 180, "longitude"), "WGS84 longitude of a new supplier"),
     _col("address", parse_text, "postal address of a new supplier", default=""),
     _col("open_days", parse_days, "days a new supplier can be collected from"),
     _col("window", parse_window, "opening hours of a new supplier"),
@@ -157,14 +153,14 @@ def offer_from_fields(
 def offers_from_table(table: RawTable, scenario: Scenario) -> tuple[Offer, ...]:
     """Validate a raw table of offers; raises :class:`OfferError` listing every problem."""
     problems: list[Problem] = []
-    out = _Collector(problems)
+    out = Collector(problems)
     table, headings = _canonical(table)
-    rows, _ = _read_table(table, COLUMNS, Context(scenario.categories), out)
-    _check_unique(rows, table.file, out)
+    rows, _ = read_table(table, COLUMNS, Context(scenario.categories), out)
+    check_unique(rows, table.file, out)
     offers: list[Offer] = []
     new_ids: dict[str, str] = {}
     for r in rows:
-        _check_lot(r, scenario.categories, scenario.week_start, table.file, out)
+        check_lot(r, scenario.categories, scenario.week_start, table.file, out)
         supplier = _supplier(r, scenario, new_ids, table.file, out)
         _check_conditions(r, scenario, table.file, out)
         if r.ok and supplier is not None:
@@ -244,7 +240,7 @@ def _heading(problem: Problem, headings: dict[str, str]) -> Problem:
 
 
 def _supplier(
-    r: _Row, scenario: Scenario, new_ids: dict[str, str], file: str, out: _Collector
+    r: Row, scenario: Scenario, new_ids: dict[str, str], file: str, out: Collector
 ) -> Supplier | None:
     text = r.values.get("supplier")
     if not text:
@@ -296,7 +292,7 @@ def _known_site(text: str, scenario: Scenario) -> Site | None:
     return None
 
 
-def _check_conditions(r: _Row, scenario: Scenario, file: str, out: _Collector) -> None:
+def _check_conditions(r: Row, scenario: Scenario, file: str, out: Collector) -> None:
     v = r.values
     if v.get("id") in scenario.lot_by_id:
         out.error(file, r.row, "id", f'expected an id that no lot of the week has, got "{v["id"]}"')

@@ -1,7 +1,7 @@
 """Reading a scenario's raw tables, as text, from a folder or from one ``.xlsx`` workbook.
 
 This layer only reads: every cell comes back as a stripped string with the row number the
-spreadsheet shows, so that :mod:`aide_alim.scenario.validate` controls all parsing and can locate
+spreadsheet shows, so that :mod:`aide_alim.scenario.reading` controls all parsing and can locate
 every problem. It never raises on bad input; unreadable files become located :class:`Problem`\\ s.
 
 Two forms carry the same tables:
