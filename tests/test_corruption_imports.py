@@ -20,7 +20,7 @@ from aide_alim.history import schema as history_tables
 from aide_alim.history.publish import HistoryError
 from aide_alim.ledger import LedgerError, load_convention
 from aide_alim.ledger import schema as ledger_tables
-from aide_alim.ledger.entries import import_csv
+from aide_alim.ledger.csv_import import import_csv
 from aide_alim.scenario import load_scenario
 
 RECEIPTS = 'lot,association,kg_received,comment\nL1,A1,40,ok\nL3,A1,38,\nL2,A2,"40,0",\n'

@@ -260,6 +260,8 @@ WORDED_HERE = (
     "scenario/model.py",
     "history/receipts.py",
     "ledger/entries.py",
+    "ledger/store.py",
+    "ledger/csv_import.py",
     "ledger/corrections.py",
     "ledger/convention.py",
 )

@@ -17,7 +17,7 @@ from aide_alim.ledger.checks import (
     run_checks,
     spent_by_action,
 )
-from aide_alim.ledger.entries import expenses_frame, values_frame
+from aide_alim.ledger.store import expenses_frame, values_frame
 
 
 @pytest.fixture(scope="module")

@@ -25,20 +25,15 @@ from aide_alim.ledger.axis3 import (
     year_weeks,
 )
 from aide_alim.ledger.checks import run_checks
-from aide_alim.ledger.entries import (
-    Expense,
-    IndicatorValue,
+from aide_alim.ledger.entries import Expense, IndicatorValue
+from aide_alim.ledger.report import render_html, write_report
+from aide_alim.ledger.report_content import build_report, collect_report
+from aide_alim.ledger.store import (
     add_expenses,
     expenses_frame,
     read_indicator_values,
     set_indicator_values,
     values_frame,
-)
-from aide_alim.ledger.report import (
-    build_report,
-    collect_report,
-    render_html,
-    write_report,
 )
 from aide_alim.scenario import load_scenario
 
@@ -305,7 +300,7 @@ def test_year_weeks():
 
 
 def test_units_agree_with_their_number() -> None:
-    from aide_alim.ledger.report import _unit
+    from aide_alim.ledger.report_content import _unit
 
     assert _unit("semaines publiées", 1) == "semaine publiée"
     assert _unit("semaines", 6) == "semaines" and _unit("kg", 1) == "kg"

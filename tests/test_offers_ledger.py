@@ -11,8 +11,9 @@ import pytest
 from aide_alim.db import Database, open_database
 from aide_alim.ledger import load_convention
 from aide_alim.ledger.axis3 import REGISTER_SOURCE, axis3_from_database
-from aide_alim.ledger.entries import read_indicator_values
-from aide_alim.ledger.report import build_report, render_html, trend
+from aide_alim.ledger.report import render_html, trend
+from aide_alim.ledger.report_content import build_report
+from aide_alim.ledger.store import read_indicator_values
 from aide_alim.offers import prepare_week
 from aide_alim.offers.register import quarterly_31a, read_register
 from aide_alim.offers.simulate import simulate_prospection

@@ -16,7 +16,8 @@ from aide_alim.cli import main
 from aide_alim.history.receipts import ReceiptError, read_receipts
 from aide_alim.ledger import LedgerError, load_convention
 from aide_alim.ledger.convention import parse_convention
-from aide_alim.ledger.entries import import_csv, read_expenses, read_indicator_values
+from aide_alim.ledger.csv_import import import_csv
+from aide_alim.ledger.store import read_expenses, read_indicator_values
 from aide_alim.parsing import (
     AMBIGUOUS_HINT,
     Bad,

@@ -131,7 +131,7 @@ def show(
     Example: aide-alim ledger show --what statement --db history.sqlite
     """
     from aide_alim.ledger.checks import spent_by_action
-    from aide_alim.ledger.entries import read_expenses, read_indicator_values
+    from aide_alim.ledger.store import read_expenses, read_indicator_values
 
     db, convention = _open(db_url, year, convention_file, create=False)
     with db:
@@ -210,7 +210,8 @@ def add_expense(
     --label "Formation aidants numériques" --amount 7500 --document F-2020-118
     """
     from aide_alim.ledger.checks import euros
-    from aide_alim.ledger.entries import Expense, add_expenses
+    from aide_alim.ledger.entries import Expense
+    from aide_alim.ledger.store import add_expenses
 
     value = _amount(amount, _("the expenditure"))
     date = _date(date_text, "--date")
@@ -337,7 +338,8 @@ def set_indicator(
     Example: aide-alim ledger set-indicator --indicator 1.1.a --period 2020 --value 1250
     """
     from aide_alim.ledger.convention import LedgerError
-    from aide_alim.ledger.entries import IndicatorValue, set_indicator_values
+    from aide_alim.ledger.entries import IndicatorValue
+    from aide_alim.ledger.store import set_indicator_values
 
     db, convention = _open(db_url, year, convention_file)
     try:
@@ -384,7 +386,7 @@ def import_(
 
     Example: aide-alim ledger import depenses_2020.csv --db history.sqlite
     """
-    from aide_alim.ledger.entries import import_csv
+    from aide_alim.ledger.csv_import import import_csv
 
     db, convention = _open(db_url, year, convention_file)
     with db:
@@ -435,7 +437,7 @@ def check(
     Example: aide-alim ledger check --db history.sqlite
     """
     from aide_alim.ledger.checks import findings_table, run_checks
-    from aide_alim.ledger.entries import read_expenses, read_indicator_values
+    from aide_alim.ledger.store import read_expenses, read_indicator_values
 
     today = _date(today_text, "--today") or dt.date.today()
     submitted = _date(submitted_text, "--submitted")
@@ -490,7 +492,8 @@ def report(
 
     Example: aide-alim ledger report --year 2020 --out rapport_2020/ --db history.sqlite
     """
-    from aide_alim.ledger.report import ReportFiles, build_report, write_report
+    from aide_alim.ledger.report import ReportFiles, write_report
+    from aide_alim.ledger.report_content import build_report
     from aide_alim.output import output_folder
 
     today = _date(today_text, "--today") or dt.date.today()

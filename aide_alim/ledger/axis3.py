@@ -404,7 +404,7 @@ def axis3_from_database(db: Database, convention: Convention) -> Axis3Tables:
 def fill_axis3(db: Database, convention: Convention, tables: Axis3Tables | None = None) -> int:
     """Write Axe 3's indicator values computed from the history (``tables``, default: read from
     ``db`` for the convention's year), replacing the previous ones; returns how many."""
-    from aide_alim.ledger.entries import replace_source_values
+    from aide_alim.ledger.store import replace_source_values
 
     if tables is None:
         tables = axis3_from_database(db, convention)

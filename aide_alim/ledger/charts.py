@@ -14,7 +14,7 @@ import pandas as pd
 from aide_alim.i18n import fmt
 
 if TYPE_CHECKING:
-    from aide_alim.ledger.report import ReportData
+    from aide_alim.ledger.report_content import ReportData
 
 DPI = 110
 BLUE, ORANGE, GREY = "#1f5a96", "#e08a1e", "#9aa5b1"
@@ -36,7 +36,7 @@ def _png(fig: plt.Figure) -> bytes:
 
 def financial(data: ReportData) -> bytes:
     """Committed vs spent per action and funder [€] (grouped bars)."""
-    from aide_alim.ledger.report import financial_statement
+    from aide_alim.ledger.report_content import financial_statement
 
     convention = data.convention
     table = financial_statement(data)

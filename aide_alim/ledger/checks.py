@@ -5,7 +5,7 @@ indicator), in French since the findings go into the execution report sent to th
 Severities: ``error`` (the convention is breached or the data is wrong), ``warning`` (something to
 complete or explain before the report), ``info`` (a fact worth stating, e.g. days left).
 
-The tables are those of :mod:`aide_alim.ledger.entries`:
+The tables are those of :mod:`aide_alim.ledger.store`:
 
 - expenses: ``action, funder, date, label, amount_eur, document`` (one row per expenditure);
 - indicator values: ``action, indicator, measure, subject, period, value, text, unit, source``.

@@ -16,7 +16,8 @@ from aide_alim.errors import Problem
 from aide_alim.i18n import _
 from aide_alim.ledger import schema
 from aide_alim.ledger.convention import Convention, LedgerError
-from aide_alim.ledger.entries import Expense, add_expenses
+from aide_alim.ledger.entries import Expense
+from aide_alim.ledger.store import add_expenses
 
 CANCELS = "annulation #"
 

@@ -53,7 +53,7 @@ def _year(ctx: Ctx) -> int | None:
 
 def _report(ctx: Ctx, year: int | None, charts: bool) -> Any:
     from aide_alim.ledger.convention import find_convention
-    from aide_alim.ledger.report import build_report, collect_report
+    from aide_alim.ledger.report_content import build_report, collect_report
 
     convention = find_convention(year=year)
     data = build_report(ctx.db, convention, today=dt.date.today(), refresh_axis3=False)
@@ -67,7 +67,7 @@ def _report(ctx: Ctx, year: int | None, charts: bool) -> Any:
 
 @page(*ROLES)
 def ledger_page(ctx: Ctx) -> Response:
-    from aide_alim.ledger.report import financial_statement, indicator_results, synthesis
+    from aide_alim.ledger.report_content import financial_statement, indicator_results, synthesis
 
     year = _year(ctx)
     if year == -1:
