@@ -259,6 +259,7 @@ WORDED_HERE = (
     "scenario/io.py",
     "scenario/model.py",
     "history/receipts.py",
+    "offers/reading.py",
     "ledger/entries.py",
     "ledger/store.py",
     "ledger/csv_import.py",

@@ -109,3 +109,20 @@ def test_xlsx_sheet(tmp_path: Path) -> None:
     assert [str(p) for p in caught.value.errors] == [
         'offres.xlsx[offres], row 3, column kg: expected a number > 0, got "beaucoup"'
     ]
+
+
+def test_the_offers_own_checks_speak_french_by_default(speak, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    speak("C.UTF-8")
+    path = tmp_path / "offres.csv"
+    path.write_text(
+        "id;supplier;product;category;kg;unit_kg;price_eur_kg;available;collect_by;min_kg\n"
+        "L1;s1;Pâtes;epicerie_seche;10;2;0;06/10/2020;05/10/2020;20\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(OfferError) as caught:
+        read_offers(path, week())
+    messages = "\n".join(str(p) for p in caught.value.errors)
+    assert "attendu un identifiant qu'aucun lot de la semaine ne porte" in messages
+    assert "attendu un jour égal ou postérieur à available (2020-10-06)" in messages
+    assert 'attendu au plus kg (10), trouvé "20"' in messages
+    assert "expected" not in messages

@@ -270,7 +270,7 @@ def _import_values(
 ) -> ImportResult:
     problems = _missing_columns(name, mapping, _VALUE_REQUIRED)
     if "value" not in mapping.values() and "text" not in mapping.values():
-        problems.append(Problem(name, 1, "value", "missing column (value or text)"))
+        problems.append(Problem(name, 1, "value", _("missing column (value or text)")))
     if problems:
         raise LedgerError(problems, what=Path(name).name)
     values: list[IndicatorValue] = []

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aide_alim.errors import Problem, ScenarioError
+from aide_alim.i18n import _
 from aide_alim.offers.model import OPENING_HOURS, Offer, Supplier
 from aide_alim.parsing import Bad, parse_number
 from aide_alim.scenario.categories import slug
@@ -155,7 +156,7 @@ def offers_from_table(table: RawTable, scenario: Scenario) -> tuple[Offer, ...]:
     problems: list[Problem] = []
     out = Collector(problems)
     table, headings = _canonical(table)
-    rows, _ = read_table(table, COLUMNS, Context(scenario.categories), out)
+    rows, _columns = read_table(table, COLUMNS, Context(scenario.categories), out)
     check_unique(rows, table.file, out)
     offers: list[Offer] = []
     new_ids: dict[str, str] = {}
@@ -166,7 +167,7 @@ def offers_from_table(table: RawTable, scenario: Scenario) -> tuple[Offer, ...]:
         if r.ok and supplier is not None:
             offers.append(_offer(r.values, supplier))
     if not rows:
-        out.error(table.file, None, None, "expected at least one offer, got none")
+        out.error(table.file, None, None, _("expected at least one offer, got none"))
     errors = [_heading(p, headings) for p in problems if p.severity == "error"]
     if errors:
         raise OfferError(errors)
@@ -178,7 +179,9 @@ def offers_from_table(table: RawTable, scenario: Scenario) -> tuple[Offer, ...]:
 
 def _read_file(path: Path) -> RawTable | Problem:
     if not path.is_file():
-        return Problem(str(path), None, None, "expected an offers file (.csv or .xlsx), got none")
+        return Problem(
+            str(path), None, None, _("expected an offers file (.csv or .xlsx), got none")
+        )
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_sheet(path)
     return read_csv(path, path.name)
@@ -192,12 +195,24 @@ def _read_sheet(path: Path) -> RawTable | Problem:
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types on corrupt files
-        return Problem(path.name, None, None, f"expected an .xlsx workbook, got {exc}")
+        return Problem(
+            path.name,
+            None,
+            None,
+            _("expected an .xlsx workbook, got a file that cannot be opened ({error})").format(
+                error=exc
+            ),
+        )
     try:
         sheets = {name.strip().lower(): book[name] for name in book.sheetnames}
         name = next((n for n in ("offres", "offers") if n in sheets), None)
         if name is None and len(sheets) != 1:
-            return Problem(path.name, None, None, 'expected a sheet named "offres", got none')
+            return Problem(
+                path.name,
+                None,
+                None,
+                _('expected a sheet named "{sheet}", got none').format(sheet="offres"),
+            )
         sheet = sheets[name] if name else next(iter(sheets.values()))
         sheet.reset_dimensions()
         records = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -206,7 +221,9 @@ def _read_sheet(path: Path) -> RawTable | Problem:
     file = f"{path.name}[{name or sheet.title}]"
     numbered = [(i, cells) for i, cells in enumerate(records, start=1) if any(cells)]
     if not numbered:
-        return Problem(file, None, None, "expected a header row and data rows, got an empty sheet")
+        return Problem(
+            file, None, None, _("expected a header row and data rows, got an empty sheet")
+        )
     (header_row, header), *data = numbered
     width = len(header)
     while width and not header[width - 1]:
@@ -257,8 +274,10 @@ def _supplier(
                     file,
                     r.row,
                     column,
-                    f'expected the {column} of the new supplier "{text}" (not a site id of '
-                    f'sites.csv), got ""',
+                    _(
+                        'expected the {column} of the new supplier "{supplier}" (not a site id '
+                        'of sites.csv), got ""'
+                    ).format(column=column, supplier=text),
                 )
         r.ok = False
         return None
@@ -295,7 +314,12 @@ def _known_site(text: str, scenario: Scenario) -> Site | None:
 def _check_conditions(r: Row, scenario: Scenario, file: str, out: Collector) -> None:
     v = r.values
     if v.get("id") in scenario.lot_by_id:
-        out.error(file, r.row, "id", f'expected an id that no lot of the week has, got "{v["id"]}"')
+        out.error(
+            file,
+            r.row,
+            "id",
+            _('expected an id that no lot of the week has, got "{id}"').format(id=v["id"]),
+        )
         r.ok = False
     available, collect_by = v.get("available"), v.get("collect_by")
     if available is not None and collect_by is not None and collect_by < available:
@@ -303,13 +327,19 @@ def _check_conditions(r: Row, scenario: Scenario, file: str, out: Collector) -> 
             file,
             r.row,
             "collect_by",
-            f"expected a day on or after available ({available.isoformat()}), got "
-            f'"{r.got("collect_by")}"',
+            _('expected a day on or after available ({day}), got "{got}"').format(
+                day=available.isoformat(), got=r.got("collect_by")
+            ),
         )
         r.ok = False
     kg, min_kg = v.get("kg"), v.get("min_kg")
     if kg is not None and min_kg is not None and min_kg > kg:
-        out.error(file, r.row, "min_kg", f'expected at most kg ({kg:g}), got "{r.got("min_kg")}"')
+        out.error(
+            file,
+            r.row,
+            "min_kg",
+            _('expected at most kg ({kg}), got "{got}"').format(kg=f"{kg:g}", got=r.got("min_kg")),
+        )
         r.ok = False
 
 

@@ -67,7 +67,7 @@ def _categories(raw: RawScenario, out: Collector) -> dict[str, Category]:
     table = raw.tables.get("categories")
     if table is None:
         return categories
-    rows, _ = read_table(table, COLUMNS["categories"], Context(categories), out)
+    rows, _columns = read_table(table, COLUMNS["categories"], Context(categories), out)
     check_unique(rows, table.file, out)
     for r in rows:
         if not r.ok:
@@ -88,7 +88,7 @@ def _table_rows(raw: RawScenario, name: str, ctx: Context, out: Collector) -> tu
     table = raw.tables.get(name)
     if table is None:
         return [], f"{name}.csv"
-    rows, _ = read_table(table, COLUMNS[name], ctx, out)
+    rows, _columns = read_table(table, COLUMNS[name], ctx, out)
     check_unique(rows, table.file, out)
     return rows, table.file
 
