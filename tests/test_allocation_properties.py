@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from aide_alim.allocation import allocate
 from aide_alim.allocation.admissible import admissibility
 from aide_alim.allocation.baselines import BASELINES
-from aide_alim.allocation.rounding import Ledger
+from aide_alim.allocation.carton_ledger import Ledger
 from aide_alim.allocation.split_mip import split_mip
 from aide_alim.scenario.model import Scenario
 from aide_alim.scenario.synth import synthesize

@@ -14,8 +14,10 @@ from test_allocation_properties import check_limits
 from aide_alim.allocation import allocate
 from aide_alim.allocation.admissible import admissibility
 from aide_alim.allocation.baselines import BASELINES
+from aide_alim.allocation.carton_ledger import Ledger
+from aide_alim.allocation.raise_worst import raise_worst
 from aide_alim.allocation.recipients import repack_budgets
-from aide_alim.allocation.rounding import Ledger, greedy_repair, raise_worst, repair
+from aide_alim.allocation.rounding import greedy_repair, repair
 from aide_alim.scenario.model import Lot, Scenario
 from aide_alim.scenario.synth import synthesize
 

@@ -1,8 +1,8 @@
 """The four rules users already know, under exactly the same limits as the optimising rules.
 
 Lots are handed out in arrival order (``available``, then DLC), whole cartons through the same
-:class:`~aide_alim.allocation.rounding.Ledger` (storage, cold chain, days, budget, vehicles, split
-limit, minimum delivery), so that only the sharing rule differs:
+:class:`~aide_alim.allocation.carton_ledger.Ledger` (storage, cold chain, days, budget, vehicles,
+split limit, minimum delivery), so that only the sharing rule differs:
 
 - ``proportional_split``: each lot is divided between the associations it can go to (the
   ``max_split`` with the largest need) in proportion to their need, largest remainders first;
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from aide_alim.allocation.rounding import Ledger
+from aide_alim.allocation.carton_ledger import Ledger
 
 BASELINES: tuple[str, ...] = ("proportional_split", "fcfs", "round_robin", "least_served")
 

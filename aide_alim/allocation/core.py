@@ -32,6 +32,7 @@ from aide_alim.allocation.admissible import (
     admissibility,
 )
 from aide_alim.allocation.baselines import BASELINES, run_baseline
+from aide_alim.allocation.carton_ledger import Ledger
 from aide_alim.allocation.lot_classes import LotClasses, merge_lots
 from aide_alim.allocation.lp_rules import solve_rule
 from aide_alim.allocation.metrics import allocation_metrics, envy, fill_ratios, proportional_fill
@@ -41,7 +42,7 @@ from aide_alim.allocation.result import (
     Allocation,
     AllocationStatus,
 )
-from aide_alim.allocation.rounding import Ledger, repair
+from aide_alim.allocation.rounding import repair
 from aide_alim.errors import AideAlimError
 from aide_alim.scenario.model import RULES, Policy, Scenario
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from aide_alim.allocation.rounding import Ledger
+    from aide_alim.allocation.carton_ledger import Ledger
 
 _EPS = 1e-6
 

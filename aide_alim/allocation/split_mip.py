@@ -29,7 +29,7 @@ import numpy as np
 from aide_alim.allocation.solvers import quiet_highs
 
 if TYPE_CHECKING:
-    from aide_alim.allocation.rounding import Ledger
+    from aide_alim.allocation.carton_ledger import Ledger
 
 #: larger scenarios use the greedy recipient choice only (HiGHS time grows with the binaries)
 MAX_PAIRS = 1_000
