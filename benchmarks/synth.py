@@ -14,7 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from aide_alim.scenario.synth import default_regions, synthesize
+from aide_alim.scenario.synth import synthesize
+from aide_alim.scenario.synth_regions import default_regions
 from aide_alim.scenario.write import write_scenario, write_workbook
 
 

@@ -15,12 +15,9 @@ from click.testing import CliRunner
 from aide_alim.cli import main
 from aide_alim.scenario import Scenario, SiteKind, Temperature
 from aide_alim.scenario.categories import DEFAULT_CATEGORIES
-from aide_alim.scenario.synth import (
-    ASSOCIATION_KINDS,
-    REGION_CENTRES,
-    default_regions,
-    synthesize,
-)
+from aide_alim.scenario.synth import synthesize
+from aide_alim.scenario.synth_associations import ASSOCIATION_KINDS
+from aide_alim.scenario.synth_regions import REGION_CENTRES, default_regions
 from aide_alim.scenario.validate import check_scenario, load_scenario
 
 

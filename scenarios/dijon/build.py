@@ -42,7 +42,7 @@ from aide_alim.scenario.model import (
     TimeWindow,
     Vehicle,
 )
-from aide_alim.scenario.synth import PRODUCTS, Product
+from aide_alim.scenario.products import PRODUCTS, Product
 from aide_alim.scenario.write import write_scenario
 
 PRODUCTS_BY_LABEL = {p.label: p for p in PRODUCTS}
