@@ -30,7 +30,7 @@ from aide_alim.history.receipts import ReceiptError, read_receipts
 from aide_alim.i18n.catalogue import missing_translations
 from aide_alim.ledger import LedgerError, load_convention
 from aide_alim.ledger.checks import Finding
-from aide_alim.ledger.convention import default_convention_path
+from aide_alim.ledger.convention_files import default_convention_path
 from aide_alim.ledger.entries import Expense, expense_problems, parse_amount
 from aide_alim.parsing import Bad
 from aide_alim.scenario import check_scenario, load_scenario
@@ -265,6 +265,8 @@ WORDED_HERE = (
     "ledger/csv_import.py",
     "ledger/corrections.py",
     "ledger/convention.py",
+    "ledger/convention_reader.py",
+    "ledger/convention_files.py",
 )
 CATALOGUE_CALLS = {"_", "N_", "ngettext"}
 

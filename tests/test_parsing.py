@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from aide_alim.cli import main
 from aide_alim.history.receipts import ReceiptError, read_receipts
 from aide_alim.ledger import LedgerError, load_convention
-from aide_alim.ledger.convention import parse_convention
+from aide_alim.ledger.convention_reader import parse_convention
 from aide_alim.ledger.csv_import import import_csv
 from aide_alim.ledger.store import read_expenses, read_indicator_values
 from aide_alim.parsing import (
@@ -199,7 +199,7 @@ def test_convention_amounts_use_the_same_parser() -> None:
 
 
 def load_convention_text() -> str:
-    from aide_alim.ledger.convention import default_convention_path
+    from aide_alim.ledger.convention_files import default_convention_path
 
     return default_convention_path().read_text(encoding="utf-8")
 

@@ -50,7 +50,7 @@ def _open(
 ) -> tuple[Database, Convention]:
     """The history database and the convention; ``create=False`` for read-only commands."""
     from aide_alim.db import open_database
-    from aide_alim.ledger.convention import find_convention
+    from aide_alim.ledger.convention_files import find_convention
 
     convention = find_convention(year=year, path=convention_file)
     return open_database(db_url, create=create), convention

@@ -1,6 +1,9 @@
 """The convention's ledger: commitments, expenditures, indicator values, checks and the report.
 
-- :mod:`.convention` — the convention as data (:func:`load_convention`, :func:`find_convention`);
+- :mod:`.convention` — the convention as data: its types and :class:`LedgerError`;
+- :mod:`.convention_reader` — its TOML text validated, problems by line (:func:`parse_convention`);
+- :mod:`.convention_files` — the convention file, given or shipped (:func:`load_convention`,
+  :func:`find_convention`);
 - :mod:`.entries` — expenditures and indicator values: their types and validation;
 - :mod:`.store` — the entries in the history database: validated writes, tidy reads;
 - :mod:`.csv_import` — expenditures or indicator values imported from a CSV;
@@ -32,11 +35,13 @@ from aide_alim.ledger.convention import (
     LedgerError,
     ParityRule,
     Party,
+)
+from aide_alim.ledger.convention_files import (
     default_convention_path,
     find_convention,
     load_convention,
-    parse_convention,
 )
+from aide_alim.ledger.convention_reader import parse_convention
 from aide_alim.ledger.csv_import import import_csv
 from aide_alim.ledger.entries import Expense, IndicatorValue
 from aide_alim.ledger.store import (

@@ -52,7 +52,7 @@ def _year(ctx: Ctx) -> int | None:
 
 
 def _report(ctx: Ctx, year: int | None, charts: bool) -> Any:
-    from aide_alim.ledger.convention import find_convention
+    from aide_alim.ledger.convention_files import find_convention
     from aide_alim.ledger.report_content import build_report, collect_report
 
     convention = find_convention(year=year)
